@@ -1,0 +1,127 @@
+import type {
+  AuditEvent,
+  Connection,
+  ConsentDecision,
+  ConsentPrompt,
+  Grant,
+  HttpFetchResponse,
+  Json,
+  McpCallRequest,
+  McpCallResult,
+  ProviderManifest,
+  SmtpMessage,
+  SmtpSendResult,
+  SqlQueryRequest,
+  SqlQueryResult,
+  TestCode,
+  WebhookSendRequest,
+  WebhookSendResult,
+} from '@latchkey/contracts';
+
+/**
+ * Encrypts secrets at rest. Electron's safeStorage in the desktop app, AES-256-GCM with a
+ * keychain or env key in the headless host. Synchronous because both backends are.
+ */
+export interface Cipher {
+  /** e.g. "os-keychain", "env", "gnome_libsecret", "basic_text". */
+  readonly backend: string;
+  /** False when secrets must not be written (no key, or a backend with a known key). */
+  isAvailable(): boolean;
+  /** Why it is unavailable and how to fix it; null when available. */
+  unavailableReason(): string | null;
+  encrypt(plaintext: string): Uint8Array;
+  /** Throws when the blob was tampered with or was written under another key. */
+  decrypt(blob: Uint8Array): string;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+/** A connection as stored: the public shape plus where its secrets live. Never leaves the broker. */
+export interface ConnectionRecord extends Connection {
+  secretIds: Record<string, string>;
+}
+
+/**
+ * Repositories keep everything in memory and write through. A mutation updates memory at once
+ * and returns a promise that settles when the change is durable; writes in the same tick are
+ * coalesced into one file write.
+ */
+export interface Repository<T extends { id: string }> {
+  all(): readonly T[];
+  get(id: string): T | undefined;
+  put(record: T): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+export type ConnectionRepository = Repository<ConnectionRecord>;
+export type GrantRepository = Repository<Grant>;
+
+/** Cipher blobs by secret id, nothing else. */
+export interface SecretStore {
+  get(id: string): Uint8Array | undefined;
+  put(id: string, blob: Uint8Array): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+/** Raw audit lines as the sink holds them, oldest first, for query and verification. */
+export interface AuditLine {
+  file: string;
+  /** The line's text exactly as stored, so verification hashes what is really there. */
+  text: string;
+}
+
+export interface AuditSink {
+  /** The newest event written, to continue the chain after a restart. */
+  tail(): { seq: number; hash: string } | null;
+  append(event: AuditEvent): Promise<void>;
+  lines(): Iterable<AuditLine>;
+}
+
+/** Shows a consent request to the person and resolves with their decision. */
+export interface ConsentPrompter {
+  /** Resolves with the decision, or rejects/aborts (→ deny) when the signal fires. */
+  prompt(prompt: ConsentPrompt, signal: AbortSignal): Promise<ConsentDecision>;
+}
+
+/** A connection with its secrets decrypted, handed to a transport inside the broker process only. */
+export interface ResolvedConnection {
+  id: string;
+  manifest: ProviderManifest;
+  config: Record<string, Json>;
+  secrets: Record<string, string>;
+}
+
+export interface TestOutcome {
+  ok: boolean;
+  code: TestCode;
+  message: string;
+  latencyMs: number;
+  details?: Record<string, Json>;
+}
+
+/** An HTTP request the broker has already authenticated and origin-checked. */
+export interface PreparedHttpRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+}
+
+export type DatabaseKind = 'postgres' | 'mysql' | 'sqlite' | 'mssql';
+
+/** The protocol clients (drivers, nodemailer, fetch, MCP). Node-only; the broker stays pure. */
+export interface Transports {
+  http(request: PreparedHttpRequest): Promise<HttpFetchResponse>;
+  /** Tests a non-HTTP connection (database connect + SELECT 1, SMTP EHLO + auth, webhook ping, MCP list tools). */
+  test(kind: string, connection: ResolvedConnection, timeoutMs: number): Promise<TestOutcome>;
+  sqlQuery(kind: DatabaseKind, connection: ResolvedConnection, query: Required<SqlQueryRequest>): Promise<SqlQueryResult>;
+  smtpSend(connection: ResolvedConnection, message: SmtpMessage): Promise<SmtpSendResult>;
+  webhookSend(connection: ResolvedConnection, request: Required<WebhookSendRequest>): Promise<WebhookSendResult>;
+  mcpCallTool(connection: ResolvedConnection, call: Required<McpCallRequest>): Promise<McpCallResult>;
+  /** Drops pooled clients for a connection (after its secret changes or it is deleted). */
+  release(connectionId: string): Promise<void>;
+  close(): Promise<void>;
+}

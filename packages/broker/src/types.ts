@@ -1,0 +1,73 @@
+import type {
+  AppChannels,
+  AppEvents,
+  ExtensionChannels,
+  ExtensionInfo,
+  Handlers,
+  ProviderInfo,
+  ProviderManifest,
+  Requester,
+  StoreProblem,
+} from '@latchkey/contracts';
+import type { z } from 'zod';
+import type { AuditSink, Cipher, Clock, ConnectionRepository, ConsentPrompter, GrantRepository, SecretStore, Transports } from './ports.js';
+
+/** Who is calling. Set by the transport from the sender it verified, never from the payload. */
+export interface CallContext {
+  requester: Requester;
+}
+
+/** The extension host, as the broker sees it (Extensions screen). */
+export interface ExtensionController {
+  list(): ExtensionInfo[];
+  setEnabled(id: string, enabled: boolean): Promise<ExtensionInfo>;
+}
+
+export interface BrokerPorts {
+  cipher: Cipher;
+  connections: ConnectionRepository;
+  grants: GrantRepository;
+  secrets: SecretStore;
+  audit: AuditSink;
+  transports: Transports;
+  /** Omit to use the broker's own event prompter (pushes `consent:prompt`, waits for `consent:respond`). */
+  prompter?: ConsentPrompter;
+  clock?: Clock;
+  host: 'electron' | 'headless';
+  /** Problems the store found at load (corrupt files moved aside). */
+  storeProblems?: () => StoreProblem[];
+  options?: Partial<BrokerOptions>;
+}
+
+export interface BrokerOptions {
+  consentTimeoutMs: number;
+  onceRefTtlMs: number;
+  testTimeoutMs: number;
+  /** Denials within the window after which a requester is throttled instead of prompted. */
+  throttleDenials: number;
+  throttleWindowMs: number;
+}
+
+export type EventName = keyof AppEvents;
+export type EventPayload<K extends EventName> = z.output<AppEvents[K]>;
+
+export interface ProviderRegistryApi {
+  register(manifest: unknown, extensionId: string): ProviderManifest;
+  unregisterExtension(extensionId: string): void;
+  setAvailable(extensionId: string, available: boolean): void;
+  list(): ProviderInfo[];
+  get(id: string): ProviderInfo | undefined;
+}
+
+export interface Broker {
+  /** Handlers for the renderer's channels; bind with createDispatcher(appChannels, broker.app). */
+  readonly app: Handlers<AppChannels, CallContext>;
+  /** Handlers for extensions' and agents' channels; the host supplies the requester. */
+  readonly extension: Handlers<ExtensionChannels, CallContext>;
+  readonly providers: ProviderRegistryApi;
+  on<K extends EventName>(event: K, listener: (payload: EventPayload<K>) => void): () => void;
+  attachExtensions(controller: ExtensionController): void;
+  /** Denies every open consent prompt (window closed, renderer crashed, app quitting). */
+  abortConsent(reason: string): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { Id, IsoDate, Requester } from './common.js';
+import { Scope } from './secrets.js';
+
+export const AuditType = z.enum([
+  'connection.create',
+  'connection.update',
+  'connection.delete',
+  'connection.restore',
+  'connection.purge',
+  'connection.test',
+  'secret.set',
+  'secret.replace',
+  'secret.invalid',
+  'secret.reveal',
+  'access.request',
+  'access.grant',
+  'access.deny',
+  'grant.revoke',
+  'ref.use',
+  'ref.refused',
+  'store.corrupt',
+  'extension.crash',
+  'extension.state',
+  'boundary.refused',
+]);
+export type AuditType = z.infer<typeof AuditType>;
+
+/** An audit event as the services write it: facts only, never a secret value. */
+export const AuditEventInput = z.strictObject({
+  type: AuditType,
+  outcome: z.enum(['ok', 'denied', 'error']).default('ok'),
+  connectionId: Id.optional(),
+  requester: Requester.optional(),
+  scopes: z.array(Scope).optional(),
+  grantId: Id.optional(),
+  detail: z.string().max(1000).optional(),
+});
+export type AuditEventInput = z.input<typeof AuditEventInput>;
+
+export const AuditEvent = AuditEventInput.extend({
+  seq: z.number().int().nonnegative(),
+  at: IsoDate,
+  prevHash: z.string(),
+  hash: z.string(),
+}).strict();
+export type AuditEvent = z.infer<typeof AuditEvent>;
+
+export const AuditQuery = z
+  .strictObject({
+    connectionId: Id.optional(),
+    requesterId: z.string().optional(),
+    types: z.array(AuditType).optional(),
+    from: IsoDate.optional(),
+    to: IsoDate.optional(),
+    /** Newest first; `before` pages to older events by sequence number. */
+    before: z.number().int().optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
+  })
+  .default({ limit: 100 });
+export type AuditQuery = z.input<typeof AuditQuery>;
+
+export const AuditPage = z.strictObject({ events: z.array(AuditEvent), nextBefore: z.number().int().nullable(), total: z.number().int() });
+export type AuditPage = z.infer<typeof AuditPage>;
+
+export const AuditVerifyResult = z.strictObject({
+  ok: z.boolean(),
+  events: z.number().int(),
+  /** The first event whose link is broken, and why. */
+  brokenAt: z.strictObject({ seq: z.number().int(), file: z.string(), reason: z.string() }).nullable(),
+  message: z.string(),
+});
+export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;

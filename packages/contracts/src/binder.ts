@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import type { ChannelDef, ChannelMap } from './channels.js';
+import { ErrorPayload, LatchkeyError, isLatchkeyError, validationError } from './errors.js';
+
+export type ChannelInput<C extends ChannelDef> = z.input<C['input']>;
+export type ChannelParsedInput<C extends ChannelDef> = z.output<C['input']>;
+export type ChannelOutput<C extends ChannelDef> = z.output<C['output']>;
+
+/** What crosses a transport: a value, or a typed error. Never a thrown stack. */
+export const Result = z.discriminatedUnion('ok', [
+  z.strictObject({ ok: z.literal(true), value: z.unknown() }),
+  z.strictObject({ ok: z.literal(false), error: ErrorPayload }),
+]);
+export type Result<T = unknown> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
+
+export type Handlers<M extends ChannelMap, Ctx> = {
+  [K in keyof M]: (input: ChannelParsedInput<M[K]>, ctx: Ctx) => ChannelOutput<M[K]> | Promise<ChannelOutput<M[K]>>;
+};
+
+export interface DispatchOptions {
+  /** Called with failures that are not LatchkeyErrors, for the host's own log (no input echoed). */
+  onInternalError?: (channel: string, error: unknown) => void;
+}
+
+/**
+ * Binds handlers to a channel map for any transport: parses the input with the channel's
+ * schema, runs the handler, parses the output (strict schemas make a stray secret field fail
+ * here rather than leave), and turns every failure into `{ code, message }`.
+ */
+export function createDispatcher<M extends ChannelMap, Ctx>(map: M, handlers: Handlers<M, Ctx>, options: DispatchOptions = {}) {
+  return async function dispatch(channel: string, rawInput: unknown, ctx: Ctx): Promise<Result> {
+    if (!Object.hasOwn(map, channel)) {
+      return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown channel "${channel.slice(0, 100)}"` } };
+    }
+    const def = map[channel] as ChannelDef;
+    const parsed = def.input.safeParse(rawInput);
+    if (!parsed.success) return { ok: false, error: validationError(parsed.error).toPayload() };
+    try {
+      const handler = handlers[channel as keyof M] as (input: unknown, ctx: Ctx) => unknown;
+      const value = await handler(parsed.data, ctx);
+      const out = def.output.safeParse(value);
+      if (!out.success) {
+        options.onInternalError?.(channel, new Error(`output of ${channel} failed its contract`));
+        return { ok: false, error: { code: 'INTERNAL', message: `The broker produced an invalid response for ${channel}` } };
+      }
+      return { ok: true, value: out.data };
+    } catch (error) {
+      if (isLatchkeyError(error)) return { ok: false, error: error.toPayload() };
+      options.onInternalError?.(channel, error);
+      return { ok: false, error: { code: 'INTERNAL', message: `Something went wrong in ${channel}` } };
+    }
+  };
+}
+
+type Split<S extends string> = S extends `${infer A}:${infer B}` ? [A, B] : never;
+type Namespaces<M> = { [K in keyof M & string]: Split<K>[0] }[keyof M & string];
+
+/** `connections:list` becomes `api.connections.list(input)`. */
+export type ClientApi<M extends ChannelMap> = {
+  [N in Namespaces<M>]: {
+    [K in keyof M & string as Split<K>[0] extends N ? Split<K>[1] : never]: (
+      ...args: {} extends ChannelInput<M[K]> ? [input?: ChannelInput<M[K]>] : [input: ChannelInput<M[K]>]
+    ) => Promise<ChannelOutput<M[K]>>;
+  };
+};
+
+export type Invoke = (channel: string, input: unknown) => Promise<Result>;
+
+/**
+ * Builds the typed API object from the channel map. Outputs are parsed on this side too, so
+ * a compromised or buggy peer cannot hand the caller something the contract does not allow.
+ */
+export function createClient<M extends ChannelMap>(map: M, invoke: Invoke): ClientApi<M> {
+  const api: Record<string, Record<string, (input?: unknown) => Promise<unknown>>> = {};
+  for (const name of Object.keys(map)) {
+    const [ns, method] = name.split(':') as [string, string];
+    const def = map[name] as ChannelDef;
+    (api[ns] ??= {})[method] = async (input?: unknown) => {
+      const result = await invoke(name, input ?? {});
+      if (!result.ok) throw new LatchkeyError(result.error.code, result.error.message, result.error.issues);
+      const out = def.output.safeParse(result.value);
+      if (!out.success) throw validationError(out.error, `Invalid response from ${name}`);
+      return out.data;
+    };
+  }
+  for (const ns of Object.values(api)) Object.freeze(ns);
+  return Object.freeze(api) as unknown as ClientApi<M>;
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { AuditPage, AuditQuery, AuditVerifyResult } from './audit.js';
+import { AccessRequestInput, AccessResponse, ConsentPrompt, ConsentRespondInput, Grant, ListGrantsInput, RevokeGrantInput } from './consent.js';
+import {
+  Connection,
+  ConnectionIdInput,
+  CreateConnectionInput,
+  ListConnectionsInput,
+  SetSecretInput,
+  TestDraftInput,
+  TestResult,
+  UpdateConnectionInput,
+} from './connections.js';
+import { ExtensionConnectionsQuery, ExtensionInfo, SetExtensionEnabledInput } from './extensions.js';
+import {
+  HttpFetchRequest,
+  HttpFetchResponse,
+  McpCallRequest,
+  McpCallResult,
+  RevealResult,
+  SmtpMessage,
+  SmtpSendResult,
+  SqlQueryRequest,
+  SqlQueryResult,
+  WebhookSendRequest,
+  WebhookSendResult,
+  withRef,
+} from './operations.js';
+import { ProviderInfo } from './providers.js';
+import { SystemStatus } from './system.js';
+
+export interface ChannelDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I;
+  output: O;
+}
+export type ChannelMap = Record<string, ChannelDef>;
+
+const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): ChannelDef<I, O> => ({ input, output });
+const Empty = z.strictObject({}).default({});
+const Ok = z.strictObject({ ok: z.literal(true) });
+
+/** Every call the app's renderer may make to the broker. */
+export const appChannels = {
+  'connections:list': channel(ListConnectionsInput, z.array(Connection)),
+  'connections:get': channel(ConnectionIdInput, Connection),
+  'connections:create': channel(CreateConnectionInput, Connection),
+  'connections:update': channel(UpdateConnectionInput, Connection),
+  'connections:delete': channel(ConnectionIdInput, Connection),
+  'connections:restore': channel(ConnectionIdInput, Connection),
+  'connections:purge': channel(ConnectionIdInput, Ok),
+  'connections:setSecret': channel(SetSecretInput, Connection),
+  'connections:replaceSecret': channel(SetSecretInput, Connection),
+  'connections:setDefault': channel(ConnectionIdInput, Connection),
+  'connections:test': channel(ConnectionIdInput, TestResult),
+  'connections:testDraft': channel(TestDraftInput, TestResult),
+  'connections:requestSecretAccess': channel(AccessRequestInput, AccessResponse),
+  'consent:pending': channel(Empty, z.array(ConsentPrompt)),
+  'consent:respond': channel(ConsentRespondInput, Ok),
+  'grants:list': channel(ListGrantsInput, z.array(Grant)),
+  'grants:revoke': channel(RevokeGrantInput, Grant),
+  'audit:list': channel(AuditQuery, AuditPage),
+  'audit:verify': channel(Empty, AuditVerifyResult),
+  'providers:list': channel(Empty, z.array(ProviderInfo)),
+  'extensions:list': channel(Empty, z.array(ExtensionInfo)),
+  'extensions:setEnabled': channel(SetExtensionEnabledInput, ExtensionInfo),
+  'system:status': channel(Empty, SystemStatus),
+} satisfies ChannelMap;
+export type AppChannels = typeof appChannels;
+
+/** Events the broker pushes to the renderer. */
+export const appEvents = {
+  'consent:prompt': ConsentPrompt,
+  'consent:resolved': z.strictObject({ promptId: z.string() }),
+  'connections:changed': z.strictObject({ ids: z.array(z.string()) }),
+  'grants:changed': z.strictObject({}),
+  'extensions:changed': z.strictObject({}),
+  'system:status': SystemStatus,
+} satisfies Record<string, z.ZodType>;
+export type AppEvents = typeof appEvents;
+
+/**
+ * Every call an extension (or an agent) may make. The requester is never in the message:
+ * the broker takes it from which extension's channel the message arrived on.
+ */
+export const extensionChannels = {
+  'connections:list': channel(ExtensionConnectionsQuery, z.array(Connection)),
+  'secrets:requestAccess': channel(AccessRequestInput, AccessResponse),
+  'secrets:reveal': channel(withRef({}), RevealResult),
+  'http:fetch': channel(withRef({ request: HttpFetchRequest }), HttpFetchResponse),
+  'sql:query': channel(withRef({ query: SqlQueryRequest }), SqlQueryResult),
+  'smtp:send': channel(withRef({ message: SmtpMessage }), SmtpSendResult),
+  'webhook:send': channel(withRef({ request: WebhookSendRequest }), WebhookSendResult),
+  'mcp:callTool': channel(withRef({ call: McpCallRequest }), McpCallResult),
+} satisfies ChannelMap;
+export type ExtensionChannels = typeof extensionChannels;

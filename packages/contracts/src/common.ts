@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'Use letters, digits, _ and - only');
+export const IsoDate = z.iso.datetime();
+
+/** A JSON value: what config fields and operation payloads may carry. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export const Json: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(Json), z.record(z.string(), Json)]),
+);
+
+/** Who acts: a window of the app, an extension, or an in-app agent. */
+export const RequesterKind = z.enum(['app', 'extension', 'agent']);
+export type RequesterKind = z.infer<typeof RequesterKind>;
+export const Requester = z.strictObject({
+  kind: RequesterKind,
+  id: z.string().min(1).max(200),
+  displayName: z.string().min(1).max(200),
+});
+export type Requester = z.infer<typeof Requester>;

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { Id, IsoDate, Requester } from './common.js';
+import { Scope, SecretRef } from './secrets.js';
+
+export const AccessRequestInput = z.strictObject({
+  connectionId: Id,
+  reason: z.string().trim().min(1, 'A reason is required').max(500),
+  scopes: z.array(Scope).min(1).max(6),
+});
+export type AccessRequestInput = z.infer<typeof AccessRequestInput>;
+
+export const DenialReason = z.enum(['denied', 'timeout', 'aborted', 'throttled', 'not_found', 'unsupported_scope']);
+export type DenialReason = z.infer<typeof DenialReason>;
+
+export const AccessResponse = z.discriminatedUnion('granted', [
+  z.strictObject({ granted: z.literal(true), secretRef: SecretRef, expiresAt: IsoDate, grantId: Id }),
+  z.strictObject({ granted: z.literal(false), reason: DenialReason, message: z.string() }),
+]);
+export type AccessResponse = z.infer<typeof AccessResponse>;
+
+export const GrantDuration = z.enum(['1h', '1d', '30d', 'forever']);
+export type GrantDuration = z.infer<typeof GrantDuration>;
+export const GRANT_DURATION_MS: Record<GrantDuration, number | null> = {
+  '1h': 3_600_000,
+  '1d': 86_400_000,
+  '30d': 30 * 86_400_000,
+  forever: null,
+};
+
+export const ConsentDecision = z.discriminatedUnion('decision', [
+  z.strictObject({ decision: z.literal('deny') }),
+  z.strictObject({ decision: z.literal('once') }),
+  z.strictObject({ decision: z.literal('always'), duration: GrantDuration }),
+]);
+export type ConsentDecision = z.infer<typeof ConsentDecision>;
+
+/** What the consent modal shows. */
+export const ConsentPrompt = z.strictObject({
+  promptId: Id,
+  requester: Requester,
+  connection: z.strictObject({ id: Id, name: z.string(), providerName: z.string(), target: z.string() }),
+  reason: z.string(),
+  scopes: z.array(z.strictObject({ scope: Scope, description: z.string(), warning: z.boolean() })),
+  deadline: IsoDate,
+});
+export type ConsentPrompt = z.infer<typeof ConsentPrompt>;
+
+export const ConsentRespondInput = z.strictObject({ promptId: Id, response: ConsentDecision });
+
+export const Grant = z.strictObject({
+  id: Id,
+  requester: Requester,
+  connectionId: Id,
+  scopes: z.array(Scope),
+  kind: z.enum(['once', 'always']),
+  createdAt: IsoDate,
+  expiresAt: IsoDate.nullable(),
+  lastUsedAt: IsoDate.nullable(),
+  revokedAt: IsoDate.nullable(),
+});
+export type Grant = z.infer<typeof Grant>;
+
+export const ListGrantsInput = z.strictObject({ includeInactive: z.boolean().default(false) }).default({ includeInactive: false });
+export const RevokeGrantInput = z.strictObject({ id: Id });
+
+export { SecretRef };

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** Codes the UI and extensions act on; the message is for a person. */
+export const ErrorCode = z.enum([
+  'VALIDATION',
+  'NOT_FOUND',
+  'DENIED',
+  'FORBIDDEN',
+  'CIPHER_UNAVAILABLE',
+  'CONFLICT',
+  'THROTTLED',
+  'INVALID_SECRET',
+  'UNAVAILABLE',
+  'TIMEOUT',
+  'INTERNAL',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorPayload = z.strictObject({
+  code: ErrorCode,
+  message: z.string(),
+  issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+});
+export type ErrorPayload = z.infer<typeof ErrorPayload>;
+
+export class LatchkeyError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: ErrorPayload['issues'];
+  constructor(code: ErrorCode, message: string, issues?: ErrorPayload['issues']) {
+    super(message);
+    this.name = 'LatchkeyError';
+    this.code = code;
+    this.issues = issues;
+  }
+  toPayload(): ErrorPayload {
+    return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
+  }
+}
+
+export function isLatchkeyError(e: unknown): e is LatchkeyError {
+  return e instanceof LatchkeyError;
+}
+
+/** Turns a Zod failure into a VALIDATION error a person can read: "name: Required". */
+export function validationError(error: z.ZodError, what = 'Invalid input'): LatchkeyError {
+  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  const first = issues[0];
+  const summary = first ? `${what}: ${first.path ? `${first.path}: ` : ''}${first.message}` : what;
+  return new LatchkeyError('VALIDATION', summary, issues);
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { IsoDate } from './common.js';
+import { ProviderCategory, ProviderId, ProviderManifest } from './providers.js';
+
+export const ExtensionId = z.string().min(1).max(214).regex(/^(@[a-z0-9-]+\/)?[a-z0-9][a-z0-9._-]*$/, 'An npm-style package name');
+
+/** The `latchkey` key of an extension's package.json. */
+export const ExtensionPackageManifest = z.strictObject({
+  displayName: z.string().min(1).max(100),
+  contributes: z.strictObject({ providers: z.array(ProviderManifest).default([]) }).default({ providers: [] }),
+  /** Entry module with `activate(ctx)`, relative to the package; providers-only packs have none. */
+  main: z.string().optional(),
+});
+export type ExtensionPackageManifest = z.infer<typeof ExtensionPackageManifest>;
+
+export const ExtensionState = z.enum(['running', 'stopped', 'crashed', 'disabled', 'restarting', 'manifest-only']);
+export const ExtensionInfo = z.strictObject({
+  id: ExtensionId,
+  displayName: z.string(),
+  version: z.string(),
+  builtIn: z.boolean(),
+  enabled: z.boolean(),
+  state: ExtensionState,
+  providers: z.array(ProviderId),
+  lastError: z.string().nullable(),
+  restarts: z.number().int(),
+  since: IsoDate.nullable(),
+});
+export type ExtensionInfo = z.infer<typeof ExtensionInfo>;
+
+export const SetExtensionEnabledInput = z.strictObject({ id: ExtensionId, enabled: z.boolean() });
+
+export const ExtensionConnectionsQuery = z
+  .strictObject({ providerId: ProviderId.optional(), category: ProviderCategory.optional() })
+  .default({});

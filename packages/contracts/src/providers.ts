@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { Json } from './common.js';
+
+export const FieldType = z.enum(['string', 'number', 'boolean', 'select', 'json', 'file']);
+export type FieldType = z.infer<typeof FieldType>;
+
+/** A field is shown (and validated) only when every condition holds. */
+export const Condition = z.strictObject({
+  field: z.string(),
+  equals: Json.optional(),
+  in: z.array(Json).optional(),
+  notEquals: Json.optional(),
+});
+export type Condition = z.infer<typeof Condition>;
+
+export const FieldName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'Field names are identifiers');
+
+export const FieldSpec = z.strictObject({
+  name: FieldName,
+  label: z.string().min(1),
+  type: FieldType,
+  required: z.boolean().default(false),
+  default: Json.optional(),
+  placeholder: z.string().optional(),
+  help: z.string().optional(),
+  secret: z.boolean().default(false),
+  options: z.array(z.strictObject({ value: z.string(), label: z.string() })).optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  pattern: z.string().optional(),
+  format: z.enum(['url', 'email', 'host']).optional(),
+  showWhen: z.array(Condition).optional(),
+});
+export type FieldSpec = z.infer<typeof FieldSpec>;
+export type FieldSpecInput = z.input<typeof FieldSpec>;
+
+/**
+ * A template string: `{{config.host}}`, `{{secret.token}}`. Only the broker expands
+ * `secret.*`, so a manifest can say how to authenticate without ever seeing the value.
+ */
+export const Template = z.string().max(2000);
+
+export const HttpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+export type HttpMethod = z.infer<typeof HttpMethod>;
+
+export const TestSpec = z.discriminatedUnion('transport', [
+  z.strictObject({
+    transport: z.literal('http'),
+    method: HttpMethod.default('GET'),
+    /** Path appended to the connection's base URL; a template. */
+    path: Template.default(''),
+    headers: z.record(z.string(), Template).optional(),
+    /** Statuses that count as success; default 2xx. */
+    okStatus: z.array(z.number().int()).optional(),
+  }),
+  z.strictObject({ transport: z.enum(['postgres', 'mysql', 'sqlite', 'mssql', 'smtp', 'webhook', 'mcp', 'oauth2']) }),
+]);
+export type TestSpec = z.infer<typeof TestSpec>;
+
+export const AuthRule = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none'), when: z.array(Condition).optional() }),
+  z.strictObject({ type: z.literal('header'), name: z.string().min(1), value: Template, when: z.array(Condition).optional() }),
+  z.strictObject({ type: z.literal('query'), name: z.string().min(1), value: Template, when: z.array(Condition).optional() }),
+  z.strictObject({ type: z.literal('basic'), username: Template, password: Template, when: z.array(Condition).optional() }),
+  z.strictObject({ type: z.literal('oauth2'), when: z.array(Condition).optional() }),
+]);
+export type AuthRule = z.infer<typeof AuthRule>;
+
+export const ProviderCategory = z.enum(['database', 'http', 'email', 'webhook', 'ai', 'oauth2', 'mcp', 'other']);
+export type ProviderCategory = z.infer<typeof ProviderCategory>;
+
+export const ProviderId = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9._-]*$/, 'Provider ids are lower-case, like "http" or "acme.crm"');
+
+export const ProviderManifest = z.strictObject({
+  id: ProviderId,
+  name: z.string().min(1).max(100),
+  description: z.string().max(500).default(''),
+  /** An emoji or a short text badge; never a remote URL (the renderer loads nothing remote). */
+  icon: z.string().max(8).default('🔌'),
+  category: ProviderCategory,
+  fields: z.array(FieldSpec).min(1),
+  /** Base URL template for HTTP-like providers; http.fetch is pinned to its origin. */
+  baseUrl: Template.optional(),
+  /** One-line target shown in the list, e.g. "{{config.host}}:{{config.port}}/{{config.database}}". */
+  summary: Template.optional(),
+  test: TestSpec,
+  authenticate: z.array(AuthRule).default([]),
+  /** Which operation scopes make sense for this provider. */
+  operations: z.array(z.enum(['http.fetch', 'sql.query', 'smtp.send', 'webhook.send', 'mcp.callTool'])).default([]),
+});
+export type ProviderManifest = z.infer<typeof ProviderManifest>;
+export type ProviderManifestInput = z.input<typeof ProviderManifest>;
+
+/** What the UI sees of a provider: the manifest plus whether its extension is up. */
+export const ProviderInfo = z.strictObject({
+  manifest: ProviderManifest,
+  extensionId: z.string(),
+  available: z.boolean(),
+});
+export type ProviderInfo = z.infer<typeof ProviderInfo>;

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { IsoDate } from './common.js';
+
+export const StoreProblem = z.strictObject({
+  file: z.string(),
+  movedTo: z.string(),
+  at: IsoDate,
+  message: z.string(),
+});
+export type StoreProblem = z.infer<typeof StoreProblem>;
+
+export const SystemStatus = z.strictObject({
+  cipher: z.strictObject({
+    available: z.boolean(),
+    backend: z.string(),
+    /** Why secrets cannot be saved, and how to fix it. */
+    reason: z.string().nullable(),
+  }),
+  storeProblems: z.array(StoreProblem),
+  host: z.enum(['electron', 'headless']),
+  version: z.string(),
+});
+export type SystemStatus = z.infer<typeof SystemStatus>;
