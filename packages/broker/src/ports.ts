@@ -125,3 +125,13 @@ export interface Transports {
   release(connectionId: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A transport failure already classified for the person: "Connection refused", "Timed out after 10 s". */
+export class TransportError extends Error {
+  readonly code: TestCode;
+  constructor(code: TestCode, message: string) {
+    super(message);
+    this.name = 'TransportError';
+    this.code = code;
+  }
+}

@@ -52,6 +52,8 @@ export const TestSpec = z.discriminatedUnion('transport', [
     headers: z.record(z.string(), Template).optional(),
     /** Statuses that count as success; default 2xx. */
     okStatus: z.array(z.number().int()).optional(),
+    /** Non-secret facts to show after a successful test, e.g. Ollama's model names. */
+    collect: z.strictObject({ as: z.string(), array: z.string(), field: z.string() }).optional(),
   }),
   z.strictObject({ transport: z.enum(['postgres', 'mysql', 'sqlite', 'mssql', 'smtp', 'webhook', 'mcp', 'oauth2']) }),
 ]);
