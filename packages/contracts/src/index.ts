@@ -11,3 +11,4 @@ export * from './extensions.js';
 export * from './channels.js';
 export * from './binder.js';
 export * from './compile-fields.js';
+export * from './api.js';
