@@ -1,5 +1,6 @@
 import type {
   AppChannels,
+  AuditEventInput,
   AppEvents,
   ExtensionChannels,
   ExtensionInfo,
@@ -67,6 +68,8 @@ export interface Broker {
   readonly providers: ProviderRegistryApi;
   on<K extends EventName>(event: K, listener: (payload: EventPayload<K>) => void): () => void;
   attachExtensions(controller: ExtensionController): void;
+  /** For adapters (the extension host) that must audit what only they see: crashes, state changes. */
+  recordAudit(event: AuditEventInput): Promise<void>;
   /** Denies every open consent prompt (window closed, renderer crashed, app quitting). */
   abortConsent(reason: string): void;
   close(): Promise<void>;

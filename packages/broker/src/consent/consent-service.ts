@@ -1,0 +1,202 @@
+import { GRANT_DURATION_MS, LatchkeyError, describeScope, expandTemplate } from '@latchkey/contracts';
+import type { AccessRequestInput, AccessResponse, ConsentDecision, ConsentPrompt, DenialReason, Grant, Requester, Scope } from '@latchkey/contracts';
+import { nanoid } from 'nanoid';
+import type { AuditService } from '../audit/audit-service.js';
+import { iso } from '../clock.js';
+import type { ConnectionsService } from '../connections/connections-service.js';
+import type { BrokerEvents } from '../events.js';
+import type { Clock, ConsentPrompter, GrantRepository } from '../ports.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { BrokerOptions } from '../types.js';
+import { RefRegistry, requesterKey } from './ref-registry.js';
+
+export interface ConsentDeps {
+  grants: GrantRepository;
+  connections: ConnectionsService;
+  registry: ProviderRegistry;
+  audit: AuditService;
+  events: BrokerEvents;
+  prompter: ConsentPrompter;
+  refs: RefRegistry;
+  clock: Clock;
+  options: BrokerOptions;
+}
+
+const MAX_OPEN_PROMPTS_PER_REQUESTER = 3;
+
+/** Consent defaults to deny: only an explicit "allow" from the person grants anything. */
+export class ConsentService {
+  readonly #denials = new Map<string, number[]>();
+  readonly #open = new Map<string, number>();
+
+  constructor(private readonly d: ConsentDeps) {}
+
+  isActive(g: Grant, now = this.d.clock.now()): boolean {
+    if (g.revokedAt) return false;
+    if (g.expiresAt && Date.parse(g.expiresAt) <= now) return false;
+    if (g.kind === 'once' && g.lastUsedAt) return false;
+    return true;
+  }
+
+  listGrants(includeInactive: boolean): Grant[] {
+    const now = this.d.clock.now();
+    return this.d.grants
+      .all()
+      .filter((g) => includeInactive || this.isActive(g, now))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async request(requester: Requester, input: AccessRequestInput): Promise<AccessResponse> {
+    const base = { connectionId: input.connectionId, requester, scopes: input.scopes };
+    await this.d.audit.record({ type: 'access.request', ...base, detail: input.reason.slice(0, 500) });
+    const deny = async (reason: DenialReason, message: string): Promise<AccessResponse> => {
+      await this.d.audit.record({ type: 'access.deny', outcome: 'denied', ...base, detail: `${reason}: ${message}` });
+      return { granted: false, reason, message };
+    };
+
+    let connection;
+    try {
+      connection = this.d.connections.require(input.connectionId);
+    } catch {
+      return deny('not_found', `No connection with id "${input.connectionId}"`);
+    }
+    const manifest = this.d.registry.require(connection.providerId);
+    const unsupported = input.scopes.filter((s) => s !== 'reveal' && !manifest.operations.includes(s));
+    if (unsupported.length) return deny('unsupported_scope', `${manifest.name} connections do not support ${unsupported.join(', ')}`);
+
+    const key = requesterKey(requester);
+    const throttleKey = `${key}|${connection.id}`;
+    const now = this.d.clock.now();
+    const recent = (this.#denials.get(throttleKey) ?? []).filter((t) => now - t < this.d.options.throttleWindowMs);
+    this.#denials.set(throttleKey, recent);
+    if (recent.length >= this.d.options.throttleDenials) {
+      const waitMin = Math.ceil((this.d.options.throttleWindowMs - (now - recent[0]!)) / 60_000);
+      return deny('throttled', `Access to "${connection.name}" was refused ${recent.length} times; ${requester.displayName} may ask again in ${waitMin} min`);
+    }
+
+    // An "always" grant that covers every asked scope answers without a prompt.
+    const covering = this.d.grants
+      .all()
+      .find((g) => g.kind === 'always' && this.isActive(g, now) && requesterKey(g.requester) === key && g.connectionId === connection.id && input.scopes.every((s) => g.scopes.includes(s)));
+    if (covering) return this.#issue(covering, 'existing grant');
+
+    const open = this.#open.get(key) ?? 0;
+    if (open >= MAX_OPEN_PROMPTS_PER_REQUESTER) return deny('throttled', `${requester.displayName} already has ${open} access requests waiting for an answer`);
+
+    const target = manifest.summary ? expandTemplate(manifest.summary, { config: connection.config }) : manifest.name;
+    const prompt: ConsentPrompt = {
+      promptId: nanoid(12),
+      requester,
+      connection: { id: connection.id, name: connection.name, providerName: manifest.name, target },
+      reason: input.reason,
+      scopes: input.scopes.map((s) => ({ scope: s, description: describeScope(s, target), warning: s === 'reveal' })),
+      deadline: iso(now + this.d.options.consentTimeoutMs),
+    };
+
+    let decision: ConsentDecision;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new TimeoutError()), this.d.options.consentTimeoutMs);
+    this.#open.set(key, open + 1);
+    this.#aborters.add(controller);
+    try {
+      decision = await this.d.prompter.prompt(prompt, controller.signal);
+    } catch (error) {
+      this.#recordDenial(throttleKey);
+      if (error instanceof TimeoutError) return deny('timeout', `No answer within ${Math.round(this.d.options.consentTimeoutMs / 1000)} s`);
+      return deny('aborted', `The request was withdrawn: ${error instanceof Error ? error.message : 'no answer'}`);
+    } finally {
+      clearTimeout(timer);
+      this.#aborters.delete(controller);
+      this.#open.set(key, (this.#open.get(key) ?? 1) - 1);
+    }
+
+    if (decision.decision === 'deny') {
+      this.#recordDenial(throttleKey);
+      return deny('denied', `${requester.displayName} was not allowed to use "${connection.name}"`);
+    }
+    this.#denials.delete(throttleKey);
+    const createdAt = this.d.clock.now();
+    const ttl = decision.decision === 'once' ? this.d.options.onceRefTtlMs : GRANT_DURATION_MS[decision.duration];
+    const grant: Grant = {
+      id: nanoid(12),
+      requester,
+      connectionId: connection.id,
+      scopes: [...input.scopes],
+      kind: decision.decision,
+      createdAt: iso(createdAt),
+      expiresAt: ttl === null ? null : iso(createdAt + ttl),
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await this.d.grants.put(grant);
+    this.d.events.emit('grants:changed', {});
+    return this.#issue(grant, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
+  }
+
+  readonly #aborters = new Set<AbortController>();
+
+  /** Window closed, renderer crashed, app quitting: every open prompt is denied. */
+  abortAll(reason: string): void {
+    for (const c of [...this.#aborters]) c.abort(new Error(reason));
+  }
+
+  async #issue(grant: Grant, how: string): Promise<AccessResponse> {
+    const now = this.d.clock.now();
+    // Refs of "always" grants are short-lived tickets; the grant re-issues them without a prompt.
+    const grantEnd = grant.expiresAt ? Date.parse(grant.expiresAt) : Infinity;
+    const expiresAt = Math.min(grantEnd, now + (grant.kind === 'once' ? this.d.options.onceRefTtlMs : 24 * 3_600_000));
+    const secretRef = this.d.refs.issue({
+      grantId: grant.id,
+      requesterKey: requesterKey(grant.requester),
+      connectionId: grant.connectionId,
+      scopes: new Set<Scope>(grant.scopes),
+      expiresAt,
+      usesLeft: grant.kind === 'once' ? 1 : undefined,
+    });
+    await this.d.audit.record({ type: 'access.grant', connectionId: grant.connectionId, requester: grant.requester, scopes: grant.scopes, grantId: grant.id, detail: how });
+    return { granted: true, secretRef, expiresAt: iso(expiresAt), grantId: grant.id };
+  }
+
+  #recordDenial(key: string): void {
+    const list = this.#denials.get(key) ?? [];
+    list.push(this.d.clock.now());
+    this.#denials.set(key, list);
+  }
+
+  async revoke(grantId: string, actor: Requester): Promise<Grant> {
+    const g = this.d.grants.get(grantId);
+    if (!g) throw new LatchkeyError('NOT_FOUND', `No grant with id "${grantId}"`);
+    if (g.revokedAt) return g;
+    const next: Grant = { ...g, revokedAt: iso(this.d.clock.now()) };
+    await this.d.grants.put(next);
+    const killed = this.d.refs.revokeGrant(grantId);
+    await this.d.audit.record({ type: 'grant.revoke', connectionId: g.connectionId, requester: actor, grantId, scopes: g.scopes, detail: `for ${g.requester.displayName}; ${killed} live ref(s) invalidated` });
+    this.d.events.emit('grants:changed', {});
+    return next;
+  }
+
+  /** A connection purged: its grants go, and so do their refs. */
+  async purgeConnection(connectionId: string): Promise<void> {
+    this.d.refs.revokeConnection(connectionId);
+    for (const g of this.d.grants.all()) if (g.connectionId === connectionId) await this.d.grants.delete(g.id);
+    this.d.events.emit('grants:changed', {});
+  }
+
+  /**
+   * "Last used" for the Access screen. A once-grant is written at once (it is now spent); an
+   * always-grant at most once a second, so a busy ref does not rewrite the store on every call.
+   */
+  markUsed(grantId: string): void {
+    const g = this.d.grants.get(grantId);
+    if (!g) return;
+    const now = this.d.clock.now();
+    if (g.kind === 'always' && g.lastUsedAt && now - Date.parse(g.lastUsedAt) < 1000) return;
+    void this.d.grants.put({ ...g, lastUsedAt: iso(now) }).catch(() => undefined);
+  }
+}
+
+class TimeoutError extends Error {
+  constructor() {
+    super('consent timed out');
+  }
+}

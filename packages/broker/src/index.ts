@@ -1,0 +1,6 @@
+export * from './ports.js';
+export * from './types.js';
+export { createBroker, createAgentSession, DEFAULT_OPTIONS } from './create-broker.js';
+export type { BrokerInternals } from './create-broker.js';
+export { scrub } from './scrub.js';
+export { hashEvent, canonicalJson, GENESIS_HASH } from './audit/hash.js';

@@ -1,0 +1,126 @@
+import { LatchkeyError } from '@latchkey/contracts';
+import type {
+  HttpFetchRequest,
+  HttpFetchResponse,
+  McpCallRequest,
+  McpCallResult,
+  Requester,
+  Scope,
+  SmtpMessage,
+  SmtpSendResult,
+  SqlQueryRequest,
+  SqlQueryResult,
+  WebhookSendRequest,
+  WebhookSendResult,
+} from '@latchkey/contracts';
+import type { AuditService } from '../audit/audit-service.js';
+import type { ConnectionsService } from '../connections/connections-service.js';
+import type { ConsentService } from '../consent/consent-service.js';
+import type { RefRegistry } from '../consent/ref-registry.js';
+import type { Clock, DatabaseKind, ResolvedConnection, Transports } from '../ports.js';
+import { TransportError } from '../ports.js';
+import { scrub } from '../scrub.js';
+import { prepareHttp } from './prepare-http.js';
+
+export interface OperationsDeps {
+  refs: RefRegistry;
+  consent: ConsentService;
+  connections: ConnectionsService;
+  audit: AuditService;
+  transports: Transports;
+  clock: Clock;
+  testTimeoutMs: number;
+}
+
+const DATABASES: ReadonlySet<string> = new Set<DatabaseKind>(['postgres', 'mysql', 'sqlite', 'mssql']);
+
+/** What a SecretRef can do. Each call: check the ref, audit, run with the secret, scrub errors. */
+export class OperationsService {
+  constructor(private readonly d: OperationsDeps) {}
+
+  /**
+   * Checks a ref and decrypts its connection. A refusal is audited as `ref.refused` with the
+   * requester and, where the ref is real, its connection.
+   */
+  async resolve(requester: Requester, ref: string, scope: Scope): Promise<{ connection: ResolvedConnection; grantId: string }> {
+    const now = this.d.clock.now();
+    let grantId: string;
+    let connectionId: string;
+    try {
+      const rec = this.d.refs.check(ref, requester, scope, now);
+      grantId = rec.grantId;
+      connectionId = rec.connectionId;
+      this.d.connections.require(connectionId);
+    } catch (error) {
+      const known = this.d.refs.peek(ref);
+      await this.d.audit.record({
+        type: 'ref.refused',
+        outcome: 'denied',
+        requester,
+        scopes: [scope],
+        // Only name the connection to its own requester's audit trail, not a guesser's.
+        connectionId: known && known.requesterKey === `${requester.kind}:${requester.id}` ? known.connectionId : undefined,
+        detail: error instanceof Error ? error.message : 'refused',
+      });
+      throw error instanceof LatchkeyError ? error : new LatchkeyError('DENIED', 'This SecretRef was refused');
+    }
+    const connection = await this.d.connections.resolve(this.d.connections.require(connectionId));
+    await this.d.audit.record({ type: scope === 'reveal' ? 'secret.reveal' : 'ref.use', connectionId, requester, scopes: [scope], grantId });
+    this.d.consent.markUsed(grantId);
+    return { connection, grantId };
+  }
+
+  async #run<T>(requester: Requester, connection: ResolvedConnection, scope: Scope, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      const secrets = Object.values(connection.secrets);
+      const message = scrub(error instanceof Error ? error.message : String(error), secrets).slice(0, 1000);
+      await this.d.audit.record({ type: 'ref.use', outcome: 'error', connectionId: connection.id, requester, scopes: [scope], detail: message });
+      if (error instanceof LatchkeyError) throw new LatchkeyError(error.code, message, error.issues);
+      if (error instanceof TransportError) throw new LatchkeyError(error.code === 'timeout' ? 'TIMEOUT' : 'UNAVAILABLE', message);
+      throw new LatchkeyError('UNAVAILABLE', message);
+    }
+  }
+
+  async httpFetch(requester: Requester, ref: string, request: Required<Omit<HttpFetchRequest, 'body' | 'timeoutMs'>> & Pick<HttpFetchRequest, 'body' | 'timeoutMs'>): Promise<HttpFetchResponse> {
+    const { connection } = await this.resolve(requester, ref, 'http.fetch');
+    return this.#run(requester, connection, 'http.fetch', async () => {
+      const prepared = prepareHttp(connection, { method: request.method, url: request.url, headers: request.headers, body: request.body, timeoutMs: request.timeoutMs ?? this.d.testTimeoutMs });
+      const res = await this.d.transports.http(prepared);
+      // A response that echoes the credential back (a debugging endpoint, say) must not hand it over.
+      const secrets = Object.values(connection.secrets);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) headers[k] = scrub(v, secrets);
+      return { ...res, headers, body: scrub(res.body, secrets) };
+    });
+  }
+
+  async sqlQuery(requester: Requester, ref: string, query: Required<SqlQueryRequest>): Promise<SqlQueryResult> {
+    const { connection } = await this.resolve(requester, ref, 'sql.query');
+    const kind = connection.manifest.test.transport;
+    if (!DATABASES.has(kind)) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} is not a database`);
+    return this.#run(requester, connection, 'sql.query', () => this.d.transports.sqlQuery(kind as DatabaseKind, connection, query));
+  }
+
+  async smtpSend(requester: Requester, ref: string, message: SmtpMessage): Promise<SmtpSendResult> {
+    const { connection } = await this.resolve(requester, ref, 'smtp.send');
+    return this.#run(requester, connection, 'smtp.send', () => this.d.transports.smtpSend(connection, message));
+  }
+
+  async webhookSend(requester: Requester, ref: string, request: Required<WebhookSendRequest>): Promise<WebhookSendResult> {
+    const { connection } = await this.resolve(requester, ref, 'webhook.send');
+    return this.#run(requester, connection, 'webhook.send', () => this.d.transports.webhookSend(connection, request));
+  }
+
+  async mcpCallTool(requester: Requester, ref: string, call: Required<McpCallRequest>): Promise<McpCallResult> {
+    const { connection } = await this.resolve(requester, ref, 'mcp.callTool');
+    return this.#run(requester, connection, 'mcp.callTool', () => this.d.transports.mcpCallTool(connection, call));
+  }
+
+  /** The one path by which plaintext leaves the broker, and only with the `reveal` scope the person saw. */
+  async reveal(requester: Requester, ref: string): Promise<{ values: Record<string, string> }> {
+    const { connection } = await this.resolve(requester, ref, 'reveal');
+    return { values: { ...connection.secrets } };
+  }
+}

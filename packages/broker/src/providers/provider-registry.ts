@@ -1,0 +1,58 @@
+import { LatchkeyError, ProviderManifest, compileFields, validationError } from '@latchkey/contracts';
+import type { CompileOptions, ProviderInfo, ProviderManifest as Manifest } from '@latchkey/contracts';
+
+interface Entry {
+  manifest: Manifest;
+  extensionId: string;
+  available: boolean;
+}
+
+/** Manifests contributed by extensions, validated once and compiled to the schema forms use. */
+export class ProviderRegistry {
+  readonly #providers = new Map<string, Entry>();
+
+  register(raw: unknown, extensionId: string): Manifest {
+    const parsed = ProviderManifest.safeParse(raw);
+    if (!parsed.success) throw validationError(parsed.error, `Provider from ${extensionId} is invalid`);
+    const manifest = parsed.data;
+    const existing = this.#providers.get(manifest.id);
+    if (existing) {
+      throw new LatchkeyError('CONFLICT', `Provider "${manifest.id}" is already registered by ${existing.extensionId}`);
+    }
+    const names = new Set<string>();
+    for (const f of manifest.fields) {
+      if (names.has(f.name)) throw new LatchkeyError('VALIDATION', `Provider "${manifest.id}" declares field "${f.name}" twice`);
+      names.add(f.name);
+      if (f.type === 'select' && !f.options?.length) throw new LatchkeyError('VALIDATION', `Select field "${f.name}" of "${manifest.id}" has no options`);
+    }
+    this.#providers.set(manifest.id, { manifest, extensionId, available: true });
+    return manifest;
+  }
+
+  unregisterExtension(extensionId: string): void {
+    for (const [id, e] of this.#providers) if (e.extensionId === extensionId) this.#providers.delete(id);
+  }
+
+  setAvailable(extensionId: string, available: boolean): void {
+    for (const e of this.#providers.values()) if (e.extensionId === extensionId) e.available = available;
+  }
+
+  list(): ProviderInfo[] {
+    return [...this.#providers.values()].map((e) => ({ manifest: e.manifest, extensionId: e.extensionId, available: e.available }));
+  }
+
+  get(id: string): ProviderInfo | undefined {
+    const e = this.#providers.get(id);
+    return e && { manifest: e.manifest, extensionId: e.extensionId, available: e.available };
+  }
+
+  require(id: string): Manifest {
+    const e = this.#providers.get(id);
+    if (!e) throw new LatchkeyError('NOT_FOUND', `No provider "${id}" is installed`);
+    return e.manifest;
+  }
+
+  schema(id: string, options?: CompileOptions) {
+    return compileFields(this.require(id).fields, options);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './memory-ports.js';
+export * from './fetch-transports.js';
+export * from './test-broker.js';
