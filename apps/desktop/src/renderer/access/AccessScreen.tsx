@@ -1,0 +1,160 @@
+import * as AlertDialog from '@radix-ui/react-alert-dialog';
+import type { Connection, Grant, LatchkeyApi } from '@latchkey/contracts';
+import { useCallback, useEffect, useState } from 'react';
+import { errorMessage, formatDateTime, requesterLabel } from '../consent/describe.js';
+import './data-screen.css';
+
+export interface AccessScreenProps {
+  /** Defaults to `window.latchkey`; tests pass the API built over their broker. */
+  api?: LatchkeyApi;
+}
+
+function grantStatus(grant: Grant, now: number): string {
+  if (grant.revokedAt) return `Revoked ${formatDateTime(grant.revokedAt)}`;
+  if (grant.expiresAt && Date.parse(grant.expiresAt) <= now) return 'Expired';
+  return grant.kind === 'once' ? 'Once' : 'Always';
+}
+
+/** Every grant a requester holds, with Revoke: revoking stops the grant's SecretRefs at once. */
+export function AccessScreen({ api = window.latchkey }: AccessScreenProps) {
+  const [grants, setGrants] = useState<Grant[] | null>(null);
+  const [connectionNames, setConnectionNames] = useState<Map<string, string>>(new Map());
+  const [includeInactive, setIncludeInactive] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<Grant | null>(null);
+  const [revoking, setRevoking] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const [list, active, deleted] = await Promise.all([
+        api.grants.list({ includeInactive }),
+        api.connections.list(),
+        api.connections.list({ deleted: true }),
+      ]);
+      setGrants(list);
+      setConnectionNames(new Map([...deleted, ...active].map((c: Connection) => [c.id, c.name])));
+      setFailure(null);
+    } catch (error) {
+      setFailure(errorMessage(error, 'Could not load the grants.'));
+    }
+  }, [api, includeInactive]);
+
+  useEffect(() => {
+    void load();
+    return api.on('grants:changed', () => void load());
+  }, [api, load]);
+
+  const revoke = async (grant: Grant) => {
+    setRevoking(true);
+    try {
+      await api.grants.revoke({ id: grant.id });
+      setNotice(`Revoked access for ${grant.requester.displayName} to ${connectionNames.get(grant.connectionId) ?? 'the connection'}.`);
+      setConfirming(null);
+      await load();
+    } catch (error) {
+      setFailure(errorMessage(error, 'Could not revoke the grant.'));
+      setConfirming(null);
+    } finally {
+      setRevoking(false);
+    }
+  };
+
+  const now = Date.now();
+  const nameOf = (id: string) => connectionNames.get(id) ?? `Deleted connection (${id})`;
+
+  return (
+    <section className="lk-data-screen" aria-labelledby="lk-access-title">
+      <header className="lk-data-screen__header">
+        <h2 id="lk-access-title">Access</h2>
+        <p className="lk-data-screen__lead">Extensions and agents you allowed to use a connection. Revoking stops their access at once.</p>
+        <label className="lk-data-screen__toggle">
+          <input type="checkbox" checked={includeInactive} onChange={(e) => setIncludeInactive(e.target.checked)} /> Show revoked and expired grants
+        </label>
+      </header>
+
+      {failure && (
+        <p role="alert" className="lk-data-screen__failure">
+          {failure}
+        </p>
+      )}
+      <p role="status" className="lk-data-screen__notice">
+        {notice}
+      </p>
+
+      {grants === null ? (
+        <p>Loading grants…</p>
+      ) : grants.length === 0 ? (
+        <p>No extension or agent has access to a connection.</p>
+      ) : (
+        <table className="lk-data-table">
+          <thead>
+            <tr>
+              <th scope="col">Requester</th>
+              <th scope="col">Connection</th>
+              <th scope="col">Scopes</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Granted</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Last used</th>
+              <th scope="col">
+                <span className="lk-visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {grants.map((grant) => {
+              const active = !grant.revokedAt && !(grant.expiresAt && Date.parse(grant.expiresAt) <= now);
+              return (
+                <tr key={grant.id} data-grant-id={grant.id}>
+                  <td>{requesterLabel(grant.requester)}</td>
+                  <td>{nameOf(grant.connectionId)}</td>
+                  <td>{grant.scopes.join(', ')}</td>
+                  <td>{grantStatus(grant, now)}</td>
+                  <td>{formatDateTime(grant.createdAt)}</td>
+                  <td>{formatDateTime(grant.expiresAt, 'Until revoked')}</td>
+                  <td>{formatDateTime(grant.lastUsedAt, 'Never')}</td>
+                  <td>
+                    {active && (
+                      <button
+                        type="button"
+                        className="lk-button lk-button--danger"
+                        aria-label={`Revoke ${grant.requester.displayName}'s access to ${nameOf(grant.connectionId)}`}
+                        onClick={() => setConfirming(grant)}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+
+      <AlertDialog.Root open={confirming !== null} onOpenChange={(open) => !open && setConfirming(null)}>
+        <AlertDialog.Portal>
+          <AlertDialog.Overlay className="lk-data-screen__overlay" />
+          <AlertDialog.Content className="lk-data-screen__dialog">
+            {confirming && (
+              <>
+                <AlertDialog.Title>Revoke access?</AlertDialog.Title>
+                <AlertDialog.Description>
+                  {requesterLabel(confirming.requester)} will no longer be able to use “{nameOf(confirming.connectionId)}”. References it
+                  already holds stop working at once; it has to ask again.
+                </AlertDialog.Description>
+                <div className="lk-data-screen__dialog-actions">
+                  <AlertDialog.Cancel className="lk-button">Keep access</AlertDialog.Cancel>
+                  <button type="button" className="lk-button lk-button--danger" disabled={revoking} onClick={() => void revoke(confirming)}>
+                    Revoke
+                  </button>
+                </div>
+              </>
+            )}
+          </AlertDialog.Content>
+        </AlertDialog.Portal>
+      </AlertDialog.Root>
+    </section>
+  );
+}

@@ -1,0 +1,220 @@
+import * as AlertDialog from '@radix-ui/react-alert-dialog';
+import { isLatchkeyError, type ConsentDecision, type ConsentPrompt, type GrantDuration, type LatchkeyApi } from '@latchkey/contracts';
+import { useCallback, useEffect, useRef, useState, type ChangeEvent, type MouseEvent } from 'react';
+import { errorMessage, requesterLabel } from './describe.js';
+import './consent.css';
+
+const DURATIONS: { value: GrantDuration; label: string }[] = [
+  { value: '1h', label: '1 hour' },
+  { value: '1d', label: '1 day' },
+  { value: '30d', label: '30 days' },
+  { value: 'forever', label: 'Until I revoke it' },
+];
+
+export interface ConsentHostProps {
+  /** Defaults to `window.latchkey`; tests pass the API built over their broker. */
+  api?: LatchkeyApi;
+}
+
+function secondsLeft(deadline: string, now: number): number {
+  return Math.max(0, Math.ceil((Date.parse(deadline) - now) / 1000));
+}
+
+/**
+ * The consent modal. Every way out of it that is not an explicit Allow — the Deny button,
+ * Escape, the close button, the countdown reaching the prompt's deadline — answers deny,
+ * because consent that was not given must never become a grant.
+ */
+export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
+  const [queue, setQueue] = useState<ConsentPrompt[]>([]);
+  const [duration, setDuration] = useState<GrantDuration>('1h');
+  const [now, setNow] = useState(() => Date.now());
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  /** Prompts already answered, so a double click or a late tick cannot answer twice. */
+  const answered = useRef(new Set<string>());
+  const denyRef = useRef<HTMLButtonElement>(null);
+
+  const enqueue = useCallback((prompts: ConsentPrompt[]) => {
+    setQueue((current) => {
+      const known = new Set(current.map((p) => p.promptId));
+      const fresh = prompts.filter((p) => !known.has(p.promptId) && !answered.current.has(p.promptId));
+      return fresh.length ? [...current, ...fresh] : current;
+    });
+  }, []);
+  const drop = useCallback((promptId: string) => {
+    setQueue((current) => current.filter((p) => p.promptId !== promptId));
+  }, []);
+
+  useEffect(() => {
+    let live = true;
+    // Subscribe before asking for the backlog, so a prompt raised in between is not missed.
+    const offPrompt = api.on('consent:prompt', (prompt) => enqueue([prompt]));
+    const offResolved = api.on('consent:resolved', ({ promptId }) => drop(promptId));
+    api.consent
+      .pending()
+      .then((prompts) => {
+        if (live) enqueue(prompts);
+      })
+      .catch((error: unknown) => {
+        if (live) setFailure(errorMessage(error, 'Could not load pending access requests.'));
+      });
+    return () => {
+      live = false;
+      offPrompt();
+      offResolved();
+    };
+  }, [api, enqueue, drop]);
+
+  const current = queue[0];
+  const currentId = current?.promptId;
+
+  const respond = useCallback(
+    async (prompt: ConsentPrompt, response: ConsentDecision) => {
+      if (answered.current.has(prompt.promptId)) return;
+      answered.current.add(prompt.promptId);
+      setBusy(true);
+      setFailure(null);
+      try {
+        await api.consent.respond({ promptId: prompt.promptId, response });
+        drop(prompt.promptId);
+      } catch (error) {
+        if (isLatchkeyError(error) && error.code === 'NOT_FOUND') {
+          // The broker already closed it: its own timeout, or another window answered.
+          drop(prompt.promptId);
+        } else {
+          // Keep it on screen so the person can answer again; the broker still denies at the deadline.
+          answered.current.delete(prompt.promptId);
+          setFailure(errorMessage(error, 'Your answer could not be delivered. Try again.'));
+        }
+      } finally {
+        setBusy(false);
+      }
+    },
+    [api, drop],
+  );
+  const deny = useCallback((prompt: ConsentPrompt) => void respond(prompt, { decision: 'deny' }), [respond]);
+
+  // A new prompt at the head of the queue starts from the safe choices again.
+  useEffect(() => {
+    if (!currentId) return;
+    setDuration('1h');
+    setFailure(null);
+    setNow(Date.now());
+    denyRef.current?.focus();
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [currentId]);
+
+  const remaining = current ? secondsLeft(current.deadline, now) : 0;
+  useEffect(() => {
+    if (current && remaining === 0) deny(current);
+  }, [current, remaining, deny]);
+
+  if (!current) return null;
+
+  const onDenyClick = (event: MouseEvent) => {
+    // Radix's Cancel would also close the dialog; the queue decides whether it stays open.
+    event.preventDefault();
+    deny(current);
+  };
+  const target = current.connection.target;
+  const position = queue.length > 1 ? `Request 1 of ${queue.length}` : null;
+
+  return (
+    <AlertDialog.Root
+      open
+      onOpenChange={(open) => {
+        if (!open) deny(current);
+      }}
+    >
+      <AlertDialog.Portal>
+        <AlertDialog.Overlay className="lk-consent-overlay" />
+        <AlertDialog.Content
+          className="lk-consent"
+          data-prompt-id={current.promptId}
+          onEscapeKeyDown={(event) => {
+            event.preventDefault();
+            deny(current);
+          }}
+        >
+          <header className="lk-consent__header">
+            <AlertDialog.Title className="lk-consent__title">Allow access to “{current.connection.name}”?</AlertDialog.Title>
+            {position && (
+              <span className="lk-consent__position" data-testid="consent-position">
+                {position}
+              </span>
+            )}
+            <button type="button" className="lk-consent__close" aria-label="Close and deny" onClick={() => deny(current)}>
+              ×
+            </button>
+          </header>
+
+          <AlertDialog.Description asChild>
+            <dl className="lk-consent__facts">
+              <dt>Who is asking</dt>
+              <dd data-testid="consent-requester">{requesterLabel(current.requester)}</dd>
+              <dt>Connection</dt>
+              <dd data-testid="consent-connection">
+                {current.connection.name} <span className="lk-muted">· {current.connection.providerName}</span>
+                {target && <span className="lk-consent__target">{target}</span>}
+              </dd>
+              <dt>Their reason</dt>
+              <dd data-testid="consent-reason" className="lk-consent__reason">
+                {current.reason}
+              </dd>
+            </dl>
+          </AlertDialog.Description>
+
+          <section aria-labelledby="lk-consent-scopes">
+            <h3 id="lk-consent-scopes" className="lk-consent__subtitle">
+              If you allow it, it can:
+            </h3>
+            <ul className="lk-consent__scopes">
+              {current.scopes.map((s) => (
+                <li key={s.scope} className={s.warning ? 'lk-consent__scope lk-consent__scope--warning' : 'lk-consent__scope'} data-scope={s.scope}>
+                  {s.warning && <strong className="lk-consent__warning-label">Warning: </strong>}
+                  {s.description}
+                </li>
+              ))}
+            </ul>
+            <p className="lk-muted lk-consent__note">It never sees the stored credential unless a warning above says so; Latchkey adds it to each request.</p>
+          </section>
+
+          <p role="timer" className="lk-consent__countdown" data-testid="consent-countdown">
+            Denied automatically in {remaining} s
+          </p>
+          {failure && (
+            <p role="alert" className="lk-consent__failure">
+              {failure}
+            </p>
+          )}
+
+          <footer className="lk-consent__actions">
+            <AlertDialog.Cancel ref={denyRef} className="lk-button" onClick={onDenyClick}>
+              Deny
+            </AlertDialog.Cancel>
+            <button type="button" className="lk-button lk-button--primary" disabled={busy} onClick={() => void respond(current, { decision: 'once' })}>
+              Allow once
+            </button>
+            <span className="lk-consent__always">
+              <label>
+                <span className="lk-consent__always-label">Remember for</span>
+                <select value={duration} disabled={busy} onChange={(e: ChangeEvent<HTMLSelectElement>) => setDuration(e.target.value as GrantDuration)}>
+                  {DURATIONS.map((d) => (
+                    <option key={d.value} value={d.value}>
+                      {d.label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button type="button" className="lk-button" disabled={busy} onClick={() => void respond(current, { decision: 'always', duration })}>
+                Allow always
+              </button>
+            </span>
+          </footer>
+        </AlertDialog.Content>
+      </AlertDialog.Portal>
+    </AlertDialog.Root>
+  );
+}

@@ -1,0 +1,123 @@
+import type { ExtensionInfo, LatchkeyApi } from '@latchkey/contracts';
+import { useCallback, useEffect, useState } from 'react';
+import { errorMessage, formatDateTime } from '../consent/describe.js';
+import '../access/data-screen.css';
+
+export interface ExtensionsScreenProps {
+  /** Defaults to `window.latchkey`; tests pass the API built over their broker. */
+  api?: LatchkeyApi;
+}
+
+const STATE_LABELS: Record<ExtensionInfo['state'], string> = {
+  running: 'Running',
+  stopped: 'Stopped',
+  crashed: 'Crashed',
+  disabled: 'Disabled',
+  restarting: 'Restarting',
+  'manifest-only': 'Providers only (no code)',
+};
+
+/** Installed extensions, what they provide, whether they run, and a switch to turn each off. */
+export function ExtensionsScreen({ api = window.latchkey }: ExtensionsScreenProps) {
+  const [extensions, setExtensions] = useState<ExtensionInfo[] | null>(null);
+  const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
+  const [failure, setFailure] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setExtensions(await api.extensions.list());
+    } catch (error) {
+      setFailure(errorMessage(error, 'Could not load the extensions.'));
+    }
+  }, [api]);
+
+  useEffect(() => {
+    void load();
+    return api.on('extensions:changed', () => void load());
+  }, [api, load]);
+
+  const setEnabled = async (extension: ExtensionInfo, enabled: boolean) => {
+    setPending((p) => new Set(p).add(extension.id));
+    setFailure(null);
+    try {
+      const updated = await api.extensions.setEnabled({ id: extension.id, enabled });
+      setExtensions((list) => list?.map((x) => (x.id === updated.id ? updated : x)) ?? null);
+    } catch (error) {
+      setFailure(errorMessage(error, `Could not ${enabled ? 'enable' : 'disable'} ${extension.displayName}.`));
+    } finally {
+      setPending((p) => {
+        const next = new Set(p);
+        next.delete(extension.id);
+        return next;
+      });
+    }
+  };
+
+  return (
+    <section className="lk-data-screen" aria-labelledby="lk-extensions-title">
+      <header className="lk-data-screen__header">
+        <h2 id="lk-extensions-title">Extensions</h2>
+        <p className="lk-data-screen__lead">
+          Extensions add connection providers and commands. They run apart from Latchkey and never see a stored secret unless you allow it.
+        </p>
+      </header>
+
+      {failure && (
+        <p role="alert" className="lk-data-screen__failure">
+          {failure}
+        </p>
+      )}
+
+      {extensions === null ? (
+        <p>Loading extensions…</p>
+      ) : extensions.length === 0 ? (
+        <p>No extensions are installed.</p>
+      ) : (
+        <table className="lk-data-table">
+          <thead>
+            <tr>
+              <th scope="col">Extension</th>
+              <th scope="col">Providers</th>
+              <th scope="col">State</th>
+              <th scope="col">Restarts</th>
+              <th scope="col">Last error</th>
+              <th scope="col">Enabled</th>
+            </tr>
+          </thead>
+          <tbody>
+            {extensions.map((x) => (
+              <tr key={x.id} data-extension-id={x.id}>
+                <td>
+                  <strong>{x.displayName}</strong>
+                  <div className="lk-muted">
+                    {x.id} {x.version} · {x.builtIn ? 'Built in' : 'Installed by you'}
+                  </div>
+                </td>
+                <td>{x.providers.length ? x.providers.join(', ') : 'None'}</td>
+                <td>
+                  <span className={`lk-state--${x.state}`} data-testid="extension-state">
+                    {STATE_LABELS[x.state]}
+                  </span>
+                  {x.since && <div className="lk-muted">since {formatDateTime(x.since)}</div>}
+                </td>
+                <td>{x.restarts}</td>
+                <td>{x.lastError ?? 'None'}</td>
+                <td>
+                  <button
+                    type="button"
+                    role="switch"
+                    className="lk-switch"
+                    aria-checked={x.enabled}
+                    aria-label={`${x.displayName} enabled`}
+                    disabled={pending.has(x.id)}
+                    onClick={() => void setEnabled(x, !x.enabled)}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
