@@ -30,7 +30,7 @@ export function resolveTarget(base: URL, requested: string): URL {
   let target: URL;
   if (isAbsolute) {
     try {
-      target = new URL(requested);
+      target = new URL(requested, base.origin);
     } catch {
       throw new LatchkeyError('VALIDATION', `"${requested.slice(0, 200)}" is not a valid URL`);
     }

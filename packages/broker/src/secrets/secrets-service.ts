@@ -27,6 +27,7 @@ export class SecretsService {
 
   /** Encrypts and stores values; returns the new secret ids by field. Old blobs are the caller's to drop after the record points elsewhere. */
   async write(values: Record<string, string>): Promise<Record<string, string>> {
+    if (Object.keys(values).length === 0) return {};
     this.assertWritable();
     const ids: Record<string, string> = {};
     const writes: Promise<void>[] = [];
