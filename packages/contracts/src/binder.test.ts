@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { createClient, createDispatcher } from './binder.js';
+import { LatchkeyError } from './errors.js';
+
+const map = {
+  'things:get': { input: z.strictObject({ id: z.string().min(1) }), output: z.strictObject({ id: z.string(), name: z.string() }) },
+  'things:leak': { input: z.strictObject({}), output: z.strictObject({ id: z.string() }) },
+  'things:fail': { input: z.strictObject({}), output: z.strictObject({}) },
+};
+
+const handlers = {
+  'things:get': ({ id }: { id: string }) => ({ id, name: `thing ${id}` }),
+  // A handler that returns more than its contract: the strict output schema must stop it.
+  'things:leak': () => ({ id: 'x', password: 'hunter2' }) as unknown as { id: string },
+  'things:fail': () => {
+    throw new LatchkeyError('CONFLICT', 'Already there');
+  },
+};
+
+describe('createDispatcher', () => {
+  const dispatch = createDispatcher(map, handlers as never);
+
+  it('parses input and output and returns the value', async () => {
+    expect(await dispatch('things:get', { id: '7' }, {})).toEqual({ ok: true, value: { id: '7', name: 'thing 7' } });
+  });
+
+  it('turns bad input into a VALIDATION error without calling the handler', async () => {
+    const res = await dispatch('things:get', { id: '' }, {});
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION', issues: [{ path: 'id' }] } });
+    expect(await dispatch('things:get', { id: '1', extra: true }, {})).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+  });
+
+  it('refuses unknown channels, including prototype names', async () => {
+    for (const ch of ['nope:nope', '__proto__', 'constructor', 'toString']) expect(await dispatch(ch, {}, {})).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('refuses an output with fields outside the contract instead of sending it', async () => {
+    const seen: string[] = [];
+    const d = createDispatcher(map, handlers as never, { onInternalError: (ch) => seen.push(ch) });
+    const res = await d('things:leak', {}, {});
+    expect(res).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'The broker produced an invalid response for things:leak' } });
+    expect(JSON.stringify(res)).not.toContain('hunter2');
+    expect(seen).toEqual(['things:leak']);
+  });
+
+  it('passes typed errors through as { code, message }', async () => {
+    expect(await dispatch('things:fail', {}, {})).toEqual({ ok: false, error: { code: 'CONFLICT', message: 'Already there' } });
+  });
+});
+
+describe('createClient', () => {
+  it('builds a frozen namespaced API that throws typed errors', async () => {
+    const dispatch = createDispatcher(map, handlers as never);
+    const api = createClient(map, (ch, input) => dispatch(ch, input, {}));
+    expect(Object.isFrozen(api)).toBe(true);
+    expect(await api.things.get({ id: '1' })).toEqual({ id: '1', name: 'thing 1' });
+    await expect(api.things.fail()).rejects.toMatchObject({ code: 'CONFLICT', message: 'Already there' });
+  });
+
+  it('parses what the peer sends back, so a bad response cannot reach the caller', async () => {
+    const api = createClient(map, async () => ({ ok: true, value: { id: 1 } }));
+    await expect(api.things.get({ id: '1' })).rejects.toBeInstanceOf(LatchkeyError);
+  });
+});
