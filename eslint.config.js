@@ -17,6 +17,8 @@ export default tseslint.config(
   {
     // The layering of DESIGN.md: contracts and broker never reach for Electron, React or Node-only adapters.
     files: ['packages/contracts/**/*.ts', 'packages/broker/**/*.ts'],
+    // Tests may start loopback peers; the code under test may not reach for Node's I/O.
+    ignores: ['**/*.test.ts', '**/*.bench.ts', '**/testing/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['electron', 'react', 'react-dom', '@latchkey/store', '@latchkey/node-cipher', '@latchkey/transports', '@latchkey/extension-host', 'node:fs', 'node:fs/promises', 'fs', 'node:child_process', 'node:net', 'node:http'] }],
     },

@@ -44,8 +44,8 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const prompter = ports.prompter ?? eventPrompter;
   let extensions: ExtensionController | null = null;
 
-  // Consent and connections refer to each other (purge drops grants; consent reads connections).
-  let consent!: ConsentService;
+  // Consent and connections refer to each other (purge drops grants; consent reads connections);
+  // the closure below runs only after `consent` exists.
   const connections = new ConnectionsService({
     repo: ports.connections,
     secrets,
@@ -57,7 +57,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     testTimeoutMs: options.testTimeoutMs,
     onPurged: (id) => consent.purgeConnection(id),
   });
-  consent = new ConsentService({ grants: ports.grants, connections, registry, audit, events, prompter, refs, clock, options });
+  const consent = new ConsentService({ grants: ports.grants, connections, registry, audit, events, prompter, refs, clock, options });
   const operations = new OperationsService({ refs, consent, connections, audit, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs });
 
   const status = () => ({

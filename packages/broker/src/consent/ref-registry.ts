@@ -52,7 +52,11 @@ export class RefRegistry {
 
   revokeGrant(grantId: string): number {
     let n = 0;
-    for (const [ref, rec] of this.#refs) if (rec.grantId === grantId) (this.#refs.delete(ref), n++);
+    for (const [ref, rec] of this.#refs) {
+      if (rec.grantId !== grantId) continue;
+      this.#refs.delete(ref);
+      n++;
+    }
     return n;
   }
 
