@@ -46,7 +46,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
 
   // Consent and connections refer to each other (purge drops grants; consent reads connections);
   // the closure below runs only after `consent` exists.
-  const connections = new ConnectionsService({
+  const connections: ConnectionsService = new ConnectionsService({
     repo: ports.connections,
     secrets,
     registry,
@@ -55,9 +55,9 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     transports: ports.transports,
     clock,
     testTimeoutMs: options.testTimeoutMs,
-    onPurged: (id) => consent.purgeConnection(id),
+    onPurged: (id): Promise<void> => consent.purgeConnection(id),
   });
-  const consent = new ConsentService({ grants: ports.grants, connections, registry, audit, events, prompter, refs, clock, options });
+  const consent: ConsentService = new ConsentService({ grants: ports.grants, connections, registry, audit, events, prompter, refs, clock, options });
   const operations = new OperationsService({ refs, consent, connections, audit, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs });
 
   const status = () => ({

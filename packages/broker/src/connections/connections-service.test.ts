@@ -179,7 +179,7 @@ describe('ConnectionsService', () => {
     const b = (await call('connections:create', { providerId: 'http', name: 'B', config: { baseUrl, authType: 'bearer' }, secrets: { token: 'right-token' } })) as { value: { id: string } };
     const blobId = mem.connections.get(a.value.id)!.secretIds['token']!;
     const blob = Buffer.from(mem.secrets.blobs.get(blobId)!);
-    blob[blob.length - 1] ^= 0xff;
+    blob[blob.length - 1] = blob[blob.length - 1]! ^ 0xff;
     mem.secrets.blobs.set(blobId, blob);
     const res = await call('connections:test', { id: a.value.id });
     expect(res).toMatchObject({ ok: true, value: { ok: false, code: 'invalid_config' } });
