@@ -1,0 +1,65 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeFileAtomic } from './atomic-file.js';
+import { openFileStore } from './index.js';
+import { connection, countingIo, tempDir } from './test-helpers.js';
+
+describe('writeFileAtomic', () => {
+  it('replaces the file, owner-only, and leaves no temp file behind', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'doc.json');
+    writeFileSync(path, 'old');
+    await writeFileAtomic(path, 'new contents');
+    expect(readFileSync(path, 'utf8')).toBe('new contents');
+    expect(readdirSync(dir)).toEqual(['doc.json']);
+    if (process.platform !== 'win32') expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('leaves the old file intact when the process dies between the temp write and the rename', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'doc.json');
+    writeFileSync(path, '{"old":true}');
+    const io = countingIo();
+    io.failing = true;
+    await expect(writeFileAtomic(path, '{"new":true}', io)).rejects.toThrow(/simulated crash before rename/);
+    expect(readFileSync(path, 'utf8')).toBe('{"old":true}');
+    expect(readdirSync(dir)).toEqual(['doc.json']);
+    expect(io.renames.get('doc.json')).toBe(1);
+  });
+});
+
+describe('a store write that fails before its rename', () => {
+  it('rejects the put, keeps the previous file, and the next write carries everything', async () => {
+    const dir = tempDir();
+    const io = countingIo();
+    const store = await openFileStore(dir, { io });
+    await store.connections.put(connection(1));
+    const before = readFileSync(join(dir, 'connections.json'), 'utf8');
+
+    io.failing = true;
+    await expect(store.connections.put(connection(2))).rejects.toThrow(/simulated crash/);
+    expect(readFileSync(join(dir, 'connections.json'), 'utf8')).toBe(before);
+    const crashed = await openFileStore(dir);
+    expect(crashed.connections.all().map((c) => c.id)).toEqual(['conn-1']);
+    await crashed.close();
+
+    io.failing = false;
+    await store.connections.put(connection(3));
+    await store.close();
+    const reopened = await openFileStore(dir);
+    expect(reopened.connections.all().map((c) => c.id)).toEqual(['conn-1', 'conn-2', 'conn-3']);
+    await reopened.close();
+  });
+
+  it('removes temp files a crash left behind when the store opens', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, '.connections.json.123.abcdef.tmp'), '{"half":');
+    writeFileSync(join(dir, '.secrets.json.123.abcdef.tmp'), '');
+    writeFileSync(join(dir, 'unrelated.tmp'), 'keep me');
+    const store = await openFileStore(dir);
+    expect(readdirSync(dir).sort()).toEqual(['audit', 'unrelated.tmp']);
+    expect(store.problems()).toEqual([]);
+    await store.close();
+  });
+});

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fsp } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Adapter } from 'lowdb';
+
+/** The file operations whose failure matters for atomicity, replaceable to inject faults in tests. */
+export interface FileIo {
+  rename(from: string, to: string): Promise<void>;
+}
+export const realIo: FileIo = { rename: (from, to) => fsp.rename(from, to) };
+
+const TEMP_SUFFIX = '.tmp';
+
+/** Temp files live beside their target (same filesystem, so the rename is atomic) and are hidden. */
+export function isTempFileOf(name: string, target: string): boolean {
+  return name.startsWith(`.${target}.`) && name.endsWith(TEMP_SUFFIX);
+}
+
+/** fsync a folder so a rename or a new file in it survives a power cut. */
+export async function syncFolder(folder: string): Promise<void> {
+  // Windows cannot open a folder for fsync; NTFS journals the rename itself.
+  if (process.platform === 'win32') return;
+  const handle = await fsp.open(folder, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Replaces `path` with `text` so that a reader or a crash sees either the old file or the new
+ * one, never a mix: write a temp file in the same folder, fsync it, rename it over the target,
+ * fsync the folder.
+ */
+export async function writeFileAtomic(path: string, text: string, io: FileIo = realIo): Promise<void> {
+  const folder = dirname(path);
+  const temp = join(folder, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  // 0600: connections.json names hosts and users, secrets.json holds ciphertext: the owner's only.
+  const handle = await fsp.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await io.rename(temp, path);
+  } catch (error) {
+    await fsp.rm(temp, { force: true });
+    throw error;
+  }
+  await syncFolder(folder);
+}
+
+/** A lowdb adapter that reads JSON text as it is (validation is the loader's job) and writes atomically. */
+export class AtomicJsonFile<T> implements Adapter<T> {
+  constructor(
+    readonly path: string,
+    private readonly io: FileIo = realIo,
+  ) {}
+
+  /** Raw text, or null when the file does not exist. */
+  async readText(): Promise<string | null> {
+    try {
+      return await fsp.readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async read(): Promise<T | null> {
+    const text = await this.readText();
+    return text === null ? null : (JSON.parse(text) as T);
+  }
+
+  write(data: T): Promise<void> {
+    return writeFileAtomic(this.path, JSON.stringify(data), this.io);
+  }
+}

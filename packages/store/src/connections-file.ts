@@ -1,0 +1,104 @@
+import { Connection, Grant, Json } from '@latchkey/contracts';
+import type { ConnectionRecord } from '@latchkey/broker';
+import { z } from 'zod';
+import type { FileIo } from './atomic-file.js';
+import { CoalescingWriter } from './coalescing-writer.js';
+import { describeIssue, loadDocument, type Validation } from './document.js';
+import type { Migration } from './migrations.js';
+import { FileRepository, validateRecords } from './repository.js';
+import type { StoreProblem } from '@latchkey/contracts';
+import { Low } from 'lowdb';
+
+export const CONNECTIONS_SCHEMA_VERSION = 1;
+
+/** Steps from older `schemaVersion`s of connections.json; empty until the format first changes. */
+export const connectionsMigrations: readonly Migration[] = [];
+
+/** A connection as stored: the public shape plus the ids of its secrets in secrets.json. */
+export const ConnectionRecordSchema: z.ZodType<ConnectionRecord> = Connection.extend({
+  secretIds: z.record(z.string(), z.string().min(1).max(200)),
+}).strict();
+
+export interface ConnectionsDocument {
+  schemaVersion: number;
+  connections: ConnectionRecord[];
+  grants: Grant[];
+  variables: Record<string, Json>;
+}
+
+const Shape = z.object({
+  schemaVersion: z.number(),
+  connections: z.array(z.unknown()),
+  grants: z.array(z.unknown()),
+  variables: z.record(z.string(), Json).default({}),
+});
+
+function validate(raw: Record<string, unknown>): Validation<ConnectionsDocument> {
+  const shape = Shape.safeParse(raw);
+  if (!shape.success) {
+    const issue = shape.error.issues[0];
+    return { ok: false, issue: issue ? describeIssue(issue.path, issue.message) : 'it is not a Latchkey connections file' };
+  }
+  const connections = validateRecords(ConnectionRecordSchema, shape.data.connections, 'connections');
+  const grants = validateRecords(Grant, shape.data.grants, 'grants');
+  const data: ConnectionsDocument = {
+    schemaVersion: CONNECTIONS_SCHEMA_VERSION,
+    connections: connections.records,
+    grants: grants.records,
+    variables: shape.data.variables,
+  };
+  const count = connections.dropped + grants.dropped;
+  if (count === 0) return { ok: true, data, dropped: null };
+  return {
+    ok: true,
+    data,
+    dropped: {
+      count,
+      total: shape.data.connections.length + shape.data.grants.length,
+      noun: 'connections and grants',
+      issue: connections.issue ?? grants.issue ?? 'invalid record',
+    },
+  };
+}
+
+export interface ConnectionsFile {
+  connections: FileRepository<ConnectionRecord>;
+  grants: FileRepository<Grant>;
+  problem: StoreProblem | null;
+  writer: CoalescingWriter;
+}
+
+/** connections.json: connection metadata and grants, one lowdb document, one writer for both. */
+export async function openConnectionsFile(
+  path: string,
+  options: { now: () => number; io?: FileIo; migrations?: readonly Migration[]; currentVersion?: number },
+): Promise<ConnectionsFile> {
+  const currentVersion = options.currentVersion ?? CONNECTIONS_SCHEMA_VERSION;
+  const loaded = await loadDocument<ConnectionsDocument>({
+    path,
+    versionKey: 'schemaVersion',
+    currentVersion,
+    migrations: options.migrations ?? connectionsMigrations,
+    validate: (raw) => validate({ ...raw, schemaVersion: currentVersion }),
+    empty: () => ({ schemaVersion: currentVersion, connections: [], grants: [], variables: {} }),
+    emptyMeaning: 'no connections and no grants',
+    now: options.now,
+    io: options.io,
+  });
+  const db = new Low<ConnectionsDocument>(loaded.file, loaded.data);
+  const writer = new CoalescingWriter(() => {
+    // Snapshot at write time: everything put since the last write goes out in this one.
+    db.data = {
+      schemaVersion: currentVersion,
+      connections: connections.all() as ConnectionRecord[],
+      grants: grants.all() as Grant[],
+      variables: db.data.variables,
+    };
+    return db.write();
+  });
+  const target = { save: () => writer.request(), readOnly: () => loaded.readOnly };
+  const connections = new FileRepository(ConnectionRecordSchema, 'connection', target, loaded.data.connections);
+  const grants = new FileRepository(Grant, 'grant', target, loaded.data.grants);
+  if (loaded.dirty) await writer.request();
+  return { connections, grants, problem: loaded.problem, writer };
+}

@@ -1,0 +1,80 @@
+import type { AuditSink, ConnectionRepository, GrantRepository, SecretStore } from '@latchkey/broker';
+import type { StoreProblem } from '@latchkey/contracts';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { isTempFileOf, realIo, type FileIo } from './atomic-file.js';
+import { FileAuditLog, type AuditLogOptions } from './audit-log.js';
+import { openConnectionsFile } from './connections-file.js';
+import type { Migration } from './migrations.js';
+import { openSecretsFile } from './secrets-file.js';
+
+export { writeFileAtomic, AtomicJsonFile, type FileIo } from './atomic-file.js';
+export { FileAuditLog, type AuditLogOptions } from './audit-log.js';
+export { CONNECTIONS_SCHEMA_VERSION, ConnectionRecordSchema, connectionsMigrations, type ConnectionsDocument } from './connections-file.js';
+export { SECRETS_FILE_VERSION, type SecretsDocument } from './secrets-file.js';
+export type { Migration } from './migrations.js';
+
+export interface FileStoreOptions {
+  audit?: AuditLogOptions;
+  /** For the timestamps of problems and moved-aside files; Date.now by default. */
+  now?: () => number;
+  /** Extra or replacement migration steps for connections.json (tests, future formats). */
+  connectionsMigrations?: readonly Migration[];
+  /** Fault injection for tests: the rename that makes a write take effect. */
+  io?: FileIo;
+}
+
+export interface FileStore {
+  connections: ConnectionRepository;
+  grants: GrantRepository;
+  secrets: SecretStore;
+  audit: AuditSink;
+  /** Files found corrupt or too new at load, for the status the UI shows and the audit. */
+  problems(): StoreProblem[];
+  /** Waits for every pending write, then releases the audit file. */
+  close(): Promise<void>;
+}
+
+export const FILE_NAMES = { connections: 'connections.json', secrets: 'secrets.json', audit: 'audit' } as const;
+
+/**
+ * Opens (or creates) Latchkey's data folder: connections.json (lowdb), secrets.json (cipher
+ * blobs only) and audit/*.jsonl. Never throws for a bad file: it is set aside and reported in
+ * problems(), and the store starts without it.
+ */
+export async function openFileStore(dataDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
+  const now = options.now ?? Date.now;
+  const io = options.io ?? realIo;
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  removeStaleTempFiles(dataDir);
+
+  const connectionsFile = await openConnectionsFile(join(dataDir, FILE_NAMES.connections), {
+    now,
+    io,
+    ...(options.connectionsMigrations ? { migrations: options.connectionsMigrations } : {}),
+  });
+  const secretsFile = await openSecretsFile(join(dataDir, FILE_NAMES.secrets), { now, io });
+  const audit = await FileAuditLog.open(join(dataDir, FILE_NAMES.audit), options.audit);
+  const problems = [connectionsFile.problem, secretsFile.problem].filter((p): p is StoreProblem => p !== null);
+
+  return {
+    connections: connectionsFile.connections,
+    grants: connectionsFile.grants,
+    secrets: secretsFile.secrets,
+    audit,
+    problems: () => problems.map((p) => ({ ...p })),
+    async close() {
+      await Promise.all([connectionsFile.writer.drain(), secretsFile.writer.drain()]);
+      await audit.close();
+    },
+  };
+}
+
+/** Temp files are only ever half of a write that did not finish; the real file is intact. */
+function removeStaleTempFiles(dataDir: string): void {
+  for (const name of readdirSync(dataDir)) {
+    if (isTempFileOf(name, FILE_NAMES.connections) || isTempFileOf(name, FILE_NAMES.secrets)) {
+      rmSync(join(dataDir, name), { force: true });
+    }
+  }
+}
