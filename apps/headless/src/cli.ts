@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createHeadlessHost } from './host.js';
+
+/** `pnpm --filter @latchkey/headless start [--data-dir DIR] [--port N]`; env LATCHKEY_DATA_DIR. */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      'extension-dir': { type: 'string', multiple: true },
+    },
+    strict: true,
+  });
+  const dataDir = resolve(values['data-dir'] ?? process.env.LATCHKEY_DATA_DIR ?? join(homedir(), '.latchkey'));
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not "${values.port}"`);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  const host = await createHeadlessHost({ dataDir, port, extensionDirs: values['extension-dir'] });
+  for (const problem of host.extensionProblems) console.warn(`latchkey: ${problem}`);
+  process.stdout.write(`Latchkey is running. Open ${host.url}\n`);
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    host.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`latchkey: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+import { fileURLToPath } from 'node:url';
+import { createBroker, type Broker } from '@latchkey/broker';
+import { discoverExtensions } from '@latchkey/extension-host';
+import { createNodeCipher } from '@latchkey/node-cipher';
+import { openFileStore } from '@latchkey/store';
+import { createTransports } from '@latchkey/transports';
+import { bundleBridgeScript } from './bridge/bundle.js';
+import { startBridgeServer } from './server.js';
+
+export interface HeadlessHostOptions {
+  /** The data folder: connections.json, secrets.json, audit/. */
+  dataDir: string;
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** Folders holding third-party extensions, besides the built-in ones. */
+  extensionDirs?: string[];
+  /** The renderer build; apps/desktop/out/renderer by default. */
+  rendererDir?: string;
+  /** Where LATCHKEY_MASTER_KEY is read; process.env by default. */
+  env?: Record<string, string | undefined>;
+}
+
+export interface HeadlessHost {
+  /** http://127.0.0.1:PORT/?token=… */
+  readonly url: string;
+  readonly port: number;
+  readonly broker: Broker;
+  /** Problems found while loading extensions, in words. */
+  readonly extensionProblems: string[];
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../desktop/out/renderer', import.meta.url));
+export const BUILT_IN_EXTENSIONS_DIR = fileURLToPath(new URL('../../../extensions', import.meta.url));
+
+/** The headless composition root: the same broker as the desktop app, with Node adapters. */
+export async function createHeadlessHost(options: HeadlessHostOptions): Promise<HeadlessHost> {
+  const [store, cipher, bridgeScript] = await Promise.all([
+    openFileStore(options.dataDir),
+    createNodeCipher({ env: options.env ?? process.env }),
+    bundleBridgeScript(),
+  ]);
+  const transports = createTransports();
+  const broker = createBroker({
+    cipher,
+    connections: store.connections,
+    grants: store.grants,
+    secrets: store.secrets,
+    audit: store.audit,
+    transports,
+    host: 'headless',
+    storeProblems: () => store.problems(),
+  });
+
+  const roots = [{ dir: BUILT_IN_EXTENSIONS_DIR, builtIn: true }, ...(options.extensionDirs ?? []).map((dir) => ({ dir, builtIn: false }))];
+  const { found, problems } = await discoverExtensions(roots);
+  const extensionProblems = problems.map((p) => p.message);
+  for (const ext of found) {
+    for (const manifest of ext.manifest.contributes.providers) {
+      try {
+        broker.providers.register(manifest, ext.id);
+      } catch (error) {
+        extensionProblems.push(`Extension ${ext.id}: provider ${manifest.id} was not loaded: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  let server;
+  try {
+    server = await startBridgeServer(
+      {
+        broker,
+        rendererDir: options.rendererDir ?? DEFAULT_RENDERER_DIR,
+        bridgeScript,
+        onInternalError: (channel) => console.error(`latchkey: internal error in ${channel}`),
+      },
+      options.port ?? 0,
+    );
+  } catch (error) {
+    await broker.close();
+    await store.close();
+    throw error;
+  }
+
+  return {
+    url: server.url,
+    port: server.port,
+    broker,
+    extensionProblems,
+    async close() {
+      await server.close();
+      await broker.close();
+      await transports.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { Broker } from '@latchkey/broker';
+import { appChannels, appEvents, createDispatcher, type AppEvents, type Requester } from '@latchkey/contracts';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { contentSecurityPolicy, isAllowedHost, isAllowedOrigin, parseCookies, secretEquals, sessionCookieName } from './access.js';
+import { BRIDGE_SCRIPT_PATH, BRIDGE_SOCKET_PATH, MAX_FRAME_BYTES, parseCallFrame } from './bridge/protocol.js';
+
+/** The part of the broker the bridge needs. */
+export type BridgeBroker = Pick<Broker, 'app' | 'on' | 'abortConsent'>;
+
+export interface BridgeServerOptions {
+  broker: BridgeBroker;
+  /** The renderer build (index.html and assets). */
+  rendererDir: string;
+  bridgeScript: string;
+  /** Where internal (non-LatchkeyError) failures are reported; never includes input. */
+  onInternalError?: (channel: string, error: unknown) => void;
+}
+
+export interface BridgeServer {
+  readonly port: number;
+  /** The URL to open: carries this launch's token. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const RENDERER_REQUESTER: Requester = { kind: 'app', id: 'renderer', displayName: 'Latchkey' };
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+/**
+ * Serves the renderer and the WebSocket bridge on 127.0.0.1 only. A fresh token per launch is
+ * exchanged for an HttpOnly SameSite=Strict cookie; every request and the socket must carry
+ * it, name our Host (no DNS rebinding) and, where a browser sends one, our Origin.
+ */
+export async function startBridgeServer(options: BridgeServerOptions, port = 0): Promise<BridgeServer> {
+  const token = randomBytes(32).toString('base64url');
+  const session = randomBytes(32).toString('base64url');
+  const rendererRoot = resolve(options.rendererDir);
+  const indexHtml = await readFile(join(rendererRoot, 'index.html'), 'utf8').catch(() => {
+    throw new Error(`The renderer is not built: ${join(rendererRoot, 'index.html')} is missing. Run: pnpm --filter @latchkey/desktop build:renderer`);
+  });
+  const page = indexHtml.replace(/<head>/i, `<head><script src="${BRIDGE_SCRIPT_PATH}"></script>`);
+  const dispatch = createDispatcher(appChannels, options.broker.app, { onInternalError: options.onInternalError });
+  let boundPort = 0;
+
+  const sockets = new Set<WebSocket>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+
+  const unsubscribers = (Object.keys(appEvents) as (keyof AppEvents)[]).map((event) =>
+    options.broker.on(event, (payload: unknown) => {
+      // Events are parsed like outputs: a strict schema turns a stray field into a dropped event.
+      const parsed = appEvents[event].safeParse(payload);
+      if (!parsed.success) {
+        options.onInternalError?.(`event ${event}`, new Error(`event ${event} failed its contract`));
+        return;
+      }
+      const frame = JSON.stringify({ event, payload: parsed.data });
+      for (const socket of sockets) socket.send(frame);
+    }),
+  );
+
+  function securityHeaders(res: ServerResponse, host: string): void {
+    res.setHeader('Content-Security-Policy', contentSecurityPolicy(host));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.setHeader('Cache-Control', 'no-store');
+  }
+
+  function refuse(res: ServerResponse, status: number, message: string): void {
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(`${message}\n`);
+  }
+
+  function hasSession(req: IncomingMessage): boolean {
+    return secretEquals(parseCookies(req.headers.cookie).get(sessionCookieName(boundPort)), session);
+  }
+
+  async function serveFile(res: ServerResponse, pathname: string, head: boolean): Promise<void> {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return refuse(res, 400, 'Bad path');
+    }
+    const file = resolve(rendererRoot, `.${decoded}`);
+    if (!file.startsWith(rendererRoot + sep) || decoded.includes('\0')) return refuse(res, 404, 'Not found');
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) return refuse(res, 404, 'Not found');
+    const type = CONTENT_TYPES[extname(file).toLowerCase()];
+    if (!type) return refuse(res, 404, 'Not found');
+    const body = await readFile(file);
+    res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length });
+    res.end(head ? undefined : body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = req.headers.host;
+    if (!isAllowedHost(host, boundPort)) return refuse(res, 421, 'Refused: this server answers only to 127.0.0.1 and localhost on its own port.');
+    securityHeaders(res, host!);
+    if (!isAllowedOrigin(req.headers.origin, boundPort, false)) return refuse(res, 403, 'Refused: request from another origin.');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Only GET and HEAD are served.');
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const given = url.searchParams.get('token');
+    if (given !== null) {
+      if (!secretEquals(given, token)) return refuse(res, 401, 'Refused: this link is not for this launch of Latchkey. Use the URL it printed.');
+      // The token leaves the address bar at once; the cookie (unreadable to scripts) takes over.
+      res.writeHead(303, {
+        Location: '/',
+        'Set-Cookie': `${sessionCookieName(boundPort)}=${session}; HttpOnly; SameSite=Strict; Path=/`,
+      });
+      res.end();
+      return;
+    }
+    if (!hasSession(req)) return refuse(res, 401, 'Refused: open the URL Latchkey printed when it started (it carries this launch’s token).');
+    const head = req.method === 'HEAD';
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      res.writeHead(200, { 'Content-Type': CONTENT_TYPES['.html'] });
+      res.end(head ? undefined : page);
+      return;
+    }
+    if (url.pathname === BRIDGE_SCRIPT_PATH) {
+      res.writeHead(200, { 'Content-Type': CONTENT_TYPES['.js'] });
+      res.end(head ? undefined : options.bridgeScript);
+      return;
+    }
+    await serveFile(res, url.pathname, head);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.onInternalError?.('http', error);
+      if (!res.headersSent) refuse(res, 500, 'Internal error');
+      else res.destroy();
+    });
+  });
+
+  function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!isAllowedHost(req.headers.host, boundPort)) return refuseUpgrade(socket, 421, 'Misdirected Request');
+    if (!isAllowedOrigin(req.headers.origin, boundPort, true)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (new URL(req.url ?? '/', 'http://x').pathname !== BRIDGE_SOCKET_PATH) return refuseUpgrade(socket, 404, 'Not Found');
+    if (!hasSession(req)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
+  });
+
+  function onSocket(ws: WebSocket): void {
+    sockets.add(ws);
+    ws.on('message', (data, isBinary) => {
+      const frame = isBinary ? null : parseCallFrame(data.toString());
+      if (!frame) {
+        ws.close(1008, 'Frames are JSON {id, channel, input}');
+        return;
+      }
+      void dispatch(frame.channel, frame.input, { requester: RENDERER_REQUESTER }).then((result) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: frame.id, result }));
+      });
+    });
+    ws.on('close', () => {
+      sockets.delete(ws);
+      // The last window is gone: nobody can answer an open consent prompt, so it is denied.
+      if (sockets.size === 0) options.broker.abortConsent('window closed');
+    });
+  }
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolveListen());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('The headless host could not read its port');
+  boundPort = address.port;
+
+  return {
+    port: boundPort,
+    url: `http://127.0.0.1:${boundPort}/?token=${token}`,
+    async close() {
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      for (const socket of sockets) socket.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
