@@ -1,7 +1,7 @@
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
-import { isLatchkeyError, type ConsentDecision, type ConsentPrompt, type GrantDuration, type LatchkeyApi } from '@latchkey/contracts';
+import { type ConsentDecision, type ConsentPrompt, type GrantDuration, type LatchkeyApi } from '@latchkey/contracts';
 import { useCallback, useEffect, useRef, useState, type ChangeEvent, type MouseEvent } from 'react';
-import { errorMessage, requesterLabel } from './describe.js';
+import { errorCode, errorMessage, requesterLabel } from './describe.js';
 import './consent.css';
 
 const DURATIONS: { value: GrantDuration; label: string }[] = [
@@ -79,7 +79,7 @@ export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
         await api.consent.respond({ promptId: prompt.promptId, response });
         drop(prompt.promptId);
       } catch (error) {
-        if (isLatchkeyError(error) && error.code === 'NOT_FOUND') {
+        if (errorCode(error) === 'NOT_FOUND') {
           // The broker already closed it: its own timeout, or another window answered.
           drop(prompt.promptId);
         } else {

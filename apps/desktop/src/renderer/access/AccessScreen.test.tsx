@@ -1,0 +1,108 @@
+// @vitest-environment jsdom
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { LatchkeyError, type AccessResponse, type ConsentDecision, type Requester } from '@latchkey/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBrokerBackedApi, createGitHubConnection, GITHUB_EXTENSION } from '../test/broker-backed-api.js';
+import { AccessScreen } from './AccessScreen.js';
+
+afterEach(cleanup);
+
+const AGENT: Requester = { kind: 'agent', id: 'agent.triage', displayName: 'Issue triage' };
+
+/** A broker where every consent prompt is answered with `decision`, as a person would in the modal. */
+async function setup(decision: ConsentDecision = { decision: 'always', duration: 'forever' }) {
+  const h = createBrokerBackedApi();
+  h.api.on('consent:prompt', (p) => void h.api.consent.respond({ promptId: p.promptId, response: decision }));
+  const connection = await createGitHubConnection(h.api);
+  const grantTo = async (requester: Requester = GITHUB_EXTENSION) => {
+    const r = await h.extensionClient(requester).secrets.requestAccess({ connectionId: connection.id, reason: 'Sync issues', scopes: ['http.fetch'] });
+    if (!r.granted) throw new Error(`expected a grant, got ${r.reason}`);
+    return r as Extract<AccessResponse, { granted: true }>;
+  };
+  return { ...h, connection, grantTo };
+}
+
+const rows = () => screen.queryAllByRole('row').slice(1);
+
+describe('AccessScreen', () => {
+  it('lists every active grant with requester, connection, scopes, dates', async () => {
+    const h = await setup();
+    await h.grantTo(GITHUB_EXTENSION);
+    await h.grantTo(AGENT);
+    render(<AccessScreen api={h.api} />);
+
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const texts = rows().map((r) => within(r).getAllByRole('cell').map((c) => c.textContent));
+    // Newest first.
+    expect(texts[0]?.slice(0, 4)).toEqual(['Agent Issue triage (agent.triage)', 'Work GitHub', 'http.fetch', 'Always']);
+    expect(texts[1]?.slice(0, 4)).toEqual(['Extension GitHub (github)', 'Work GitHub', 'http.fetch', 'Always']);
+    expect(texts[0]?.[5]).toBe('Until revoked');
+    expect(texts[0]?.[6]).toBe('Never');
+    expect(document.body.innerHTML).not.toContain('ghp_canary');
+  });
+
+  it('Revoke asks first, calls grants:revoke, and the reference stops working at once', async () => {
+    const h = await setup();
+    const { secretRef, grantId } = await h.grantTo();
+    const use = () => h.extensionClient().http.fetch({ ref: secretRef, request: { url: '/user' } });
+    // Before: the ref is accepted, and only the (absent) server fails the call.
+    await expect(use()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    render(<AccessScreen api={h.api} />);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+
+    await userEvent.click(screen.getByRole('button', { name: "Revoke GitHub's access to Work GitHub" }));
+    const confirm = await screen.findByRole('alertdialog');
+    expect(within(confirm).getByText(/Extension GitHub \(github\) will no longer be able to use “Work GitHub”/)).toBeTruthy();
+    expect(h.callsTo('grants:revoke')).toEqual([]);
+    await userEvent.click(within(confirm).getByRole('button', { name: 'Revoke' }));
+
+    await waitFor(() => expect(screen.getByText('No extension or agent has access to a connection.')).toBeTruthy());
+    expect(h.callsTo('grants:revoke')).toEqual([{ id: grantId }]);
+    expect(screen.getByRole('status').textContent).toBe('Revoked access for GitHub to Work GitHub.');
+
+    const refused = use();
+    await expect(refused).rejects.toBeInstanceOf(LatchkeyError);
+    await expect(refused).rejects.toMatchObject({ code: 'DENIED' });
+
+    // Revoked grants stay visible on request, marked as such and without a Revoke button.
+    await userEvent.click(screen.getByRole('checkbox', { name: 'Show revoked and expired grants' }));
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(within(rows()[0]!).getAllByRole('cell')[3]?.textContent).toMatch(/^Revoked /);
+    expect(within(rows()[0]!).queryByRole('button')).toBeNull();
+  });
+
+  it('Keep access leaves the grant alone', async () => {
+    const h = await setup();
+    await h.grantTo();
+    render(<AccessScreen api={h.api} />);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await userEvent.click(screen.getByRole('button', { name: /^Revoke GitHub/ }));
+    await userEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Keep access' }));
+
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+    expect(h.callsTo('grants:revoke')).toEqual([]);
+    expect((await h.api.grants.list()).map((g) => g.revokedAt)).toEqual([null]);
+    expect(rows()).toHaveLength(1);
+  });
+
+  it('refreshes live when a grant is made or revoked elsewhere', async () => {
+    const h = await setup();
+    render(<AccessScreen api={h.api} />);
+    await screen.findByText('No extension or agent has access to a connection.');
+
+    const { grantId } = await h.grantTo();
+    await waitFor(() => expect(rows()).toHaveLength(1));
+
+    await act(() => h.api.grants.revoke({ id: grantId }));
+    await waitFor(() => expect(rows()).toHaveLength(0));
+  });
+
+  it('a once grant shows as Once', async () => {
+    const h = await setup({ decision: 'once' });
+    await h.grantTo();
+    render(<AccessScreen api={h.api} />);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(within(rows()[0]!).getAllByRole('cell')[3]?.textContent).toBe('Once');
+  });
+});

@@ -1,0 +1,198 @@
+// @vitest-environment jsdom
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { AccessResponse, Requester } from '@latchkey/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBrokerBackedApi, createGitHubConnection, GITHUB_EXTENSION, shiftedClock } from '../test/broker-backed-api.js';
+import { ConsentHost } from './ConsentHost.js';
+
+afterEach(cleanup);
+
+const AGENT: Requester = { kind: 'agent', id: 'agent.release-notes', displayName: 'Release notes writer' };
+const LINTER: Requester = { kind: 'extension', id: 'acme-linter', displayName: 'Acme Linter' };
+
+async function setup(overrides: Parameters<typeof createBrokerBackedApi>[0] = {}) {
+  const h = createBrokerBackedApi(overrides);
+  const connection = await createGitHubConnection(h.api);
+  const ask = (requester: Requester = GITHUB_EXTENSION, reason = 'List your repositories') =>
+    h.extensionClient(requester).secrets.requestAccess({ connectionId: connection.id, reason, scopes: ['http.fetch'] });
+  return { ...h, connection, ask };
+}
+
+/** Resolves once the broker has pushed this many prompts (the request is then waiting on the person). */
+async function promptsRaised(h: Awaited<ReturnType<typeof setup>>, count: number) {
+  await waitFor(async () => expect(await h.api.consent.pending()).toHaveLength(count));
+}
+
+describe('ConsentHost', () => {
+  it('says who asks, for which connection, why and what each scope allows, with Deny focused', async () => {
+    const h = await setup();
+    const response = h.ask(GITHUB_EXTENSION, 'Show your repositories in the sidebar');
+    render(<ConsentHost api={h.api} />);
+
+    const dialog = await screen.findByRole('alertdialog');
+    expect(within(dialog).getByRole('heading', { name: 'Allow access to “Work GitHub”?' })).toBeTruthy();
+    expect(within(dialog).getByTestId('consent-requester').textContent).toBe('Extension GitHub (github)');
+    expect(within(dialog).getByTestId('consent-connection').textContent).toContain('Work GitHub · HTTP API');
+    expect(within(dialog).getByTestId('consent-connection').textContent).toContain('http://127.0.0.1:9/');
+    expect(within(dialog).getByTestId('consent-reason').textContent).toBe('Show your repositories in the sidebar');
+    expect(within(dialog).getByRole('listitem').textContent).toBe('send authenticated requests to http://127.0.0.1:9/');
+    await waitFor(() => expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Deny' })));
+    // The stored token never reaches the page, not even inside the prompt.
+    expect(document.body.innerHTML).not.toContain('ghp_canary');
+
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Deny' }));
+    await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
+  });
+
+  it('shows the reveal scope as a warning', async () => {
+    const h = await setup();
+    void h.extensionClient().secrets.requestAccess({ connectionId: h.connection.id, reason: 'Copy the token into a CLI', scopes: ['http.fetch', 'reveal'] });
+    render(<ConsentHost api={h.api} />);
+    const dialog = await screen.findByRole('alertdialog');
+    const reveal = within(dialog)
+      .getAllByRole('listitem')
+      .find((li) => li.dataset.scope === 'reveal');
+    expect(reveal?.className).toContain('lk-consent__scope--warning');
+    expect(reveal?.textContent).toBe('Warning: read the password itself (the secret leaves Latchkey)');
+    h.broker.abortConsent('test over');
+  });
+
+  it('Deny answers deny, and the denial is audited', async () => {
+    const h = await setup();
+    const response = h.ask();
+    render(<ConsentHost api={h.api} />);
+    const dialog = await screen.findByRole('alertdialog');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Deny' }));
+
+    await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
+    expect(h.callsTo('consent:respond')).toEqual([{ promptId: dialog.dataset.promptId, response: { decision: 'deny' } }]);
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+    const audit = await h.api.audit.list({ types: ['access.deny'] });
+    expect(audit.events.map((e) => [e.requester?.id, e.outcome])).toEqual([['github', 'denied']]);
+  });
+
+  it('Escape denies', async () => {
+    const h = await setup();
+    const response = h.ask();
+    render(<ConsentHost api={h.api} />);
+    const dialog = await screen.findByRole('alertdialog');
+    await waitFor(() => expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Deny' })));
+    await userEvent.keyboard('{Escape}');
+
+    await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
+    expect(h.callsTo('consent:respond')).toEqual([{ promptId: dialog.dataset.promptId, response: { decision: 'deny' } }]);
+  });
+
+  it('closing the modal denies', async () => {
+    const h = await setup();
+    const response = h.ask();
+    render(<ConsentHost api={h.api} />);
+    const dialog = await screen.findByRole('alertdialog');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Close and deny' }));
+    await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
+  });
+
+  it('Allow once grants a one-use reference', async () => {
+    const h = await setup();
+    const response = h.ask();
+    render(<ConsentHost api={h.api} />);
+    const dialog = await screen.findByRole('alertdialog');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow once' }));
+
+    const granted = (await response) as Extract<AccessResponse, { granted: true }>;
+    expect(granted.granted).toBe(true);
+    expect(h.callsTo('consent:respond')).toEqual([{ promptId: dialog.dataset.promptId, response: { decision: 'once' } }]);
+    const [grant] = await h.api.grants.list();
+    expect(grant).toMatchObject({ id: granted.grantId, kind: 'once' });
+  });
+
+  it('Allow always sends the chosen duration', async () => {
+    const h = await setup();
+    const response = h.ask();
+    render(<ConsentHost api={h.api} />);
+    const dialog = await screen.findByRole('alertdialog');
+    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'Remember for' }), '30 days');
+    const before = Date.now();
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow always' }));
+
+    await expect(response).resolves.toMatchObject({ granted: true });
+    expect(h.callsTo('consent:respond')).toEqual([{ promptId: dialog.dataset.promptId, response: { decision: 'always', duration: '30d' } }]);
+    const [grant] = await h.api.grants.list();
+    expect(grant?.kind).toBe('always');
+    const lifetime = Date.parse(grant!.expiresAt!) - before;
+    expect(lifetime).toBeGreaterThan(30 * 86_400_000 - 60_000);
+    expect(lifetime).toBeLessThanOrEqual(30 * 86_400_000 + 60_000);
+  });
+
+  it('"Until I revoke it" grants without an expiry', async () => {
+    const h = await setup();
+    const response = h.ask();
+    render(<ConsentHost api={h.api} />);
+    const dialog = await screen.findByRole('alertdialog');
+    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'Remember for' }), 'forever');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow always' }));
+    await expect(response).resolves.toMatchObject({ granted: true });
+    expect((await h.api.grants.list())[0]?.expiresAt).toBeNull();
+  });
+
+  it('queues several requests in arrival order, each starting from Deny', async () => {
+    const h = await setup();
+    const first = h.ask(GITHUB_EXTENSION, 'first');
+    await promptsRaised(h, 1);
+    const second = h.ask(AGENT, 'second');
+    await promptsRaised(h, 2);
+    render(<ConsentHost api={h.api} />);
+    let dialog = await screen.findByRole('alertdialog');
+    expect(within(dialog).getByTestId('consent-position').textContent).toBe('Request 1 of 2');
+    expect(within(dialog).getByTestId('consent-reason').textContent).toBe('first');
+
+    // A request that arrives while the modal is open joins the end of the queue.
+    const third = h.ask(LINTER, 'third');
+    await waitFor(() => expect(screen.getByTestId('consent-position').textContent).toBe('Request 1 of 3'));
+
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Deny' }));
+    await waitFor(() => expect(screen.getByTestId('consent-reason').textContent).toBe('second'));
+    dialog = screen.getByRole('alertdialog');
+    expect(within(dialog).getByTestId('consent-requester').textContent).toBe('Agent Release notes writer (agent.release-notes)');
+    expect(within(dialog).getByTestId('consent-position').textContent).toBe('Request 1 of 2');
+    await waitFor(() => expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Deny' })));
+
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow once' }));
+    await waitFor(() => expect(screen.getByTestId('consent-reason').textContent).toBe('third'));
+    expect(screen.queryByTestId('consent-position')).toBeNull();
+    // Focus went to Allow once for the last answer; the next request must not inherit it.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Deny' })));
+    await userEvent.click(screen.getByRole('button', { name: 'Deny' }));
+
+    await expect(first).resolves.toMatchObject({ granted: false, reason: 'denied' });
+    await expect(second).resolves.toMatchObject({ granted: true });
+    await expect(third).resolves.toMatchObject({ granted: false, reason: 'denied' });
+    expect(h.callsTo('consent:respond').map((c) => (c as { response: { decision: string } }).response.decision)).toEqual(['deny', 'once', 'deny']);
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+  });
+
+  it('a prompt the broker closes on its own leaves the queue', async () => {
+    const h = await setup();
+    const response = h.ask();
+    render(<ConsentHost api={h.api} />);
+    await screen.findByRole('alertdialog');
+    act(() => h.broker.abortConsent('the window was closed'));
+    await expect(response).resolves.toMatchObject({ granted: false, reason: 'aborted' });
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+    expect(h.callsTo('consent:respond')).toEqual([]);
+  });
+
+  it('the countdown denies at the deadline', async () => {
+    // The broker's clock runs 58.5 s behind the page's: the prompt's deadline is 1.5 s away
+    // for the page, while the broker's own 60 s timer is far off, so only the modal can deny.
+    const h = await setup({ clock: shiftedClock(-58_500) });
+    const response = h.ask();
+    render(<ConsentHost api={h.api} />);
+    const dialog = await screen.findByRole('alertdialog');
+    expect(within(dialog).getByTestId('consent-countdown').textContent).toMatch(/^Denied automatically in [12] s$/);
+
+    await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
+    expect(h.callsTo('consent:respond')).toEqual([{ promptId: dialog.dataset.promptId, response: { decision: 'deny' } }]);
+  });
+});

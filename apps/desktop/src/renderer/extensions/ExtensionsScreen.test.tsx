@@ -1,0 +1,108 @@
+// @vitest-environment jsdom
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { LatchkeyError, type ExtensionInfo } from '@latchkey/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBrokerBackedApi } from '../test/broker-backed-api.js';
+import { ExtensionsScreen } from './ExtensionsScreen.js';
+
+afterEach(cleanup);
+
+const github: ExtensionInfo = {
+  id: 'github',
+  displayName: 'GitHub',
+  version: '0.1.0',
+  builtIn: true,
+  enabled: true,
+  state: 'running',
+  providers: ['github'],
+  lastError: null,
+  restarts: 0,
+  since: '2026-11-23T00:30:00.000Z',
+};
+const flaky: ExtensionInfo = {
+  id: 'acme-flaky',
+  displayName: 'Acme Flaky',
+  version: '2.3.1',
+  builtIn: false,
+  enabled: true,
+  state: 'crashed',
+  providers: [],
+  lastError: 'Exited with code 1',
+  restarts: 3,
+  since: null,
+};
+
+/**
+ * The broker's side of the extension host (its ExtensionController port), holding state the
+ * way the host would. The screen still reaches it only through window.latchkey and the broker.
+ */
+function hostWith(extensions: ExtensionInfo[], refuse?: string) {
+  const state = new Map(extensions.map((x) => [x.id, { ...x }]));
+  return {
+    list: () => [...state.values()].map((x) => ({ ...x })),
+    setEnabled: async (id: string, enabled: boolean) => {
+      if (refuse) throw new LatchkeyError('UNAVAILABLE', refuse);
+      const x = state.get(id);
+      if (!x) throw new LatchkeyError('NOT_FOUND', `No extension "${id}"`);
+      Object.assign(x, { enabled, state: enabled ? 'running' : 'disabled' });
+      return { ...x };
+    },
+  };
+}
+
+const row = (id: string) => document.querySelector<HTMLElement>(`tr[data-extension-id="${id}"]`)!;
+const cells = (id: string) => within(row(id)).getAllByRole('cell').map((c) => c.textContent);
+
+describe('ExtensionsScreen', () => {
+  it('lists each extension with origin, providers, state, restarts and last error', async () => {
+    const h = createBrokerBackedApi();
+    h.broker.attachExtensions(hostWith([github, flaky]));
+    render(<ExtensionsScreen api={h.api} />);
+
+    await waitFor(() => expect(row('github')).toBeTruthy());
+    expect(cells('github').slice(1, 6)).toEqual(['github', expect.stringMatching(/^Runningsince /), '0', 'None', '']);
+    expect(within(row('github')).getByText('github 0.1.0 · Built in')).toBeTruthy();
+    expect(cells('acme-flaky').slice(1, 5)).toEqual(['None', 'Crashed', '3', 'Exited with code 1']);
+    expect(within(row('acme-flaky')).getByText('acme-flaky 2.3.1 · Installed by you')).toBeTruthy();
+    expect(screen.getByRole('switch', { name: 'GitHub enabled' }).getAttribute('aria-checked')).toBe('true');
+  });
+
+  it('the switch disables and enables through extensions:setEnabled', async () => {
+    const h = createBrokerBackedApi();
+    h.broker.attachExtensions(hostWith([github, flaky]));
+    render(<ExtensionsScreen api={h.api} />);
+    const toggle = await screen.findByRole('switch', { name: 'GitHub enabled' });
+
+    toggle.focus();
+    await userEvent.keyboard(' ');
+    await waitFor(() => expect(toggle.getAttribute('aria-checked')).toBe('false'));
+    expect(within(row('github')).getByTestId('extension-state').textContent).toBe('Disabled');
+    expect(h.callsTo('extensions:setEnabled')).toEqual([{ id: 'github', enabled: false }]);
+    expect((await h.api.extensions.list()).find((x) => x.id === 'github')?.enabled).toBe(false);
+
+    await userEvent.click(toggle);
+    await waitFor(() => expect(toggle.getAttribute('aria-checked')).toBe('true'));
+    expect(h.callsTo('extensions:setEnabled')).toEqual([
+      { id: 'github', enabled: false },
+      { id: 'github', enabled: true },
+    ]);
+    expect(within(row('acme-flaky')).getByTestId('extension-state').textContent).toBe('Crashed');
+  });
+
+  it('a refused toggle says why and leaves the switch as it was', async () => {
+    const h = createBrokerBackedApi();
+    h.broker.attachExtensions(hostWith([github], 'The extension host is restarting; try again in a moment'));
+    render(<ExtensionsScreen api={h.api} />);
+    await userEvent.click(await screen.findByRole('switch', { name: 'GitHub enabled' }));
+
+    expect((await screen.findByRole('alert')).textContent).toBe('The extension host is restarting; try again in a moment');
+    expect(screen.getByRole('switch', { name: 'GitHub enabled' }).getAttribute('aria-checked')).toBe('true');
+  });
+
+  it('says so when nothing is installed', async () => {
+    const h = createBrokerBackedApi();
+    render(<ExtensionsScreen api={h.api} />);
+    await screen.findByText('No extensions are installed.');
+  });
+});
