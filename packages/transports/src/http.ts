@@ -1,0 +1,59 @@
+import type { PreparedHttpRequest } from '@latchkey/broker';
+import type { HttpFetchResponse } from '@latchkey/contracts';
+import { elapsedSince } from './deadline.js';
+import { bestMessage, classifyNetwork, timeoutMessage, toTransportError } from './errors.js';
+import { TransportError } from '@latchkey/broker';
+
+/**
+ * Executes a request the broker has already authenticated and origin-checked. Redirects come back
+ * as they are: following one could carry the credential to another origin.
+ */
+export async function executeHttp(request: PreparedHttpRequest): Promise<HttpFetchResponse> {
+  const start = performance.now();
+  const url = new URL(request.url);
+  const target = { host: url.hostname, port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80, timeoutMs: request.timeoutMs };
+  const signal = AbortSignal.timeout(request.timeoutMs);
+  try {
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: 'manual',
+      signal,
+    });
+    const { body, truncated } = await readCapped(response, request.maxBodyBytes);
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    return { status: response.status, statusText: response.statusText, headers, body, truncated, latencyMs: elapsedSince(start) };
+  } catch (err) {
+    if (signal.aborted) throw new TransportError('timeout', timeoutMessage(request.timeoutMs));
+    const classified = classifyNetwork(err, target);
+    if (classified) throw toTransportError(classified);
+    throw new TransportError('other', bestMessage(err));
+  }
+}
+
+/** Reads at most `max` bytes, then cancels the rest of the body. */
+export async function readCapped(response: Response, max: number): Promise<{ body: string; truncated: boolean }> {
+  if (!response.body) return { body: '', truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > max) {
+      chunks.push(value.subarray(0, max - size));
+      truncated = true;
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  // A cut may split a UTF-8 sequence; the decoder replaces the broken tail instead of throwing.
+  return { body: new TextDecoder().decode(Buffer.concat(chunks)), truncated };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ProviderManifest } from '@latchkey/contracts';
+import { TRANSPORT_FIELDS } from './index.js';
+import { BUILT_IN_PACKS, readPack } from './testing/packs.js';
+
+describe('built-in provider packs', () => {
+  it.each(BUILT_IN_PACKS)('%s: package.json is a private @latchkey/ext-* package whose latchkey key validates', (pack) => {
+    const { name, latchkey } = readPack(pack);
+    expect(name).toBe(`@latchkey/ext-${pack}`);
+    expect(latchkey.contributes.providers.length).toBeGreaterThan(0);
+    for (const p of latchkey.contributes.providers) expect(() => ProviderManifest.parse(p)).not.toThrow();
+  });
+
+  it('declares every field a transport reads, with secrets marked secret and config not', () => {
+    const checked: string[] = [];
+    for (const pack of BUILT_IN_PACKS) {
+      for (const provider of readPack(pack).latchkey.contributes.providers) {
+        const kind = provider.test.transport;
+        const wanted = TRANSPORT_FIELDS[kind];
+        if (!wanted) continue;
+        const byName = new Map(provider.fields.map((f) => [f.name, f]));
+        for (const name of wanted.config) expect(byName.get(name)?.secret, `${provider.id}.${name} (config)`).toBe(false);
+        for (const name of wanted.secrets) expect(byName.get(name)?.secret, `${provider.id}.${name} (secret)`).toBe(true);
+        // A transport-tested provider should not declare fields nothing reads.
+        for (const f of provider.fields) expect([...wanted.config, ...wanted.secrets], `${provider.id}.${f.name} is read by the ${kind} transport`).toContain(f.name);
+        checked.push(provider.id);
+      }
+    }
+    expect(checked.sort()).toEqual(['mcp', 'mssql', 'mysql', 'postgres', 'smtp', 'sqlite', 'webhook']);
+  });
+
+  it('gives the AI providers HTTP tests with the documented model-list paths and no hard-coded secret', () => {
+    const ai = readPack('ai').latchkey.contributes.providers;
+    const tests = Object.fromEntries(ai.map((p) => [p.id, p.test]));
+    expect(tests.openai).toMatchObject({ transport: 'http', method: 'GET', path: '/models' });
+    expect(tests.anthropic).toMatchObject({ transport: 'http', method: 'GET', path: '/models' });
+    expect(tests.ollama).toMatchObject({ transport: 'http', method: 'GET', path: '/api/tags', collect: { as: 'models', array: 'models', field: 'name' } });
+    for (const p of ai) {
+      for (const rule of p.authenticate) {
+        if (rule.type === 'header') expect(rule.value.includes('{{secret.') || !/key|token/i.test(rule.name)).toBe(true);
+      }
+    }
+    expect(ai.find((p) => p.id === 'ollama')!.fields.some((f) => f.secret)).toBe(false);
+  });
+});

@@ -1,0 +1,51 @@
+import { SMTPServer } from 'smtp-server';
+import type { TestCertificate } from './tls.js';
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  raw: string;
+}
+
+export interface SmtpPeer {
+  port: number;
+  received: ReceivedMail[];
+  stop(): Promise<void>;
+}
+
+/**
+ * smtp-server on loopback requiring a login. With `tls`, it offers STARTTLS with that certificate;
+ * without, it is plain text and accepts a login on it (loopback tests only).
+ */
+export async function startSmtp(options: { user: string; password: string; tls?: TestCertificate; secure?: boolean }): Promise<SmtpPeer> {
+  const received: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authMethods: ['PLAIN', 'LOGIN'],
+    allowInsecureAuth: !options.tls,
+    authOptional: false,
+    secure: options.secure === true,
+    disabledCommands: options.tls ? [] : ['STARTTLS'],
+    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === options.user && auth.password === options.password) callback(null, { user: auth.username });
+      else callback(new Error('Invalid username or password'));
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
+        callback();
+      });
+    },
+  });
+  server.on('error', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.server.address() as { port: number };
+  return { port: address.port, received, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

@@ -1,0 +1,80 @@
+import { createHmac } from 'node:crypto';
+import { TransportError } from '@latchkey/broker';
+import type { ResolvedConnection, TestOutcome } from '@latchkey/broker';
+import type { WebhookSendRequest, WebhookSendResult } from '@latchkey/contracts';
+import { json, str, stringMap } from './config.js';
+import { executeHttp } from './http.js';
+import { failure, runTest } from './outcome.js';
+
+export const WEBHOOK_FIELDS = { config: ['url', 'method', 'authType', 'headers'], secrets: ['token', 'hmacSecret'] } as const;
+
+export const SIGNATURE_HEADER = 'X-Latchkey-Signature';
+export const TIMESTAMP_HEADER = 'X-Latchkey-Timestamp';
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** `sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`: the scheme the webhook pack documents for receivers. */
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+export interface WebhookClock {
+  now(): number;
+}
+
+async function send(c: ResolvedConnection, payload: unknown, extraHeaders: Record<string, string>, timeoutMs: number, clock: WebhookClock) {
+  const url = str(c.config, 'url');
+  if (url === '') throw new TransportError('invalid_config', 'No webhook URL is set');
+  const method = str(c.config, 'method', 'POST').toUpperCase();
+  if (method !== 'POST' && method !== 'PUT') throw new TransportError('invalid_config', `Webhooks are sent with POST or PUT, not ${method}`);
+  const body = JSON.stringify(payload);
+  // Configured headers, then the caller's; what proves who sent it comes last and cannot be overridden.
+  const headers: Record<string, string> = { ...stringMap(json(c.config, 'headers'), 'Headers'), ...extraHeaders, 'Content-Type': 'application/json' };
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'authorization' || lower === SIGNATURE_HEADER.toLowerCase() || lower === TIMESTAMP_HEADER.toLowerCase()) delete headers[name];
+  }
+  headers['Content-Type'] = 'application/json';
+  const authType = str(c.config, 'authType', 'none');
+  if (authType === 'bearer') {
+    const token = c.secrets.token;
+    if (!token) throw new TransportError('invalid_config', 'The bearer token is not set');
+    headers.Authorization = `Bearer ${token}`;
+  } else if (authType === 'hmac') {
+    const secret = c.secrets.hmacSecret;
+    if (!secret) throw new TransportError('invalid_config', 'The HMAC secret is not set');
+    const timestamp = Math.floor(clock.now() / 1000);
+    headers[TIMESTAMP_HEADER] = String(timestamp);
+    headers[SIGNATURE_HEADER] = signWebhook(secret, timestamp, body);
+  } else if (authType !== 'none') {
+    throw new TransportError('invalid_config', `Unknown authentication type: ${authType}`);
+  }
+  return executeHttp({ url, method, headers, body, timeoutMs, maxBodyBytes: MAX_RESPONSE_BYTES });
+}
+
+function target(c: ResolvedConnection, timeoutMs: number) {
+  try {
+    const u = new URL(str(c.config, 'url'));
+    return { host: u.hostname, port: u.port ? Number(u.port) : undefined, timeoutMs };
+  } catch {
+    return { timeoutMs };
+  }
+}
+
+export async function testWebhook(c: ResolvedConnection, timeoutMs: number, clock: WebhookClock): Promise<TestOutcome> {
+  return runTest(c, target(c, timeoutMs), async () => {
+    const response = await send(c, { test: true }, { 'X-Test': 'true' }, timeoutMs, clock);
+    const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    if (response.status === 401 || response.status === 403) throw new TransportError('auth', `Authentication failed: the receiver answered ${status}`);
+    if (response.status < 200 || response.status > 299) throw new TransportError('http_status', `The receiver answered ${status}`);
+    return { message: `Delivered (${status})` };
+  });
+}
+
+export async function sendWebhook(c: ResolvedConnection, request: Required<WebhookSendRequest>, timeoutMs: number, clock: WebhookClock): Promise<WebhookSendResult> {
+  try {
+    const response = await send(c, request.payload, request.headers, timeoutMs, clock);
+    return { status: response.status, latencyMs: response.latencyMs, body: response.body, truncated: response.truncated };
+  } catch (err) {
+    throw failure(err, c, target(c, timeoutMs));
+  }
+}
