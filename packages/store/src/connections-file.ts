@@ -84,6 +84,10 @@ export async function openConnectionsFile(
     emptyMeaning: 'no connections and no grants',
     now: options.now,
     io: options.io,
+    // Built from each repository's cached record JSON: with 10,000 connections this is a join of
+    // strings (~3 ms) where JSON.stringify of the whole document costs ~16 ms on every write.
+    serialize: (doc): string =>
+      `{"schemaVersion":${doc.schemaVersion},"connections":${connections.toJson()},"grants":${grants.toJson()},"variables":${JSON.stringify(doc.variables)}}`,
   });
   const db = new Low<ConnectionsDocument>(loaded.file, loaded.data);
   const writer = new CoalescingWriter(() => {
@@ -97,8 +101,8 @@ export async function openConnectionsFile(
     return db.write();
   });
   const target = { save: () => writer.request(), readOnly: () => loaded.readOnly };
-  const connections = new FileRepository(ConnectionRecordSchema, 'connection', target, loaded.data.connections);
-  const grants = new FileRepository(Grant, 'grant', target, loaded.data.grants);
+  const connections: FileRepository<ConnectionRecord> = new FileRepository(ConnectionRecordSchema, 'connection', target, loaded.data.connections);
+  const grants: FileRepository<Grant> = new FileRepository(Grant, 'grant', target, loaded.data.grants);
   if (loaded.dirty) await writer.request();
   return { connections, grants, problem: loaded.problem, writer };
 }

@@ -20,6 +20,8 @@ export interface DocumentSpec<D> {
   emptyMeaning: string;
   now(): number;
   io?: FileIo;
+  /** How the document is written; JSON.stringify by default. */
+  serialize?: (data: D) => string;
 }
 
 export interface LoadedDocument<D> {
@@ -45,7 +47,7 @@ function firstLine(error: unknown): string {
  * could not be used are kept beside the file, never overwritten and never deleted.
  */
 export async function loadDocument<D>(spec: DocumentSpec<D>): Promise<LoadedDocument<D>> {
-  const file = new AtomicJsonFile<D>(spec.path, spec.io);
+  const file = new AtomicJsonFile<D>(spec.path, spec.io, spec.serialize);
   const name = nameOf(spec.path);
   const now = spec.now();
   const result = (data: D, extra: Partial<LoadedDocument<D>> = {}): LoadedDocument<D> => ({ file, data, problem: null, readOnly: null, dirty: false, ...extra });

@@ -50,7 +50,7 @@ describe('openFileStore', () => {
     await store.close();
   });
 
-  it('holds its own frozen copy: callers can neither change it by accident nor by aliasing', async () => {
+  it('holds its own frozen copy: a caller can change it neither by aliasing nor by editing what it got', async () => {
     const dir = tempDir();
     const store = await openFileStore(dir);
     const mine = connection(1);
@@ -61,9 +61,8 @@ describe('openFileStore', () => {
     expect(() => {
       (held as { name: string }).name = 'x';
     }).toThrow(TypeError);
-    expect(() => {
-      (held.config as Record<string, unknown>).baseUrl = 'x';
-    }).toThrow(TypeError);
+    expect(store.connections.all()[0]?.name).toBe('API 1');
+    expect(() => (store.connections.all() as unknown[]).push(connection(9))).toThrow(TypeError);
     const blob = store.secrets.get('missing');
     expect(blob).toBeUndefined();
     await store.secrets.put('s', new Uint8Array([1, 2]));
