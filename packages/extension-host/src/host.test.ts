@@ -1,0 +1,229 @@
+import { readFile, writeFile, symlink, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ScriptedPrompter } from '@latchkey/broker/testing';
+import { restartDelay, startExtensionHost, type ExtensionHost, type ExtensionHostOptions } from './host.js';
+import { nodeForkRuntime, type ExtensionRuntime } from './runtime.js';
+import { auditEvents, buildRuntimeForTest, fixtureRoot, realBroker, recordingRuntime, tempDir, until } from './test-support.js';
+import { fork } from 'node:child_process';
+
+let work: Awaited<ReturnType<typeof tempDir>>;
+let entry: string;
+const hosts: ExtensionHost[] = [];
+
+beforeAll(async () => {
+  work = await tempDir('host');
+  entry = await buildRuntimeForTest(work.path);
+});
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.close()));
+});
+afterAll(async () => work.remove());
+
+async function setup(fixtures: Parameters<typeof fixtureRoot>[1], options: Partial<ExtensionHostOptions> = {}) {
+  const dir = await tempDir('case');
+  const root = await fixtureRoot(dir.path, fixtures);
+  const dataDir = join(dir.path, 'data');
+  await mkdir(dataDir);
+  const prompter = new ScriptedPrompter();
+  const real = realBroker(prompter);
+  const runtime = recordingRuntime(nodeForkRuntime);
+  const host = await startExtensionHost({
+    broker: real.broker,
+    roots: [{ dir: root, builtIn: false }],
+    runtime,
+    entry,
+    dataDir,
+    restart: { initialDelayMs: 20, maxDelayMs: 200, maxRestarts: 3, stableAfterMs: 60_000 },
+    onOutput: () => undefined,
+    ...options,
+  });
+  hosts.push(host);
+  return { ...real, host, runtime, root, dataDir, prompter };
+}
+
+const state = (host: ExtensionHost, id: string) => host.get(id)?.state;
+
+describe('restartDelay', () => {
+  it('doubles from the initial delay and stops at the cap', () => {
+    const policy = { initialDelayMs: 500, maxDelayMs: 30_000, maxRestarts: 5, stableAfterMs: 60_000 };
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => restartDelay(policy, n))).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+  });
+});
+
+describe('extension lifecycle', () => {
+  it('runs an extension in a confined child process and runs its commands', async () => {
+    const { host, broker } = await setup(['crashy']);
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running');
+    expect(host.fsIsolation('crashy-fixture')).toBe(true);
+    expect(broker.providers.get('crashy.svc')).toMatchObject({ extensionId: 'crashy-fixture', available: true });
+    expect(await host.runCommand('crashy-fixture', 'echo', { hello: ['world', 1] })).toEqual({ hello: ['world', 1] });
+    await expect(host.runCommand('crashy-fixture', 'fail')).rejects.toMatchObject({ code: 'INTERNAL', message: 'it failed on purpose' });
+    await expect(host.runCommand('crashy-fixture', 'nothing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(host.runCommand('nobody', 'echo')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('restarts a crashed extension, with its providers unavailable while it is down, and audits the crash', async () => {
+    const { host, broker, mem, runtime } = await setup(['crashy'], { restart: { initialDelayMs: 300, maxDelayMs: 1000, maxRestarts: 3, stableAfterMs: 60_000 } });
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running');
+    const crashed = host.runCommand('crashy-fixture', 'crash');
+    await expect(crashed).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(state(host, 'crashy-fixture')).toBe('restarting');
+    expect(broker.providers.get('crashy.svc')?.available).toBe(false);
+    await expect(host.runCommand('crashy-fixture', 'echo', 1)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running again');
+    expect(host.get('crashy-fixture')).toMatchObject({ restarts: 1, lastError: null });
+    expect(broker.providers.get('crashy.svc')?.available).toBe(true);
+    expect(runtime.launches).toHaveLength(2);
+    expect(await host.runCommand('crashy-fixture', 'echo', 2)).toBe(2);
+    const crash = auditEvents(mem).find((e) => e.type === 'extension.crash');
+    expect(crash).toMatchObject({ outcome: 'error', requester: { kind: 'extension', id: 'crashy-fixture' }, detail: 'Exited with code 7' });
+    expect(auditEvents(mem).filter((e) => e.type === 'extension.state').map((e) => e.detail)).toEqual(
+      expect.arrayContaining(['running', expect.stringContaining('restarting')]),
+    );
+  });
+
+  it('backs off exponentially and gives up after the bounded number of restarts', async () => {
+    const { host, runtime, mem } = await setup(['broken'], { restart: { initialDelayMs: 40, maxDelayMs: 1000, maxRestarts: 3, stableAfterMs: 60_000 } });
+    await until(() => state(host, 'broken-fixture') === 'crashed', 'crashed', 15_000);
+    const info = host.get('broken-fixture');
+    expect(info?.restarts).toBe(3);
+    expect(info?.lastError).toMatch(/activate\(\) failed: cannot start; stopped after 3 restarts/);
+    const at = runtime.launches.map((l) => l.at);
+    expect(at).toHaveLength(4);
+    const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
+    // Each gap is at least the backoff delay (the process's own start and crash come on top).
+    [40, 80, 160].forEach((delay, i) => expect(gaps[i]).toBeGreaterThanOrEqual(delay));
+    expect(auditEvents(mem).filter((e) => e.type === 'extension.crash')).toHaveLength(4);
+    // It stays down: no further launch.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runtime.launches).toHaveLength(4);
+  });
+
+  it('fails a command that does not finish in time', async () => {
+    const { host } = await setup(['crashy'], { limits: { commandTimeoutMs: 200 } });
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running');
+    await expect(host.runCommand('crashy-fixture', 'hang')).rejects.toMatchObject({ code: 'TIMEOUT' });
+  });
+});
+
+describe('enable and disable', () => {
+  it('stops a disabled extension, drops its providers, and remembers the choice across restarts of the host', async () => {
+    const first = await setup(['crashy']);
+    await until(() => state(first.host, 'crashy-fixture') === 'running', 'running');
+    const info = await first.host.controller.setEnabled('crashy-fixture', false);
+    expect(info).toMatchObject({ enabled: false, state: 'disabled' });
+    expect(first.broker.providers.get('crashy.svc')).toBeUndefined();
+    await expect(first.host.runCommand('crashy-fixture', 'echo', 1)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(JSON.parse(await readFile(join(first.dataDir, 'extensions.json'), 'utf8'))).toEqual({ version: 1, disabled: ['crashy-fixture'] });
+
+    const runtime = recordingRuntime(nodeForkRuntime);
+    const second = await startExtensionHost({ broker: realBroker(new ScriptedPrompter()).broker, roots: [{ dir: first.root, builtIn: false }], runtime, entry, dataDir: first.dataDir, onOutput: () => undefined });
+    hosts.push(second);
+    expect(second.get('crashy-fixture')).toMatchObject({ enabled: false, state: 'disabled' });
+    expect(runtime.launches).toHaveLength(0);
+
+    await second.setEnabled('crashy-fixture', true);
+    await until(() => state(second, 'crashy-fixture') === 'running', 'running after enable');
+    expect(JSON.parse(await readFile(join(first.dataDir, 'extensions.json'), 'utf8'))).toEqual({ version: 1, disabled: [] });
+  });
+
+  it('lets the Extensions screen drive it through the broker', async () => {
+    const { host, app } = await setup(['crashy']);
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running');
+    expect((await app.extensions.list()).map((e) => [e.id, e.state, e.providers])).toEqual([['crashy-fixture', 'running', ['crashy.svc']]]);
+    expect(await app.extensions.setEnabled({ id: 'crashy-fixture', enabled: false })).toMatchObject({ state: 'disabled', enabled: false });
+  });
+
+  it('moves a corrupt extensions.json aside and reports it instead of overwriting it', async () => {
+    const dir = await tempDir('corrupt');
+    await writeFile(join(dir.path, 'extensions.json'), '{"version": 1, "disabled": [');
+    const root = await fixtureRoot(dir.path, ['crashy']);
+    const host = await startExtensionHost({ broker: realBroker(new ScriptedPrompter()).broker, roots: [{ dir: root, builtIn: false }], runtime: nodeForkRuntime, entry, dataDir: dir.path, onOutput: () => undefined });
+    hosts.push(host);
+    expect(host.problems.map((p) => p.message)).toEqual([expect.stringMatching(/extensions\.json was unreadable and was moved to .*corrupt-/)]);
+    expect(host.get('crashy-fixture')?.enabled).toBe(true);
+  });
+});
+
+describe('isolation preconditions', () => {
+  it('refuses an extension whose folder links outside itself', async () => {
+    const dir = await tempDir('symlink');
+    const root = await fixtureRoot(dir.path, ['crashy']);
+    await writeFile(join(dir.path, 'secret.txt'), 'outside');
+    await symlink(join(dir.path, 'secret.txt'), join(root, 'crashy', 'innocent.txt'));
+    const runtime = recordingRuntime(nodeForkRuntime);
+    const host = await startExtensionHost({ broker: realBroker(new ScriptedPrompter()).broker, roots: [{ dir: root, builtIn: false }], runtime, entry, dataDir: dir.path, onOutput: () => undefined });
+    hosts.push(host);
+    expect(host.get('crashy-fixture')).toMatchObject({ state: 'crashed', lastError: expect.stringContaining('links outside itself (innocent.txt)') });
+    expect(runtime.launches).toHaveLength(0);
+  });
+
+  it('refuses a main module outside the folder', async () => {
+    const dir = await tempDir('main');
+    const root = await fixtureRoot(dir.path, ['crashy']);
+    const pkgPath = join(root, 'crashy', 'package.json');
+    const pkg = JSON.parse(await readFile(pkgPath, 'utf8'));
+    pkg.latchkey.main = '../../elsewhere.js';
+    await writeFile(pkgPath, JSON.stringify(pkg));
+    const host = await startExtensionHost({ broker: realBroker(new ScriptedPrompter()).broker, roots: [{ dir: root, builtIn: false }], runtime: nodeForkRuntime, entry, dataDir: dir.path, onOutput: () => undefined });
+    hosts.push(host);
+    expect(host.get('crashy-fixture')).toMatchObject({ state: 'crashed', lastError: expect.stringContaining('outside its folder') });
+  });
+
+  /** What Electron's utility process does today: the permission flags are ignored. */
+  const unconfinedRuntime: ExtensionRuntime = {
+    name: 'unconfined-test',
+    launch(spec) {
+      const child = fork(spec.entry, [], { cwd: spec.extensionDir, env: {}, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      return {
+        send: (frame) => void (child.connected && child.send(frame as object)),
+        onFrame: (l) => void child.on('message', l),
+        onExit: (l) => void child.on('exit', l),
+        onOutput: () => undefined,
+        kill: () => void child.kill('SIGKILL'),
+      };
+    },
+  };
+
+  it('refuses to run an extension when the runtime reports no file confinement', async () => {
+    const { host } = await setup(['crashy'], { runtime: unconfinedRuntime });
+    await until(() => state(host, 'crashy-fixture') === 'crashed', 'refused');
+    expect(host.get('crashy-fixture')?.lastError).toMatch(/cannot limit file access/);
+    expect(host.fsIsolation('crashy-fixture')).toBe(false);
+  });
+
+  it('runs it unconfined only when the app opts out, and says so', async () => {
+    const { host } = await setup(['crashy'], { runtime: unconfinedRuntime, requireFsIsolation: false });
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running');
+    expect(host.fsIsolation('crashy-fixture')).toBe(false);
+  });
+});
+
+describe('identity binding', () => {
+  it('attributes every call to the extension whose process sent it', async () => {
+    const { host, mem } = await setup([
+      { from: 'crashy', as: 'twin-one', displayName: 'Twin One' },
+      { from: 'crashy', as: 'twin-two', displayName: 'Twin Two' },
+    ]);
+    await until(() => host.list().every((e) => e.state === 'running') && host.list().length === 2, 'both running');
+    const [one, two] = await Promise.all([host.runCommand('twin-one', 'ask'), host.runCommand('twin-two', 'ask')]);
+    expect(one).toMatchObject({ granted: false, reason: 'not_found' });
+    expect(two).toMatchObject({ granted: false, reason: 'not_found' });
+    const requests = auditEvents(mem).filter((e) => e.type === 'access.request');
+    expect(requests.map((e) => e.requester).sort((a, b) => (a?.id ?? '').localeCompare(b?.id ?? ''))).toEqual([
+      { kind: 'extension', id: 'twin-one', displayName: 'Twin One' },
+      { kind: 'extension', id: 'twin-two', displayName: 'Twin Two' },
+    ]);
+  });
+
+  it('keeps the first of two extensions with the same id and reports the second', async () => {
+    const dir = await tempDir('dupe');
+    const builtIn = await fixtureRoot(join(dir.path, 'a'), ['crashy']);
+    const user = await fixtureRoot(join(dir.path, 'b'), ['crashy']);
+    const host = await startExtensionHost({ broker: realBroker(new ScriptedPrompter()).broker, roots: [{ dir: builtIn, builtIn: true }, { dir: user, builtIn: false }], runtime: nodeForkRuntime, entry, dataDir: dir.path, onOutput: () => undefined });
+    hosts.push(host);
+    expect(host.list().map((e) => [e.id, e.builtIn])).toEqual([['crashy-fixture', true]]);
+    expect(host.problems.map((p) => p.message)).toEqual([expect.stringMatching(/crashy-fixture is already installed/)]);
+  });
+});

@@ -1,0 +1,462 @@
+import { COMMAND_NAME } from '@latchkey/extension-sdk';
+import {
+  LatchkeyError,
+  createDispatcher,
+  extensionChannels,
+  validationError,
+  type AuditEventInput,
+  type ChannelDef,
+  type ExtensionInfo,
+  type Json,
+  type Requester,
+  type Result,
+} from '@latchkey/contracts';
+import type { Broker, CallContext, ExtensionController } from '@latchkey/broker';
+import { discoverExtensions, type DiscoveredExtension, type DiscoveryProblem } from './discover.js';
+import { EnabledState } from './enabled-state.js';
+import { checkExtensionFolder } from './folder-guard.js';
+import { ChildFrame } from './protocol.js';
+import type { ExtensionProcess, ExtensionRuntime } from './runtime.js';
+
+type ExtensionState = ExtensionInfo['state'];
+
+export interface RestartPolicy {
+  /** Delay before the first restart; doubles with each crash in a row. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** Crashes in a row after which the extension stays down until re-enabled. */
+  maxRestarts: number;
+  /** Running this long without a crash resets the count. */
+  stableAfterMs: number;
+}
+
+export interface HostLimits {
+  /** Calls one extension may have open at once; more are refused with THROTTLED. */
+  maxInFlight: number;
+  /** Malformed frames after which the extension is stopped for good. */
+  maxProtocolViolations: number;
+  activateTimeoutMs: number;
+  commandTimeoutMs: number;
+}
+
+export interface ExtensionHostOptions {
+  broker: Pick<Broker, 'extension' | 'providers' | 'attachExtensions' | 'recordAudit'>;
+  /** Built-in extensions first: on an id clash the first root wins. */
+  roots: { dir: string; builtIn: boolean }[];
+  runtime: ExtensionRuntime;
+  /** The bundled child runtime (buildExtensionRuntime). */
+  entry: string;
+  /** Holds extensions.json (which extensions are disabled). */
+  dataDir: string;
+  /**
+   * Refuse to run an extension when its process reports no file-system confinement (Electron's
+   * utility process ignores Node's permission flags). Default true: no insecure fallback.
+   */
+  requireFsIsolation?: boolean;
+  restart?: Partial<RestartPolicy>;
+  limits?: Partial<HostLimits>;
+  /** The extension's stdout/stderr; default: the host's stderr, prefixed. */
+  onOutput?: (extensionId: string, stream: 'stdout' | 'stderr', text: string) => void;
+  now?: () => number;
+}
+
+export interface ExtensionHost {
+  readonly controller: ExtensionController & { onChange(listener: (info: ExtensionInfo) => void): () => void };
+  readonly problems: readonly DiscoveryProblem[];
+  list(): ExtensionInfo[];
+  get(id: string): ExtensionInfo | undefined;
+  setEnabled(id: string, enabled: boolean): Promise<ExtensionInfo>;
+  /** Runs a command the extension registered with `ctx.commands.register`. */
+  runCommand(extensionId: string, name: string, args?: Json): Promise<Json>;
+  /** Whether the extension's running process reported Node's permission model active. */
+  fsIsolation(extensionId: string): boolean | null;
+  close(): Promise<void>;
+}
+
+const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 500, maxDelayMs: 30_000, maxRestarts: 5, stableAfterMs: 60_000 };
+const DEFAULT_LIMITS: HostLimits = { maxInFlight: 16, maxProtocolViolations: 20, activateTimeoutMs: 15_000, commandTimeoutMs: 120_000 };
+
+/** The restart delay after `crashesInARow` crashes: initial, doubled each time, capped. */
+export function restartDelay(policy: RestartPolicy, crashesInARow: number): number {
+  return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, crashesInARow - 1));
+}
+
+interface PendingCommand {
+  resolve(value: Json): void;
+  reject(error: LatchkeyError): void;
+  timer: NodeJS.Timeout;
+}
+
+interface Slot {
+  ext: DiscoveredExtension;
+  requester: Requester;
+  state: ExtensionState;
+  lastError: string | null;
+  restarts: number;
+  crashesInARow: number;
+  since: string | null;
+  runningSince: number | null;
+  process: ExtensionProcess | null;
+  /** Bumped at every launch, so frames and exits of an old process are recognised and ignored. */
+  generation: number;
+  greeted: boolean;
+  /** The main module's file: URL, checked to lie inside the extension's folder. */
+  mainUrl: string;
+  fsIsolation: boolean | null;
+  timer: NodeJS.Timeout | null;
+  inFlight: number;
+  violations: number;
+  commands: Map<number, PendingCommand>;
+  nextCommandId: number;
+  /** Set when the host itself ends the process (disable, violation, close): no restart. */
+  stopping: boolean;
+}
+
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9:._-]/g, '?').slice(0, 60);
+
+export async function startExtensionHost(options: ExtensionHostOptions): Promise<ExtensionHost> {
+  const { broker, runtime, entry } = options;
+  const policy = { ...DEFAULT_RESTART, ...options.restart };
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const requireFsIsolation = options.requireFsIsolation ?? true;
+  const now = options.now ?? Date.now;
+  const onOutput = options.onOutput ?? ((id, _stream, text) => process.stderr.write(`[${id}] ${text}`));
+  const enabled = new EnabledState(options.dataDir);
+  const listeners = new Set<(info: ExtensionInfo) => void>();
+  const slots = new Map<string, Slot>();
+  let closed = false;
+
+  // What only the host sees (refusals before the broker, crashes, state changes) is audited
+  // through the broker, so it lands in the same hash chain as everything else.
+  const audit = (event: AuditEventInput) => {
+    broker.recordAudit(event).catch((error: unknown) => console.error('extension host: audit failed', error));
+  };
+  const dispatch = createDispatcher(extensionChannels, broker.extension, {
+    onInternalError: (channel, error) => console.error(`extension host: ${channel} failed`, error),
+  });
+
+  const discovery = await discoverExtensions(options.roots);
+  const problems: DiscoveryProblem[] = [...discovery.problems];
+  const stateProblem = await enabled.load();
+  if (stateProblem) problems.push({ dir: options.dataDir, message: stateProblem });
+
+  const info = (slot: Slot): ExtensionInfo => ({
+    id: slot.ext.id,
+    displayName: slot.ext.manifest.displayName,
+    version: slot.ext.version,
+    builtIn: slot.ext.builtIn,
+    enabled: enabled.isEnabled(slot.ext.id),
+    state: slot.state,
+    providers: slot.ext.manifest.contributes.providers.map((p) => p.id),
+    lastError: slot.lastError,
+    restarts: slot.restarts,
+    since: slot.since,
+  });
+
+  const setState = (slot: Slot, state: ExtensionState, lastError: string | null = slot.lastError) => {
+    const changed = slot.state !== state || slot.lastError !== lastError;
+    slot.state = state;
+    slot.lastError = lastError;
+    slot.since = new Date(now()).toISOString();
+    if (!changed) return;
+    audit({
+      type: 'extension.state',
+      outcome: state === 'crashed' ? 'error' : 'ok',
+      requester: slot.requester,
+      detail: lastError && state === 'crashed' ? `${state}: ${lastError}`.slice(0, 1000) : state,
+    });
+    const snapshot = info(slot);
+    for (const listener of listeners) listener(snapshot);
+  };
+
+  const registerProviders = (slot: Slot): boolean => {
+    try {
+      for (const manifest of slot.ext.manifest.contributes.providers) broker.providers.register(manifest, slot.ext.id);
+      return true;
+    } catch (error) {
+      broker.providers.unregisterExtension(slot.ext.id);
+      setState(slot, 'crashed', `Its providers could not be registered: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+  };
+
+  const refuse = (slot: Slot, detail: string) => {
+    audit({ type: 'boundary.refused', outcome: 'denied', requester: slot.requester, detail: detail.slice(0, 1000) });
+  };
+
+  const failCommands = (slot: Slot, message: string) => {
+    for (const [id, pending] of slot.commands) {
+      clearTimeout(pending.timer);
+      pending.reject(new LatchkeyError('UNAVAILABLE', message));
+      slot.commands.delete(id);
+    }
+  };
+
+  /** Ends the process on the host's own initiative: no restart follows. */
+  const stopProcess = (slot: Slot) => {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    if (slot.process) {
+      slot.stopping = true;
+      slot.process.kill();
+      slot.process = null;
+    }
+    slot.generation++;
+    slot.runningSince = null;
+    slot.inFlight = 0;
+    failCommands(slot, `${slot.ext.manifest.displayName} was stopped`);
+    if (slot.ext.manifest.main !== undefined) broker.providers.setAvailable(slot.ext.id, false);
+  };
+
+  const stopForGood = (slot: Slot, reason: string) => {
+    stopProcess(slot);
+    setState(slot, 'crashed', reason);
+  };
+
+  const onCrash = (slot: Slot, generation: number, why: string) => {
+    if (generation !== slot.generation || closed) return;
+    slot.process = null;
+    slot.generation++;
+    broker.providers.setAvailable(slot.ext.id, false);
+    failCommands(slot, `${slot.ext.manifest.displayName} stopped unexpectedly`);
+    slot.inFlight = 0;
+    const stable = slot.runningSince !== null && now() - slot.runningSince >= policy.stableAfterMs;
+    slot.crashesInARow = stable ? 1 : slot.crashesInARow + 1;
+    slot.runningSince = null;
+    audit({ type: 'extension.crash', outcome: 'error', requester: slot.requester, detail: why.slice(0, 1000) });
+    if (slot.crashesInARow > policy.maxRestarts) {
+      setState(slot, 'crashed', `${why}; stopped after ${policy.maxRestarts} restarts in a row. Disable and enable it to try again.`);
+      return;
+    }
+    const delay = restartDelay(policy, slot.crashesInARow);
+    setState(slot, 'restarting', `${why}; restarting in ${Math.round(delay / 100) / 10} s`);
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
+      slot.restarts++;
+      void launch(slot);
+    }, delay);
+  };
+
+  const handleCall = async (slot: Slot, proc: ExtensionProcess, generation: number, id: number, channel: string, input: unknown) => {
+    const reply = (result: Result) => {
+      if (generation === slot.generation) proc.send({ t: 'result', id, result });
+    };
+    // Refusals decided here never reach the broker, so the host audits them itself.
+    if (!Object.hasOwn(extensionChannels, channel)) {
+      refuse(slot, `Called unknown extension channel "${safeName(channel)}"`);
+      reply({ ok: false, error: { code: 'NOT_FOUND', message: `Unknown channel "${safeName(channel)}"` } });
+      return;
+    }
+    const def = (extensionChannels as Record<string, ChannelDef>)[channel] as ChannelDef;
+    const parsed = def.input.safeParse(input);
+    if (!parsed.success) {
+      refuse(slot, `Invalid input for ${channel}`);
+      reply({ ok: false, error: validationError(parsed.error).toPayload() });
+      return;
+    }
+    if (slot.inFlight >= limits.maxInFlight) {
+      refuse(slot, `Too many open calls (${limits.maxInFlight}); ${channel} refused`);
+      reply({ ok: false, error: { code: 'THROTTLED', message: `Too many calls at once; wait for earlier ones to finish` } });
+      return;
+    }
+    slot.inFlight++;
+    try {
+      const ctx: CallContext = { requester: slot.requester };
+      reply(await dispatch(channel, input, ctx));
+    } finally {
+      if (generation === slot.generation) slot.inFlight--;
+    }
+  };
+
+  const handleFrame = (slot: Slot, proc: ExtensionProcess, generation: number, raw: unknown) => {
+    if (generation !== slot.generation) return;
+    // The first frame comes from the runtime before any extension code is loaded, so its
+    // report of the permission model can be trusted; everything later cannot.
+    if (!slot.greeted) {
+      const hello = raw as { t?: unknown; permission?: unknown } | null;
+      if (typeof hello !== 'object' || hello === null || hello.t !== 'hello' || typeof hello.permission !== 'boolean') {
+        stopForGood(slot, 'Its process did not start the Latchkey runtime');
+        return;
+      }
+      slot.greeted = true;
+      slot.fsIsolation = hello.permission;
+      if (!hello.permission && requireFsIsolation) {
+        stopForGood(slot, `The ${runtime.name} runtime cannot limit file access here, and unconfined extensions are not allowed`);
+        return;
+      }
+      proc.send({ t: 'activate', main: slot.mainUrl });
+      return;
+    }
+    const parsed = ChildFrame.safeParse(raw);
+    if (!parsed.success) {
+      slot.violations++;
+      refuse(slot, 'Sent a malformed message');
+      if (slot.violations >= limits.maxProtocolViolations) stopForGood(slot, `Stopped after ${slot.violations} malformed messages`);
+      return;
+    }
+    const frame = parsed.data;
+    switch (frame.t) {
+      case 'call':
+        void handleCall(slot, proc, generation, frame.id, frame.channel, frame.input);
+        return;
+      case 'ready':
+        if (slot.state === 'running') return;
+        slot.runningSince = now();
+        broker.providers.setAvailable(slot.ext.id, true);
+        setState(slot, 'running', null);
+        return;
+      case 'activate-failed':
+        slot.lastError = `activate() failed: ${frame.message}`;
+        return;
+      case 'command-result': {
+        const pending = slot.commands.get(frame.id);
+        if (!pending) return;
+        slot.commands.delete(frame.id);
+        clearTimeout(pending.timer);
+        if (frame.result.ok) pending.resolve(frame.result.value);
+        else pending.reject(new LatchkeyError(frame.result.error.code, frame.result.error.message));
+        return;
+      }
+    }
+  };
+
+  async function launch(slot: Slot): Promise<void> {
+    if (closed || !enabled.isEnabled(slot.ext.id)) return;
+    try {
+      slot.mainUrl = await checkExtensionFolder(slot.ext.dir, slot.ext.manifest.main ?? '');
+    } catch (error) {
+      stopForGood(slot, error instanceof Error ? error.message : String(error));
+      return;
+    }
+    const generation = ++slot.generation;
+    slot.greeted = false;
+    slot.fsIsolation = null;
+    slot.violations = 0;
+    slot.inFlight = 0;
+    slot.stopping = false;
+    let proc: ExtensionProcess;
+    try {
+      proc = runtime.launch({ extensionId: slot.ext.id, entry, extensionDir: slot.ext.dir });
+    } catch (error) {
+      onCrash(slot, generation, `Could not start: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    slot.process = proc;
+    if (slot.state !== 'restarting') setState(slot, 'stopped', slot.lastError);
+    proc.onOutput((stream, text) => onOutput(slot.ext.id, stream, text));
+    proc.onFrame((frame) => handleFrame(slot, proc, generation, frame));
+    proc.onExit((code, signal) => {
+      clearTimeout(activateTimer);
+      if (generation !== slot.generation) return;
+      const why = slot.lastError?.startsWith('activate() failed') ? slot.lastError : `Exited with ${signal ? `signal ${signal}` : `code ${code}`}`;
+      onCrash(slot, generation, why);
+    });
+    const activateTimer = setTimeout(() => {
+      if (generation === slot.generation && slot.state !== 'running') {
+        slot.lastError = `activate() did not finish within ${limits.activateTimeoutMs / 1000} s`;
+        proc.kill();
+      }
+    }, limits.activateTimeoutMs);
+  }
+
+  for (const ext of discovery.found) {
+    if (slots.has(ext.id)) {
+      problems.push({ dir: ext.dir, message: `Extension ${ext.id} is already installed from ${slots.get(ext.id)?.ext.dir}; this copy is ignored` });
+      continue;
+    }
+    slots.set(ext.id, {
+      ext,
+      requester: { kind: 'extension', id: ext.id, displayName: ext.manifest.displayName },
+      state: 'stopped',
+      lastError: null,
+      restarts: 0,
+      crashesInARow: 0,
+      since: null,
+      runningSince: null,
+      process: null,
+      generation: 0,
+      greeted: false,
+      mainUrl: '',
+      fsIsolation: null,
+      timer: null,
+      inFlight: 0,
+      violations: 0,
+      commands: new Map(),
+      nextCommandId: 0,
+      stopping: false,
+    });
+  }
+
+  const bringUp = async (slot: Slot) => {
+    if (!registerProviders(slot)) return;
+    if (slot.ext.manifest.main === undefined) {
+      setState(slot, 'manifest-only', null);
+      return;
+    }
+    broker.providers.setAvailable(slot.ext.id, false);
+    slot.crashesInARow = 0;
+    await launch(slot);
+  };
+
+  for (const slot of slots.values()) {
+    if (enabled.isEnabled(slot.ext.id)) await bringUp(slot);
+    else setState(slot, 'disabled', null);
+  }
+
+  const mustGet = (id: string): Slot => {
+    const slot = slots.get(id);
+    if (!slot) throw new LatchkeyError('NOT_FOUND', `No extension "${safeName(id)}" is installed`);
+    return slot;
+  };
+
+  const setEnabled = async (id: string, on: boolean): Promise<ExtensionInfo> => {
+    const slot = mustGet(id);
+    if (enabled.isEnabled(id) === on && slot.state !== 'crashed') return info(slot);
+    await enabled.set(id, on);
+    stopProcess(slot);
+    broker.providers.unregisterExtension(id);
+    if (on) await bringUp(slot);
+    else setState(slot, 'disabled', null);
+    return info(slot);
+  };
+
+  const list = () => [...slots.values()].map(info);
+
+  const controller = {
+    list,
+    setEnabled,
+    onChange(listener: (info: ExtensionInfo) => void) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+  broker.attachExtensions(controller);
+
+  return {
+    controller,
+    problems,
+    list,
+    get: (id) => (slots.has(id) ? info(mustGet(id)) : undefined),
+    setEnabled,
+    fsIsolation: (id) => slots.get(id)?.fsIsolation ?? null,
+    async runCommand(extensionId, name, args = null) {
+      const slot = mustGet(extensionId);
+      if (!COMMAND_NAME.test(name)) throw new LatchkeyError('VALIDATION', 'Command names are identifiers');
+      const proc = slot.process;
+      if (slot.state !== 'running' || !proc) throw new LatchkeyError('UNAVAILABLE', `${slot.ext.manifest.displayName} is not running (${slot.state})`);
+      return new Promise<Json>((resolve, reject) => {
+        const id = slot.nextCommandId++;
+        const timer = setTimeout(() => {
+          slot.commands.delete(id);
+          reject(new LatchkeyError('TIMEOUT', `${name} did not finish within ${limits.commandTimeoutMs / 1000} s`));
+        }, limits.commandTimeoutMs);
+        slot.commands.set(id, { resolve, reject, timer });
+        proc.send({ t: 'command', id, name, args });
+      });
+    },
+    async close() {
+      closed = true;
+      for (const slot of slots.values()) stopProcess(slot);
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { fork } from 'node:child_process';
+
+/** What the host asks a runtime to start: one extension, in its own process. */
+export interface LaunchSpec {
+  extensionId: string;
+  /** The bundled child runtime (build-runtime.ts). */
+  entry: string;
+  /** The extension's folder: the only place besides `entry` it may read. */
+  extensionDir: string;
+}
+
+/** One running extension process, as the host drives it. */
+export interface ExtensionProcess {
+  send(frame: unknown): void;
+  onFrame(listener: (frame: unknown) => void): void;
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  onOutput(listener: (stream: 'stdout' | 'stderr', text: string) => void): void;
+  kill(): void;
+}
+
+/** Starts extension processes: `child_process.fork` here, Electron's `utilityProcess` in the desktop app. */
+export interface ExtensionRuntime {
+  readonly name: string;
+  launch(spec: LaunchSpec): ExtensionProcess;
+}
+
+/**
+ * Node's permission model, as far as Node 20 takes it: reads limited to the runtime file and
+ * the extension's folder; no writes, child processes, worker threads, addons or WASI (none is
+ * allowed). The network is NOT restricted on Node 20; the child holds no secrets to send.
+ */
+export function permissionExecArgv(spec: LaunchSpec): string[] {
+  return [
+    '--experimental-permission',
+    `--allow-fs-read=${spec.entry}`,
+    `--allow-fs-read=${spec.extensionDir}`,
+    '--max-old-space-size=256',
+    '--no-warnings',
+  ];
+}
+
+/**
+ * Nothing of the host's environment is inherited: the headless cipher key, tokens and paths
+ * would otherwise be one `process.env` away.
+ */
+export const EXTENSION_ENV: Readonly<Record<string, string>> = Object.freeze({ NODE_ENV: 'production' });
+
+export const nodeForkRuntime: ExtensionRuntime = {
+  name: 'node-fork',
+  launch(spec) {
+    const child = fork(spec.entry, [], {
+      cwd: spec.extensionDir,
+      env: { ...EXTENSION_ENV },
+      execArgv: permissionExecArgv(spec),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    return {
+      send(frame) {
+        if (child.connected) child.send(frame as object, (error) => void error);
+      },
+      onFrame: (listener) => void child.on('message', listener),
+      onExit: (listener) => void child.on('exit', listener),
+      onOutput(listener) {
+        child.stdout?.setEncoding('utf8').on('data', (text: string) => listener('stdout', text));
+        child.stderr?.setEncoding('utf8').on('data', (text: string) => listener('stderr', text));
+      },
+      kill: () => void child.kill('SIGKILL'),
+    };
+  },
+};
+
+/** The slice of Electron's `utilityProcess` this runtime uses; apps/desktop passes the real one. */
+export interface UtilityProcessModule {
+  fork(
+    modulePath: string,
+    args: string[],
+    options: { env: Record<string, string>; execArgv: string[]; cwd: string; stdio: 'pipe'; serviceName: string },
+  ): {
+    postMessage(message: unknown): void;
+    on(event: 'message', listener: (message: unknown) => void): unknown;
+    on(event: 'exit', listener: (code: number) => void): unknown;
+    kill(): boolean;
+    stdout: NodeJS.ReadableStream | null;
+    stderr: NodeJS.ReadableStream | null;
+  };
+}
+
+/**
+ * Electron's utility process. Electron 45 runs Node 22, whose permission flag is `--permission`;
+ * whether Electron honours it in a utility process is checked by the desktop app at start, not
+ * assumed here (see README).
+ */
+export function utilityProcessRuntime(utilityProcess: UtilityProcessModule): ExtensionRuntime {
+  return {
+    name: 'electron-utility',
+    launch(spec) {
+      const child = utilityProcess.fork(spec.entry, [], {
+        env: { ...EXTENSION_ENV },
+        execArgv: permissionExecArgv(spec).map((a) => (a === '--experimental-permission' ? '--permission' : a)),
+        cwd: spec.extensionDir,
+        stdio: 'pipe',
+        serviceName: `Latchkey extension ${spec.extensionId}`,
+      });
+      return {
+        send: (frame) => child.postMessage(frame),
+        onFrame: (listener) => void child.on('message', listener),
+        onExit: (listener) => void child.on('exit', (code: number) => listener(code, null)),
+        onOutput(listener) {
+          child.stdout?.on('data', (chunk: Buffer) => listener('stdout', chunk.toString('utf8')));
+          child.stderr?.on('data', (chunk: Buffer) => listener('stderr', chunk.toString('utf8')));
+        },
+        kill: () => void child.kill(),
+      };
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type {
+  AccessRequestInput,
+  AccessResponse,
+  Connection,
+  HttpFetchRequest,
+  HttpFetchResponse,
+  Json,
+  McpCallResult,
+  ProviderCategory,
+  SecretRef,
+  SmtpMessage,
+  SmtpSendResult,
+  SqlQueryResult,
+  WebhookSendResult,
+  ChannelOutput,
+  ExtensionChannels,
+} from '@latchkey/contracts';
+
+export type RevealResult = ChannelOutput<ExtensionChannels['secrets:reveal']>;
+
+/** A command handler gets JSON arguments and returns JSON (or nothing). */
+export type CommandHandler = (args: Json) => Json | void | Promise<Json | void>;
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/**
+ * What `activate` receives. Every call goes to the broker, which knows which extension is
+ * calling from the channel it arrived on; nothing here can claim another identity.
+ */
+export interface ExtensionContext {
+  readonly connections: {
+    /** Metadata only: never a secret, only which secret fields are set. */
+    list(query?: { providerId?: string; category?: ProviderCategory }): Promise<Connection[]>;
+  };
+  readonly secrets: {
+    /** Asks the person (consent modal). Resolves with a SecretRef or a denial; never throws on "no". */
+    requestAccess(input: AccessRequestInput): Promise<AccessResponse>;
+    /** Only with a grant that carries the `reveal` scope, which the modal shows as a warning. */
+    reveal(ref: SecretRef): Promise<RevealResult>;
+  };
+  readonly http: {
+    /** The broker adds the credential; any origin other than the connection's base URL is refused. */
+    fetch(ref: SecretRef, request: HttpFetchRequest): Promise<HttpFetchResponse>;
+  };
+  readonly sql: {
+    /** Parameterised only: values go in `params`, never into the SQL text. */
+    query(ref: SecretRef, sql: string, params?: Json[], options?: { maxRows?: number }): Promise<SqlQueryResult>;
+  };
+  readonly smtp: {
+    send(ref: SecretRef, message: SmtpMessage): Promise<SmtpSendResult>;
+  };
+  readonly webhook: {
+    send(ref: SecretRef, payload: Json, headers?: Record<string, string>): Promise<WebhookSendResult>;
+  };
+  readonly mcp: {
+    callTool(ref: SecretRef, name: string, args?: Record<string, Json>): Promise<McpCallResult>;
+  };
+  readonly commands: {
+    /** Makes `name` callable by the app (`host.runCommand(extensionId, name, args)`). */
+    register(name: string, handler: CommandHandler): Disposable;
+  };
+}
+
+export interface Extension {
+  activate(ctx: ExtensionContext): void | Promise<void>;
+}
+
+/**
+ * Types an extension. It returns its argument unchanged, so a bundled extension pays nothing
+ * for it; a plain `.js` extension can skip it and use a JSDoc type instead (see README).
+ */
+export function defineExtension<E extends Extension>(extension: E): E {
+  return extension;
+}
