@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBroker } from '@latchkey/broker';
+import { discoverExtensions } from '@latchkey/extension-host';
+import { openFileStore } from '@latchkey/store';
+import { createTransports } from '@latchkey/transports';
+import { app, BrowserWindow, ipcMain, protocol, safeStorage, session } from 'electron';
+import { bindBrokerToIpc } from './ipc';
+import { RENDERER_CSP, rendererFile } from './renderer-files';
+import { createSafeStorageCipher } from './safe-storage-cipher';
+import { APP_HOST, APP_SCHEME, type TrustedRenderer } from './sender';
+import { createMainWindow, lockDownSession } from './window';
+
+/**
+ * The Electron composition root: the same broker as the headless host, with safeStorage for the
+ * cipher, ipcMain for the transport and a hardened window for the renderer.
+ */
+const here = fileURLToPath(new URL('.', import.meta.url));
+const rendererRoot = join(here, '../renderer');
+const preload = join(here, '../preload/index.cjs');
+const builtInExtensions = app.isPackaged ? join(process.resourcesPath, 'extensions') : fileURLToPath(new URL('../../../../extensions', import.meta.url));
+const trusted: TrustedRenderer = !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? { devServerUrl: process.env.ELECTRON_RENDERER_URL } : {};
+
+// The app's own origin: a standard, secure scheme, so the renderer is not file:// (which shares
+// an origin with every local file) and the sender check has one exact origin to compare.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void start();
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  lockDownSession(session.defaultSession);
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+
+  protocol.handle(APP_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const target = url.host === APP_HOST ? rendererFile(rendererRoot, url.pathname) : null;
+    if (!target) return new Response('Not found', { status: 404 });
+    try {
+      const body = await readFile(target.file);
+      return new Response(body, { headers: { 'Content-Type': target.type, 'Content-Security-Policy': RENDERER_CSP, 'X-Content-Type-Options': 'nosniff' } });
+    } catch {
+      return new Response('Not found', { status: 404 });
+    }
+  });
+
+  // safeStorage picks its backend at ready; only now can the cipher tell basic_text from a keyring.
+  const cipher = createSafeStorageCipher(safeStorage);
+  const store = await openFileStore(join(app.getPath('userData'), 'data'));
+  const transports = createTransports();
+  const broker = createBroker({
+    cipher,
+    connections: store.connections,
+    grants: store.grants,
+    secrets: store.secrets,
+    audit: store.audit,
+    transports,
+    host: 'electron',
+    storeProblems: () => store.problems(),
+  });
+
+  const { found, problems } = await discoverExtensions([{ dir: builtInExtensions, builtIn: true }]);
+  for (const problem of problems) console.warn(`latchkey: ${problem.message}`);
+  for (const ext of found) {
+    for (const manifest of ext.manifest.contributes.providers) {
+      try {
+        broker.providers.register(manifest, ext.id);
+      } catch (error) {
+        console.warn(`latchkey: extension ${ext.id}: provider ${manifest.id} was not loaded: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  const binding = bindBrokerToIpc({
+    ipcMain,
+    broker,
+    trusted,
+    targets: () => BrowserWindow.getAllWindows().map((w) => w.webContents),
+    onRefused: (url) => console.warn(`latchkey: refused a broker call from ${url}`),
+    onInternalError: (channel) => console.error(`latchkey: internal error in ${channel}`),
+  });
+
+  let win: BrowserWindow | null = null;
+  const openWindow = () => {
+    win = createMainWindow({ preload, trusted });
+    // Nobody is left to answer a consent prompt: deny it (DESIGN.md, invariant 4).
+    win.on('closed', () => {
+      win = null;
+      broker.abortConsent('window closed');
+    });
+    win.webContents.on('render-process-gone', (_event, details) => broker.abortConsent(`renderer ${details.reason}`));
+  };
+  openWindow();
+
+  app.on('second-instance', () => {
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    } else openWindow();
+  });
+  app.on('activate', () => {
+    if (!win) openWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (closing) return;
+    closing = true;
+    event.preventDefault();
+    broker.abortConsent('app quitting');
+    binding.dispose();
+    void (async () => {
+      await broker.close().catch(() => undefined);
+      await transports.close().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      app.exit(0);
+    })();
+  });
+}

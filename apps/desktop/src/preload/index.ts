@@ -1,0 +1,22 @@
+import { createLatchkeyApi } from '@latchkey/contracts';
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+
+/**
+ * The whole preload: one frozen object built from the channel map. No ipcRenderer, no Node,
+ * nothing else reaches the page.
+ */
+const INVOKE_CHANNEL = 'latchkey:invoke';
+const EVENT_CHANNEL = 'latchkey:event';
+
+const api = createLatchkeyApi(
+  (channel, input) => ipcRenderer.invoke(INVOKE_CHANNEL, channel, input),
+  (event, listener) => {
+    const onEvent = (_e: IpcRendererEvent, name: unknown, payload: unknown) => {
+      if (name === event) listener(payload);
+    };
+    ipcRenderer.on(EVENT_CHANNEL, onEvent);
+    return () => void ipcRenderer.off(EVENT_CHANNEL, onEvent);
+  },
+);
+
+contextBridge.exposeInMainWorld('latchkey', api);

@@ -1,0 +1,47 @@
+import { useEffect, useState } from 'react';
+import type { SystemStatus } from '@latchkey/contracts';
+import { errorMessage, latchkey } from '../latchkey';
+
+/** Says, at the top of every screen, when secrets cannot be saved or a store file was damaged. */
+export function SystemBanner() {
+  const [status, setStatus] = useState<SystemStatus | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    latchkey()
+      .system.status()
+      .then(
+        (s) => live && setStatus(s),
+        (e: unknown) => live && setError(errorMessage(e)),
+      );
+    const off = latchkey().on('system:status', (s) => setStatus(s));
+    return () => {
+      live = false;
+      off();
+    };
+  }, []);
+
+  if (error) {
+    return (
+      <div role="alert" className="banner banner-error">
+        <strong>Latchkey could not report its status.</strong> {error}
+      </div>
+    );
+  }
+  if (!status) return null;
+  return (
+    <>
+      {!status.cipher.available && (
+        <div role="alert" className="banner banner-warning">
+          <strong>Secrets cannot be saved right now.</strong> {status.cipher.reason ?? `The ${status.cipher.backend} encryption backend is not available.`} Connections still
+          save without their secrets.
+        </div>
+      )}
+      {status.storeProblems.map((p) => (
+        <div role="alert" className="banner banner-error" key={`${p.file}-${p.at}`}>
+          <strong>A data file was damaged and set aside.</strong> {p.message} The damaged copy of {p.file} was kept as {p.movedTo}.
+        </div>
+      ))}
+    </>
+  );
+}

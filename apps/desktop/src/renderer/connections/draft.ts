@@ -1,0 +1,76 @@
+import { compileFields, fieldDefaults, splitSecrets, type Connection, type FieldSpec, type FieldValues, type Json, type ProviderManifest } from '@latchkey/contracts';
+import { isLoopbackHost } from './format';
+
+/** What the form holds: text for inputs, booleans for checkboxes. Secrets start blank. */
+export type FormConfig = Record<string, string | boolean>;
+
+function toInputValue(field: FieldSpec, value: Json | undefined): string | boolean {
+  if (field.type === 'boolean') return value === true;
+  if (value === undefined || value === null) return '';
+  if (field.type === 'json') return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  return String(value);
+}
+
+export function initialConfig(manifest: ProviderManifest, connection?: Connection): FormConfig {
+  const source: Record<string, Json | undefined> = connection ? connection.config : fieldDefaults(manifest.fields);
+  const out: FormConfig = {};
+  for (const field of manifest.fields) out[field.name] = field.secret ? '' : toInputValue(field, source[field.name]);
+  return out;
+}
+
+/** Form values as the compiled schema takes them: blanks are left out so "required" can speak. */
+export function fieldValues(fields: FieldSpec[], config: FormConfig): FieldValues {
+  const out: FieldValues = {};
+  for (const field of fields) {
+    const v = config[field.name];
+    if (v === undefined || v === '') continue;
+    if (field.type === 'json' && typeof v === 'string' && v.trim() === '') continue;
+    out[field.name] = v;
+  }
+  return out;
+}
+
+export type DraftCheck =
+  | { ok: true; config: Record<string, Json>; secrets: Record<string, string> }
+  | { ok: false; errors: Record<string, string> };
+
+/**
+ * Validates with the same compiled schema the broker uses. `storedSecrets` are secret fields
+ * that already hold a value (an edit), so leaving them blank keeps them.
+ */
+export function checkDraft(manifest: ProviderManifest, config: FormConfig, options: { requireSecrets: boolean; storedSecrets?: ReadonlySet<string> }): DraftCheck {
+  const schema = compileFields(manifest.fields, { requireSecrets: options.requireSecrets, storedSecrets: options.storedSecrets });
+  const parsed = schema.safeParse(fieldValues(manifest.fields, config));
+  if (!parsed.success) {
+    const errors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      errors[key] ??= issue.message;
+    }
+    return { ok: false, errors };
+  }
+  return { ok: true, ...splitSecrets(manifest.fields, parsed.data) };
+}
+
+/** The provider's TLS switch, if it has one: a boolean `ssl`/`tls` field or an `sslMode` select. */
+export function tlsField(manifest: ProviderManifest): { name: string; on: string | boolean; off: string | boolean } | null {
+  for (const field of manifest.fields) {
+    if (field.type === 'boolean' && /^(ssl|tls|usessl|usetls|secure)$/i.test(field.name)) return { name: field.name, on: true, off: false };
+    if (field.type === 'select' && /^ssl_?mode$/i.test(field.name)) {
+      const values = (field.options ?? []).map((o) => o.value);
+      const on = values.find((v) => v === 'require' || v === 'verify-full');
+      const off = values.find((v) => v === 'disable' || v === 'prefer');
+      if (on && off) return { name: field.name, on, off };
+    }
+  }
+  return null;
+}
+
+/** SSL on for any host that is not loopback; null when there is no host to judge yet. */
+export function tlsDefaultFor(host: string): boolean | null {
+  return host.trim() === '' ? null : !isLoopbackHost(host);
+}
+
+export function hostFieldName(manifest: ProviderManifest): string | null {
+  return manifest.fields.find((f) => f.name === 'host' || f.format === 'host')?.name ?? null;
+}

@@ -1,0 +1,78 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Connection, ProviderInfo } from '@latchkey/contracts';
+import { errorMessage, latchkey } from '../latchkey';
+
+export interface ListState {
+  connections: Connection[] | null;
+  error: string | null;
+}
+
+/**
+ * The connections (or the Trash), reloaded whenever the broker says they changed. Reloads are
+ * serialised: a burst of changes (5,000 imports) costs one reload in flight plus one after.
+ */
+export function useConnectionList(deleted: boolean): ListState & { reload: () => Promise<void> } {
+  const [state, setState] = useState<ListState>({ connections: null, error: null });
+  const inFlight = useRef<Promise<void> | null>(null);
+  const again = useRef(false);
+
+  const reload = useCallback((): Promise<void> => {
+    if (inFlight.current) {
+      again.current = true;
+      return inFlight.current;
+    }
+    const run = (async () => {
+      try {
+        do {
+          again.current = false;
+          const list = await latchkey().connections.list({ deleted });
+          setState({ connections: list.filter((c) => (c.deletedAt !== null) === deleted), error: null });
+        } while (again.current);
+      } catch (error) {
+        setState((s) => ({ connections: s.connections, error: errorMessage(error) }));
+      } finally {
+        inFlight.current = null;
+      }
+    })();
+    inFlight.current = run;
+    return run;
+  }, [deleted]);
+
+  useEffect(() => {
+    void reload();
+    return latchkey().on('connections:changed', () => void reload());
+  }, [reload]);
+
+  return { ...state, reload };
+}
+
+export function useProviders(): { providers: ProviderInfo[] | null; error: string | null } {
+  const [state, setState] = useState<{ providers: ProviderInfo[] | null; error: string | null }>({ providers: null, error: null });
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      latchkey()
+        .providers.list()
+        .then(
+          (providers) => live && setState({ providers, error: null }),
+          (error: unknown) => live && setState({ providers: [], error: errorMessage(error) }),
+        );
+    void load();
+    const off = latchkey().on('extensions:changed', () => void load());
+    return () => {
+      live = false;
+      off();
+    };
+  }, []);
+  return state;
+}
+
+/** Re-renders every 30 s so "Last tested 2 m ago" stays true. */
+export function useNow(intervalMs = 30_000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
