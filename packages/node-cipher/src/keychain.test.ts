@@ -12,6 +12,8 @@ import { createNodeCipher } from './index.js';
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const probe = join(here, 'testing', 'keychain-probe.ts');
+// `node --import tsx` resolves tsx from the working directory: this package's own.
+const packageDir = dirname(here);
 const missing = ['dbus-run-session', 'gnome-keyring-daemon', 'secret-tool'].filter(
   (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
 );
@@ -31,6 +33,7 @@ function onPrivateBus(script: string, { unlock }: { unlock: boolean }): { stdout
     env: { PATH: process.env.PATH, HOME: home, XDG_RUNTIME_DIR: home, PROBE: probe, LANG: 'C.UTF-8' },
     encoding: 'utf8',
     timeout: 60_000,
+    cwd: packageDir,
   });
   if (result.status !== 0) throw new Error(`private bus script failed (${result.status}): ${result.stderr}`);
   return { stdout: result.stdout, stderr: result.stderr };
@@ -88,6 +91,7 @@ describe('OS keychain absent', () => {
       env: { PATH: process.env.PATH, HOME: home, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(home, 'no-bus')}` },
       encoding: 'utf8',
       timeout: 60_000,
+      cwd: packageDir,
     });
     expect(result.status, result.stderr).toBe(0);
     const [report] = probeReports(result.stdout);

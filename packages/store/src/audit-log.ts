@@ -41,6 +41,7 @@ export class FileAuditLog implements AuditSink {
   #inFlight: PendingLine[] = [];
   #tail: { seq: number; hash: string } | null = null;
   #handle: { file: number; fd: FileHandle } | null = null;
+  #closed = false;
   readonly #writer = new CoalescingWriter(() => this.#flush());
 
   private constructor(dir: string, options: AuditLogOptions) {
@@ -66,6 +67,7 @@ export class FileAuditLog implements AuditSink {
   }
 
   append(event: AuditEvent): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('The audit log is closed; nothing more can be saved.'));
     const text = JSON.stringify(event);
     const bytes = Buffer.byteLength(text) + 1;
     if (this.#files.length === 0 || (this.#plannedSize > 0 && this.#plannedSize + bytes > this.#maxFileBytes)) {
@@ -99,6 +101,7 @@ export class FileAuditLog implements AuditSink {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#writer.drain();
     const handle = this.#handle;
     this.#handle = null;

@@ -5,7 +5,7 @@ import type { FileIo } from './atomic-file.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import { describeIssue, loadDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
-import { FileRepository, validateRecords } from './repository.js';
+import { FileRepository, STORE_CLOSED, validateRecords } from './repository.js';
 import type { StoreProblem } from '@latchkey/contracts';
 import { Low } from 'lowdb';
 
@@ -66,6 +66,8 @@ export interface ConnectionsFile {
   grants: FileRepository<Grant>;
   problem: StoreProblem | null;
   writer: CoalescingWriter;
+  /** Refuses further changes, then waits for the writes already asked for. */
+  close(): Promise<void>;
 }
 
 /** connections.json: connection metadata and grants, one lowdb document, one writer for both. */
@@ -100,9 +102,11 @@ export async function openConnectionsFile(
     };
     return db.write();
   });
-  const target = { save: () => writer.request(), readOnly: () => loaded.readOnly };
+  let closed = false;
+  const target = { save: () => writer.request(), readOnly: () => (closed ? STORE_CLOSED : loaded.readOnly) };
   const connections: FileRepository<ConnectionRecord> = new FileRepository(ConnectionRecordSchema, 'connection', target, loaded.data.connections);
   const grants: FileRepository<Grant> = new FileRepository(Grant, 'grant', target, loaded.data.grants);
   if (loaded.dirty) await writer.request();
-  return { connections, grants, problem: loaded.problem, writer };
+  const close = () => ((closed = true), writer.drain());
+  return { connections, grants, problem: loaded.problem, writer, close };
 }

@@ -3,6 +3,7 @@ import type { StoreProblem } from '@latchkey/contracts';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isTempFileOf, realIo, type FileIo } from './atomic-file.js';
+import { lockDataFolder } from './folder-lock.js';
 import { FileAuditLog, type AuditLogOptions } from './audit-log.js';
 import { openConnectionsFile } from './connections-file.js';
 import type { Migration } from './migrations.js';
@@ -13,6 +14,7 @@ export { FileAuditLog, type AuditLogOptions } from './audit-log.js';
 export { CONNECTIONS_SCHEMA_VERSION, ConnectionRecordSchema, connectionsMigrations, type ConnectionsDocument } from './connections-file.js';
 export { SECRETS_FILE_VERSION, type SecretsDocument } from './secrets-file.js';
 export type { Migration } from './migrations.js';
+export { DataFolderInUseError, LOCK_FILE } from './folder-lock.js';
 
 export interface FileStoreOptions {
   audit?: AuditLogOptions;
@@ -40,21 +42,28 @@ export const FILE_NAMES = { connections: 'connections.json', secrets: 'secrets.j
 /**
  * Opens (or creates) Latchkey's data folder: connections.json (lowdb), secrets.json (cipher
  * blobs only) and audit/*.jsonl. Never throws for a bad file: it is set aside and reported in
- * problems(), and the store starts without it.
+ * problems(), and the store starts without it. Throws DataFolderInUseError when another live
+ * process has the folder open.
  */
 export async function openFileStore(dataDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
   const now = options.now ?? Date.now;
   const io = options.io ?? realIo;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  removeStaleTempFiles(dataDir);
-
-  const connectionsFile = await openConnectionsFile(join(dataDir, FILE_NAMES.connections), {
-    now,
-    io,
-    ...(options.connectionsMigrations ? { migrations: options.connectionsMigrations } : {}),
-  });
-  const secretsFile = await openSecretsFile(join(dataDir, FILE_NAMES.secrets), { now, io });
-  const audit = await FileAuditLog.open(join(dataDir, FILE_NAMES.audit), options.audit);
+  const unlock = lockDataFolder(dataDir);
+  let connectionsFile, secretsFile, audit;
+  try {
+    removeStaleTempFiles(dataDir);
+    connectionsFile = await openConnectionsFile(join(dataDir, FILE_NAMES.connections), {
+      now,
+      io,
+      ...(options.connectionsMigrations ? { migrations: options.connectionsMigrations } : {}),
+    });
+    secretsFile = await openSecretsFile(join(dataDir, FILE_NAMES.secrets), { now, io });
+    audit = await FileAuditLog.open(join(dataDir, FILE_NAMES.audit), options.audit);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const problems = [connectionsFile.problem, secretsFile.problem].filter((p): p is StoreProblem => p !== null);
 
   return {
@@ -64,8 +73,9 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
     audit,
     problems: () => problems.map((p) => ({ ...p })),
     async close() {
-      await Promise.all([connectionsFile.writer.drain(), secretsFile.writer.drain()]);
+      await Promise.all([connectionsFile.close(), secretsFile.close()]);
       await audit.close();
+      unlock();
     },
   };
 }

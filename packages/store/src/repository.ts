@@ -9,6 +9,8 @@ import { describeIssue } from './document.js';
  */
 const freeze = <T>(record: T): T => Object.freeze(record);
 
+export const STORE_CLOSED = 'The store is closed; nothing more can be saved.';
+
 export interface WriteTarget {
   /** Resolves when the current contents are durable on disk. */
   save(): Promise<void>;

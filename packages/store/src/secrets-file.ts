@@ -6,6 +6,7 @@ import type { FileIo } from './atomic-file.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import { describeIssue, loadDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
+import { STORE_CLOSED } from './repository.js';
 
 export const SECRETS_FILE_VERSION = 1;
 export const secretsMigrations: readonly Migration[] = [];
@@ -45,13 +46,18 @@ function validate(raw: Record<string, unknown>): Validation<SecretsDocument> {
 
 class FileSecretStore implements SecretStore {
   readonly #blobs: Map<string, string>;
+  closed = false;
 
   constructor(
     initial: Record<string, string>,
     private readonly writer: CoalescingWriter,
-    private readonly readOnly: string | null,
+    private readonly readOnlyReason: string | null,
   ) {
     this.#blobs = new Map(Object.entries(initial));
+  }
+
+  private get readOnly(): string | null {
+    return this.closed ? STORE_CLOSED : this.readOnlyReason;
   }
 
   get(id: string): Uint8Array | undefined {
@@ -83,6 +89,7 @@ export interface SecretsFile {
   secrets: SecretStore;
   problem: StoreProblem | null;
   writer: CoalescingWriter;
+  close(): Promise<void>;
 }
 
 /** secrets.json: `{ version: 1, blobs: { [secretId]: base64 } }`, written atomically. */
@@ -108,5 +115,6 @@ export async function openSecretsFile(
   });
   const store = new FileSecretStore(loaded.data.blobs, writer, loaded.readOnly);
   if (loaded.dirty) await writer.request();
-  return { secrets: store, problem: loaded.problem, writer };
+  const close = () => ((store.closed = true), writer.drain());
+  return { secrets: store, problem: loaded.problem, writer, close };
 }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StoreProblem } from '@latchkey/contracts';
 import { describe, expect, it } from 'vitest';
 import { openFileStore } from './index.js';
 import { connection, grant, T0, tempDir } from './test-helpers.js';
@@ -97,6 +98,7 @@ describe('corrupt files', () => {
     const store = await openFileStore(dir, { now: () => T0 });
     const [problem, ...rest] = store.problems();
     expect(rest).toEqual([]);
+    expect(StoreProblem.parse(problem)).toEqual(problem);
     expect(problem).toEqual({
       file: join(dir, name),
       movedTo: join(dir, `${name}.corrupt-2026-11-23T01-02-03Z`),
