@@ -100,6 +100,21 @@ describe('extension lifecycle', () => {
     expect(runtime.launches).toHaveLength(4);
   });
 
+  it('forgets earlier crashes once the extension has run stably', async () => {
+    // maxRestarts 1: a second crash in a row would stop it for good; a stable run in between resets the count.
+    const { host } = await setup(['crashy'], { restart: { initialDelayMs: 20, maxDelayMs: 100, maxRestarts: 1, stableAfterMs: 150 } });
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running');
+    await host.runCommand('crashy-fixture', 'crash').catch(() => undefined);
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running after first crash');
+    await new Promise((r) => setTimeout(r, 200));
+    await host.runCommand('crashy-fixture', 'crash').catch(() => undefined);
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running after second crash');
+    expect(host.get('crashy-fixture')?.restarts).toBe(2);
+    // Without the stable period, the next crash is the second in a row: it stays down.
+    await host.runCommand('crashy-fixture', 'crash').catch(() => undefined);
+    await until(() => state(host, 'crashy-fixture') === 'crashed', 'stopped for good');
+  });
+
   it('fails a command that does not finish in time', async () => {
     const { host } = await setup(['crashy'], { limits: { commandTimeoutMs: 200 } });
     await until(() => state(host, 'crashy-fixture') === 'running', 'running');
@@ -186,15 +201,33 @@ describe('isolation preconditions', () => {
     },
   };
 
-  it('refuses to run an extension when the runtime reports no file confinement', async () => {
+  it('refuses to run a third-party extension when the runtime reports no file confinement', async () => {
     const { host } = await setup(['crashy'], { runtime: unconfinedRuntime });
     await until(() => state(host, 'crashy-fixture') === 'crashed', 'refused');
     expect(host.get('crashy-fixture')?.lastError).toMatch(/cannot limit file access/);
     expect(host.fsIsolation('crashy-fixture')).toBe(false);
   });
 
-  it('runs it unconfined only when the app opts out, and says so', async () => {
-    const { host } = await setup(['crashy'], { runtime: unconfinedRuntime, requireFsIsolation: false });
+  it('runs a built-in extension unconfined under the default policy, but not under "all"', async () => {
+    for (const [policy, expected] of [[undefined, 'running'], ['all', 'crashed']] as const) {
+      const dir = await tempDir('policy');
+      const root = await fixtureRoot(dir.path, ['crashy']);
+      const host = await startExtensionHost({
+        broker: realBroker(new ScriptedPrompter()).broker,
+        roots: [{ dir: root, builtIn: true }],
+        runtime: unconfinedRuntime,
+        entry,
+        dataDir: dir.path,
+        ...(policy ? { requireFsIsolation: policy } : {}),
+      });
+      hosts.push(host);
+      await until(() => state(host, 'crashy-fixture') === expected, `${expected} under ${policy ?? 'the default'}`);
+      expect(host.fsIsolation('crashy-fixture')).toBe(false);
+    }
+  });
+
+  it('runs a third-party extension unconfined only when the app opts out, and says so', async () => {
+    const { host } = await setup(['crashy'], { runtime: unconfinedRuntime, requireFsIsolation: 'none' });
     await until(() => state(host, 'crashy-fixture') === 'running', 'running');
     expect(host.fsIsolation('crashy-fixture')).toBe(false);
   });
@@ -225,5 +258,18 @@ describe('identity binding', () => {
     hosts.push(host);
     expect(host.list().map((e) => [e.id, e.builtIn])).toEqual([['crashy-fixture', true]]);
     expect(host.problems.map((p) => p.message)).toEqual([expect.stringMatching(/crashy-fixture is already installed/)]);
+  });
+});
+
+describe('startNodeExtensionHost', () => {
+  it('builds the runtime itself and runs extensions confined', async () => {
+    const { startNodeExtensionHost } = await import('./node.js');
+    const dir = await tempDir('node');
+    const root = await fixtureRoot(dir.path, ['crashy']);
+    const host = await startNodeExtensionHost({ broker: realBroker(new ScriptedPrompter()).broker, roots: [{ dir: root, builtIn: false }], dataDir: dir.path, onOutput: () => undefined });
+    hosts.push(host);
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running');
+    expect(host.fsIsolation('crashy-fixture')).toBe(true);
+    expect(await host.runCommand('crashy-fixture', 'echo', 'hi')).toBe('hi');
   });
 });

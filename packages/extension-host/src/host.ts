@@ -49,10 +49,12 @@ export interface ExtensionHostOptions {
   /** Holds extensions.json (which extensions are disabled). */
   dataDir: string;
   /**
-   * Refuse to run an extension when its process reports no file-system confinement (Electron's
-   * utility process ignores Node's permission flags). Default true: no insecure fallback.
+   * Which extensions must run with file reads confined (Node's permission model active in their
+   * process). Electron's utility process ignores Node's permission flags, so there the choice
+   * is real: 'third-party' (default) still runs the built-in extensions that ship with the app
+   * and refuses the rest; 'all' refuses every unconfined one; 'none' runs everything.
    */
-  requireFsIsolation?: boolean;
+  requireFsIsolation?: 'all' | 'third-party' | 'none';
   restart?: Partial<RestartPolicy>;
   limits?: Partial<HostLimits>;
   /** The extension's stdout/stderr; default: the host's stderr, prefixed. */
@@ -118,7 +120,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
   const { broker, runtime, entry } = options;
   const policy = { ...DEFAULT_RESTART, ...options.restart };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const requireFsIsolation = options.requireFsIsolation ?? true;
+  const requireFsIsolation = options.requireFsIsolation ?? 'third-party';
   const now = options.now ?? Date.now;
   const onOutput = options.onOutput ?? ((id, _stream, text) => process.stderr.write(`[${id}] ${text}`));
   const enabled = new EnabledState(options.dataDir);
@@ -280,7 +282,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
       }
       slot.greeted = true;
       slot.fsIsolation = hello.permission;
-      if (!hello.permission && requireFsIsolation) {
+      if (!hello.permission && (requireFsIsolation === 'all' || (requireFsIsolation === 'third-party' && !slot.ext.builtIn))) {
         stopForGood(slot, `The ${runtime.name} runtime cannot limit file access here, and unconfined extensions are not allowed`);
         return;
       }
