@@ -39,7 +39,12 @@ function argsOf(c: ResolvedConnection): string[] {
   return args as string[];
 }
 
-async function open(c: ResolvedConnection): Promise<Session> {
+/** What a stdio server printed to stderr (the last 2 KB): the clue when it exits before answering. */
+interface StderrSink {
+  text: string;
+}
+
+async function open(c: ResolvedConnection, sink: StderrSink = { text: '' }): Promise<Session> {
   const client = new Client(CLIENT_INFO);
   if (str(c.config, 'transport', 'stdio') === 'http') {
     const url = str(c.config, 'url');
@@ -60,12 +65,23 @@ async function open(c: ResolvedConnection): Promise<Session> {
     env: stringMap(c.secrets.env, 'Environment'),
     stderr: 'pipe',
   });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-2000);
+  const stream = transport.stderr;
+  const drained = new Promise<void>((resolve) => {
+    stream?.on('data', (chunk: Buffer) => {
+      sink.text = (sink.text + chunk.toString('utf8')).slice(-2000);
+    });
+    stream?.once('end', resolve);
+    stream?.once('close', resolve);
   });
-  await client.connect(transport);
-  return { client, stderr: () => stderr.trim() };
+  try {
+    await client.connect(transport);
+  } catch (err) {
+    // The process may have printed why it exited just before "Connection closed" arrived.
+    await Promise.race([drained, new Promise((r) => setTimeout(r, 200))]);
+    await client.close().catch(() => undefined);
+    throw err;
+  }
+  return { client, stderr: () => sink.text.trim() };
 }
 
 function classifier(c: ResolvedConnection, stderr: () => string) {
@@ -99,13 +115,12 @@ async function listToolNames(client: Client): Promise<string[]> {
 
 export async function testMcp(c: ResolvedConnection, timeoutMs: number): Promise<TestOutcome> {
   let session: Session | undefined;
-  let stderr = () => '';
+  const sink: StderrSink = { text: '' };
   return runTest(
     c,
     target(c, timeoutMs),
     async () => {
-      session = await open(c);
-      stderr = session.stderr;
+      session = await open(c, sink);
       try {
         const tools = await listToolNames(session.client);
         return { message: `Connected; ${tools.length} tool${tools.length === 1 ? '' : 's'}`, details: { tools } };
@@ -113,7 +128,7 @@ export async function testMcp(c: ResolvedConnection, timeoutMs: number): Promise
         await session.client.close().catch(() => undefined);
       }
     },
-    (err) => classifier(c, stderr)(err),
+    classifier(c, () => sink.text.trim()),
     () => void session?.client.close().catch(() => undefined),
   );
 }
@@ -127,19 +142,20 @@ export interface McpOptions {
 /** Sessions stay open between calls (a stdio server is a process to start) and close when idle. */
 export class McpSessions {
   private readonly idle = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly inFlight = new Map<string, number>();
   constructor(
     private readonly registry: ClientRegistry,
     private readonly o: McpOptions,
   ) {}
 
   async call(c: ResolvedConnection, call: Required<McpCallRequest>): Promise<McpCallResult> {
-    let stderr = () => '';
+    const sink: StderrSink = { text: '' };
+    let session: Session | undefined;
     try {
-      const session = await withDeadline(this.o.connectTimeoutMs, () =>
-        this.registry.get('mcp', c, () => open(c), (s) => s.client.close()),
+      this.busy(c.id, +1);
+      session = await withDeadline(this.o.connectTimeoutMs, () =>
+        this.registry.get('mcp', c, () => open(c, sink), (s) => s.client.close()),
       );
-      stderr = session.stderr;
-      this.touch(c.id);
       try {
         const result = await session.client.callTool({ name: call.name, arguments: call.args }, undefined, { timeout: this.o.callTimeoutMs });
         const content: Json = toJson('content' in result ? result.content : (result as { toolResult?: unknown }).toolResult);
@@ -149,16 +165,24 @@ export class McpSessions {
         const answeredByServer = err instanceof McpError && err.code !== ErrorCode.ConnectionClosed && err.code !== ErrorCode.RequestTimeout;
         if (!answeredByServer) this.registry.drop('mcp', c.id);
         throw err;
-      } finally {
-        this.touch(c.id);
       }
     } catch (err) {
-      throw failure(err, c, target(c, this.o.callTimeoutMs), classifier(c, stderr));
+      throw failure(err, c, target(c, this.o.callTimeoutMs), classifier(c, () => (sink.text || session?.stderr() || '').trim()));
+    } finally {
+      this.busy(c.id, -1);
     }
   }
 
-  private touch(id: string): void {
+  /** The idle clock runs only while no call is in flight. */
+  private busy(id: string, delta: number): void {
+    const n = (this.inFlight.get(id) ?? 0) + delta;
     clearTimeout(this.idle.get(id));
+    this.idle.delete(id);
+    if (n > 0) {
+      this.inFlight.set(id, n);
+      return;
+    }
+    this.inFlight.delete(id);
     const timer = setTimeout(() => {
       this.idle.delete(id);
       this.registry.drop('mcp', id);

@@ -120,24 +120,26 @@ function toSqlite(v: unknown): SqlValue {
   return typeof p === 'boolean' ? (p ? 1 : 0) : p;
 }
 
-function runOne(db: Database, q: Required<SqlQueryRequest>): { columns: string[]; rows: RowCollector; affected: number } {
-  const statements = db.iterateStatements(q.sql);
-  const first = statements.next();
-  if (first.done) throw new TransportError('other', 'The SQL has no statement');
-  const stmt = first.value;
+/** How many statements the SQL holds, up to 2; iterating to the end releases the iterator's memory. */
+function statementCount(db: Database, sql: string): number {
+  let count = 0;
   try {
-    // One statement per call, as for the other databases: reject a second one before running anything.
-    let more = false;
-    try {
-      const next = statements.next();
-      if (!next.done) {
-        more = true;
-        next.value.free();
-      }
-    } catch {
-      more = true;
-    }
-    if (more) throw new TransportError('other', 'Only one SQL statement per query');
+    for (const _ of db.iterateStatements(sql)) count++;
+  } catch (err) {
+    // A later statement may not compile before an earlier one has run (CREATE TABLE, then INSERT).
+    if (count === 0) throw err;
+    count = Math.max(count, 2);
+  }
+  return count;
+}
+
+function runOne(db: Database, q: Required<SqlQueryRequest>): { columns: string[]; rows: RowCollector; affected: number } {
+  // One statement per call, as for the other databases: refuse a second one before running anything.
+  const count = statementCount(db, q.sql);
+  if (count === 0) throw new TransportError('other', 'The SQL has no statement');
+  if (count > 1) throw new TransportError('other', 'Only one SQL statement per query');
+  const stmt = db.prepare(q.sql);
+  try {
     stmt.bind(q.params.map(toSqlite));
     const columns = stmt.getColumnNames();
     const rows = new RowCollector(q.maxRows);

@@ -7,3 +7,4 @@ export { startSmtp, type SmtpPeer, type ReceivedMail } from './smtp-peer.js';
 export { selfSignedCertificate, opensslUnavailable, type TestCertificate } from './tls.js';
 export { startWebhookReceiver, verifyLatchkeySignature, type WebhookReceiver, type ReceivedWebhook } from './webhook-receiver.js';
 export { BUILT_IN_PACKS, EXTENSIONS_DIR, providerManifest, readPack, resolvedConnection } from './packs.js';
+export { EVERYTHING_SERVER, FILESYSTEM_SERVER, startEverythingHttp, startTokenMcpServer } from './mcp-peers.js';

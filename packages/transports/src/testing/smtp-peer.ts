@@ -17,19 +17,31 @@ export interface SmtpPeer {
  * smtp-server on loopback requiring a login. With `tls`, it offers STARTTLS with that certificate;
  * without, it is plain text and accepts a login on it (loopback tests only).
  */
-export async function startSmtp(options: { user: string; password: string; tls?: TestCertificate; secure?: boolean }): Promise<SmtpPeer> {
+export interface SmtpPeerOptions {
+  user: string;
+  password: string;
+  tls?: TestCertificate;
+  /** TLS from the first byte (port 465 style) instead of STARTTLS. */
+  secure?: boolean;
+  /** Offer no AUTH at all (a relay): a client that must log in has to notice. */
+  noAuth?: boolean;
+  /** Put the rejected password in the 535 reply, as careless servers do: for leak tests. */
+  echoPassword?: boolean;
+}
+
+export async function startSmtp(options: SmtpPeerOptions): Promise<SmtpPeer> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
     authMethods: ['PLAIN', 'LOGIN'],
     allowInsecureAuth: !options.tls,
-    authOptional: false,
+    authOptional: options.noAuth === true,
     secure: options.secure === true,
-    disabledCommands: options.tls ? [] : ['STARTTLS'],
+    disabledCommands: [...(options.tls && !options.secure ? [] : ['STARTTLS']), ...(options.noAuth ? ['AUTH'] : [])],
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     logger: false,
     onAuth(auth, _session, callback) {
       if (auth.username === options.user && auth.password === options.password) callback(null, { user: auth.username });
-      else callback(new Error('Invalid username or password'));
+      else callback(new Error(options.echoPassword ? `Invalid password ${auth.password ?? ''} for ${auth.username}` : 'Invalid username or password'));
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
