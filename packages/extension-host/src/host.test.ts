@@ -115,6 +115,13 @@ describe('extension lifecycle', () => {
     await until(() => state(host, 'crashy-fixture') === 'crashed', 'stopped for good');
   });
 
+  it('kills an extension whose activate() does not finish in time, and says why', async () => {
+    const { host, mem } = await setup(['slow'], { limits: { activateTimeoutMs: 200 }, restart: { initialDelayMs: 10_000, maxDelayMs: 10_000, maxRestarts: 3, stableAfterMs: 60_000 } });
+    await until(() => state(host, 'slow-fixture') === 'restarting', 'killed and waiting to restart');
+    expect(host.get('slow-fixture')?.lastError).toMatch(/^activate\(\) did not finish within 0.2 s; restarting in 10 s$/);
+    expect(auditEvents(mem).find((e) => e.type === 'extension.crash')?.detail).toBe('activate() did not finish within 0.2 s');
+  });
+
   it('fails a command that does not finish in time', async () => {
     const { host } = await setup(['crashy'], { limits: { commandTimeoutMs: 200 } });
     await until(() => state(host, 'crashy-fixture') === 'running', 'running');

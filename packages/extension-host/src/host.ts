@@ -1,17 +1,7 @@
 import { COMMAND_NAME } from '@latchkey/extension-sdk';
-import {
-  LatchkeyError,
-  createDispatcher,
-  extensionChannels,
-  validationError,
-  type AuditEventInput,
-  type ChannelDef,
-  type ExtensionInfo,
-  type Json,
-  type Requester,
-  type Result,
-} from '@latchkey/contracts';
-import type { Broker, CallContext, ExtensionController } from '@latchkey/broker';
+import { LatchkeyError, type AuditEventInput, type ExtensionInfo, type Json, type Requester } from '@latchkey/contracts';
+import type { Broker, ExtensionController } from '@latchkey/broker';
+import { createCallBoundary, safeName, type Caller } from './call-boundary.js';
 import { discoverExtensions, type DiscoveredExtension, type DiscoveryProblem } from './discover.js';
 import { EnabledState } from './enabled-state.js';
 import { checkExtensionFolder } from './folder-guard.js';
@@ -106,15 +96,14 @@ interface Slot {
   mainUrl: string;
   fsIsolation: boolean | null;
   timer: NodeJS.Timeout | null;
-  inFlight: number;
+  /** The running process's calls; a new one per launch, so an old process's calls count apart. */
+  caller: Caller;
   violations: number;
   commands: Map<number, PendingCommand>;
   nextCommandId: number;
-  /** Set when the host itself ends the process (disable, violation, close): no restart. */
-  stopping: boolean;
+  /** Why the current process is ending, when the runtime or the host knows better than its exit code. */
+  exitReason: string | null;
 }
-
-const safeName = (s: string) => s.replace(/[^A-Za-z0-9:._-]/g, '?').slice(0, 60);
 
 export async function startExtensionHost(options: ExtensionHostOptions): Promise<ExtensionHost> {
   const { broker, runtime, entry } = options;
@@ -133,8 +122,10 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
   const audit = (event: AuditEventInput) => {
     broker.recordAudit(event).catch((error: unknown) => console.error('extension host: audit failed', error));
   };
-  const dispatch = createDispatcher(extensionChannels, broker.extension, {
-    onInternalError: (channel, error) => console.error(`extension host: ${channel} failed`, error),
+  const call = createCallBoundary({
+    handlers: broker.extension,
+    maxInFlight: limits.maxInFlight,
+    refuse: (caller, detail) => audit({ type: 'boundary.refused', outcome: 'denied', requester: caller.requester, detail: detail.slice(0, 1000) }),
   });
 
   const discovery = await discoverExtensions(options.roots);
@@ -199,13 +190,11 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
     if (slot.process) {
-      slot.stopping = true;
       slot.process.kill();
       slot.process = null;
     }
     slot.generation++;
     slot.runningSince = null;
-    slot.inFlight = 0;
     failCommands(slot, `${slot.ext.manifest.displayName} was stopped`);
     if (slot.ext.manifest.main !== undefined) broker.providers.setAvailable(slot.ext.id, false);
   };
@@ -221,7 +210,6 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     slot.generation++;
     broker.providers.setAvailable(slot.ext.id, false);
     failCommands(slot, `${slot.ext.manifest.displayName} stopped unexpectedly`);
-    slot.inFlight = 0;
     const stable = slot.runningSince !== null && now() - slot.runningSince >= policy.stableAfterMs;
     slot.crashesInARow = stable ? 1 : slot.crashesInARow + 1;
     slot.runningSince = null;
@@ -240,34 +228,8 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
   };
 
   const handleCall = async (slot: Slot, proc: ExtensionProcess, generation: number, id: number, channel: string, input: unknown) => {
-    const reply = (result: Result) => {
-      if (generation === slot.generation) proc.send({ t: 'result', id, result });
-    };
-    // Refusals decided here never reach the broker, so the host audits them itself.
-    if (!Object.hasOwn(extensionChannels, channel)) {
-      refuse(slot, `Called unknown extension channel "${safeName(channel)}"`);
-      reply({ ok: false, error: { code: 'NOT_FOUND', message: `Unknown channel "${safeName(channel)}"` } });
-      return;
-    }
-    const def = (extensionChannels as Record<string, ChannelDef>)[channel] as ChannelDef;
-    const parsed = def.input.safeParse(input);
-    if (!parsed.success) {
-      refuse(slot, `Invalid input for ${channel}`);
-      reply({ ok: false, error: validationError(parsed.error).toPayload() });
-      return;
-    }
-    if (slot.inFlight >= limits.maxInFlight) {
-      refuse(slot, `Too many open calls (${limits.maxInFlight}); ${channel} refused`);
-      reply({ ok: false, error: { code: 'THROTTLED', message: `Too many calls at once; wait for earlier ones to finish` } });
-      return;
-    }
-    slot.inFlight++;
-    try {
-      const ctx: CallContext = { requester: slot.requester };
-      reply(await dispatch(channel, input, ctx));
-    } finally {
-      if (generation === slot.generation) slot.inFlight--;
-    }
+    const result = await call(slot.caller, channel, input);
+    if (generation === slot.generation) proc.send({ t: 'result', id, result });
   };
 
   const handleFrame = (slot: Slot, proc: ExtensionProcess, generation: number, raw: unknown) => {
@@ -308,7 +270,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
         setState(slot, 'running', null);
         return;
       case 'activate-failed':
-        slot.lastError = `activate() failed: ${frame.message}`;
+        slot.exitReason = `activate() failed: ${frame.message}`;
         return;
       case 'command-result': {
         const pending = slot.commands.get(frame.id);
@@ -334,8 +296,8 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     slot.greeted = false;
     slot.fsIsolation = null;
     slot.violations = 0;
-    slot.inFlight = 0;
-    slot.stopping = false;
+    slot.caller = { requester: slot.requester, inFlight: 0 };
+    slot.exitReason = null;
     let proc: ExtensionProcess;
     try {
       proc = runtime.launch({ extensionId: slot.ext.id, entry, extensionDir: slot.ext.dir });
@@ -350,12 +312,11 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     proc.onExit((code, signal) => {
       clearTimeout(activateTimer);
       if (generation !== slot.generation) return;
-      const why = slot.lastError?.startsWith('activate() failed') ? slot.lastError : `Exited with ${signal ? `signal ${signal}` : `code ${code}`}`;
-      onCrash(slot, generation, why);
+      onCrash(slot, generation, slot.exitReason ?? `Exited with ${signal ? `signal ${signal}` : `code ${code}`}`);
     });
     const activateTimer = setTimeout(() => {
       if (generation === slot.generation && slot.state !== 'running') {
-        slot.lastError = `activate() did not finish within ${limits.activateTimeoutMs / 1000} s`;
+        slot.exitReason = `activate() did not finish within ${limits.activateTimeoutMs / 1000} s`;
         proc.kill();
       }
     }, limits.activateTimeoutMs);
@@ -366,9 +327,10 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
       problems.push({ dir: ext.dir, message: `Extension ${ext.id} is already installed from ${slots.get(ext.id)?.ext.dir}; this copy is ignored` });
       continue;
     }
+    const requester: Requester = { kind: 'extension', id: ext.id, displayName: ext.manifest.displayName };
     slots.set(ext.id, {
       ext,
-      requester: { kind: 'extension', id: ext.id, displayName: ext.manifest.displayName },
+      requester,
       state: 'stopped',
       lastError: null,
       restarts: 0,
@@ -381,11 +343,11 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
       mainUrl: '',
       fsIsolation: null,
       timer: null,
-      inFlight: 0,
+      caller: { requester, inFlight: 0 },
       violations: 0,
       commands: new Map(),
       nextCommandId: 0,
-      stopping: false,
+      exitReason: null,
     });
   }
 

@@ -95,14 +95,16 @@ export function auditEvents(mem: ReturnType<typeof createMemoryPorts>) {
 }
 
 /** A loopback server standing in for an HTTP API; records what it was sent. */
-export async function loopbackServer(routes: Record<string, (headers: IncomingHttpHeaders) => { status: number; body: unknown }>) {
+export async function loopbackServer(routes: Record<string, (headers: IncomingHttpHeaders) => { status: number; body: unknown; delayMs?: number }>) {
   const requests: { method: string; url: string; headers: IncomingHttpHeaders }[] = [];
   const server: Server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     const route = routes[(req.url ?? '').split('?')[0] ?? ''];
     const out = route ? route(req.headers) : { status: 404, body: { message: 'Not Found' } };
-    res.writeHead(out.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(out.body));
+    setTimeout(() => {
+      res.writeHead(out.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(out.body));
+    }, out.delayMs ?? 0);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

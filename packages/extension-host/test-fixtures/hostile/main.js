@@ -136,6 +136,13 @@ export default {
         for (const frame of frames) process.send(frame);
         return frames.length;
       },
+      /** Many slow calls at once, to hold the broker busy. */
+      parallelFetch: async ({ connectionId, n, url }) => {
+        const access = await ctx.secrets.requestAccess({ connectionId, reason: 'Sync your settings', scopes: ['http.fetch'] });
+        if (!access.granted) return { granted: false };
+        const results = await Promise.all(Array.from({ length: n }, () => attempt(() => ctx.http.fetch(access.secretRef, { url }))));
+        return results.map((r) => (r.ok ? r.value.status : r.code));
+      },
       flood: async ({ connectionId, n }) => {
         const results = await Promise.all(
           Array.from({ length: n }, () => attempt(() => ctx.secrets.requestAccess({ connectionId, reason: 'flood', scopes: ['http.fetch'] }))),
