@@ -27,6 +27,20 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir)).toEqual(['doc.json']);
     expect(io.renames.get('doc.json')).toBe(1);
   });
+
+  it('retries a rename that fails for a moment (a scanner holding the file on Windows)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'doc.json');
+    writeFileSync(path, 'old');
+    const io = countingIo();
+    let busy = 2;
+    const flaky = {
+      rename: (from: string, to: string) => (busy-- > 0 ? Promise.reject(Object.assign(new Error('EBUSY'), { code: 'EBUSY' })) : io.rename(from, to)),
+    };
+    await writeFileAtomic(path, 'new', flaky);
+    expect(readFileSync(path, 'utf8')).toBe('new');
+    expect(readdirSync(dir)).toEqual(['doc.json']);
+  });
 });
 
 describe('a store write that fails before its rename', () => {

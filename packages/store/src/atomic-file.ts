@@ -28,6 +28,23 @@ export async function syncFolder(folder: string): Promise<void> {
   }
 }
 
+const TRANSIENT = new Set(['EBUSY', 'EPERM', 'EACCES']);
+
+/**
+ * On Windows a virus scanner or indexer briefly holding the target makes the rename fail with
+ * EBUSY/EPERM/EACCES; a few short retries ride that out (elsewhere they cost only ~0.1 s once).
+ */
+async function renameWithRetry(io: FileIo, from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await io.rename(from, to);
+    } catch (error) {
+      if (attempt >= 4 || !TRANSIENT.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+    }
+  }
+}
+
 /**
  * Replaces `path` with `text` so that a reader or a crash sees either the old file or the new
  * one, never a mix: write a temp file in the same folder, fsync it, rename it over the target,
@@ -48,7 +65,7 @@ export async function writeFileAtomic(path: string, text: string, io: FileIo = r
     } finally {
       await handle.close();
     }
-    await io.rename(temp, path);
+    await renameWithRetry(io, temp, path);
   } catch (error) {
     await fsp.rm(temp, { force: true });
     throw error;

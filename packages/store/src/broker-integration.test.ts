@@ -74,4 +74,31 @@ describe('the broker over the file store', () => {
     expect(verdict).toMatchObject({ ok: false, brokenAt: { seq: 0, file: 'audit/000001.jsonl' } });
     await third.stop();
   });
+
+  it('a blob corrupted on disk marks only its own connection invalid', async () => {
+    const dataDir = tempDir();
+    const cipher = createTestCipher();
+    const first = await startBroker(dataDir, cipher);
+    const input = (name: string) => ({ providerId: 'http', name, scope: 'user', config: { baseUrl: 'http://127.0.0.1:9/', authType: 'bearer' }, secrets: { token: `${name}-token` } });
+    const damaged = await first.broker.app['connections:create'](input('Damaged'), ctx);
+    const intact = await first.broker.app['connections:create'](input('Intact'), ctx);
+    const damagedSecretId = first.store.connections.get(damaged.id)!.secretIds.token!;
+    await first.stop();
+
+    const secretsPath = join(dataDir, 'secrets.json');
+    const doc = JSON.parse(readFileSync(secretsPath, 'utf8')) as { blobs: Record<string, string> };
+    const bytes = Buffer.from(doc.blobs[damagedSecretId]!, 'base64');
+    bytes[bytes.length - 1]! ^= 0xff;
+    doc.blobs[damagedSecretId] = bytes.toString('base64');
+    writeFileSync(secretsPath, JSON.stringify(doc));
+
+    const second = await startBroker(dataDir, cipher);
+    expect(second.store.problems()).toEqual([]);
+    const result = await second.broker.app['connections:test']({ id: damaged.id }, ctx);
+    expect(result.ok).toBe(false);
+    const after = await second.broker.app['connections:list']({ deleted: false }, ctx);
+    expect(after.find((c) => c.id === damaged.id)).toMatchObject({ status: 'invalid', secretFields: { token: 'invalid' } });
+    expect(after.find((c) => c.id === intact.id)).toMatchObject({ status: 'untested', secretFields: { token: 'set' } });
+    await second.stop();
+  });
 });
