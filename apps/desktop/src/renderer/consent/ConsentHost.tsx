@@ -199,7 +199,7 @@ export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
             </button>
             <span className="lk-consent__always">
               <label>
-                <span className="lk-consent__always-label">Remember for</span>
+                <span>Remember for</span>
                 <select value={duration} disabled={busy} onChange={(e: ChangeEvent<HTMLSelectElement>) => setDuration(e.target.value as GrantDuration)}>
                   {DURATIONS.map((d) => (
                     <option key={d.value} value={d.value}>
