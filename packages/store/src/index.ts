@@ -31,6 +31,11 @@ export interface FileStore {
   grants: GrantRepository;
   secrets: SecretStore;
   audit: AuditSink;
+  /**
+   * Whether any secret is stored. A composition root passes `createIfMissing: !hasSecrets()` to
+   * the Node cipher: a new master key when secrets exist would make all of them unreadable.
+   */
+  hasSecrets(): boolean;
   /** Files found corrupt or too new at load, for the status the UI shows and the audit. */
   problems(): StoreProblem[];
   /** Waits for every pending write, then releases the audit file. */
@@ -71,6 +76,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
     grants: connectionsFile.grants,
     secrets: secretsFile.secrets,
     audit,
+    hasSecrets: () => secretsFile.secrets.size > 0,
     problems: () => problems.map((p) => ({ ...p })),
     async close() {
       await Promise.all([connectionsFile.close(), secretsFile.close()]);

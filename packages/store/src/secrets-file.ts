@@ -80,13 +80,17 @@ class FileSecretStore implements SecretStore {
     return this.writer.request();
   }
 
+  get size(): number {
+    return this.#blobs.size;
+  }
+
   snapshot(): SecretsDocument {
     return { version: SECRETS_FILE_VERSION, blobs: Object.fromEntries(this.#blobs) };
   }
 }
 
 export interface SecretsFile {
-  secrets: SecretStore;
+  secrets: SecretStore & { readonly size: number };
   problem: StoreProblem | null;
   writer: CoalescingWriter;
   close(): Promise<void>;

@@ -12,6 +12,7 @@ describe('openFileStore', () => {
     const dir = tempDir();
     const store = await openFileStore(dir);
     expect(store.connections.all()).toEqual([]);
+    expect(store.hasSecrets()).toBe(false);
     await store.connections.put(connection(1));
     await store.connections.put(connection(2));
     await store.connections.put(connection(1, { name: 'Renamed' }));
@@ -30,6 +31,7 @@ describe('openFileStore', () => {
     expect(again.grants.all()).toEqual([grant(2)]);
     expect(again.secrets.get('sec-1')).toEqual(new Uint8Array([1, 2, 3, 250]));
     expect(again.secrets.get('sec-2')).toBeUndefined();
+    expect(again.hasSecrets()).toBe(true);
     expect(again.problems()).toEqual([]);
     await again.close();
 
