@@ -13,9 +13,10 @@ function inside(root: string, path: string): boolean {
  * Node's permission model checks the path an extension asks for, then follows symlinks: a link
  * inside the folder to the data folder would be readable. So before launch the folder must
  * hold no link that leaves it (the extension cannot create one later: it has no write access).
- * Returns the main module's file: URL, or throws a message for the Extensions screen.
+ * Returns the folder's real path (what the read permission names) and the main module's
+ * file: URL, or throws a message for the Extensions screen.
  */
-export async function checkExtensionFolder(dir: string, main: string): Promise<string> {
+export async function checkExtensionFolder(dir: string, main: string): Promise<{ root: string; mainUrl: string }> {
   const root = await realpath(dir);
   const mainPath = resolve(root, main);
   if (!inside(root, mainPath)) throw new Error(`Its main module "${main}" is outside its folder`);
@@ -40,5 +41,5 @@ export async function checkExtensionFolder(dir: string, main: string): Promise<s
   await walk(root);
   const stat = await lstat(mainPath).catch(() => null);
   if (!stat?.isFile()) throw new Error(`Its main module "${main}" does not exist`);
-  return pathToFileURL(mainPath).href;
+  return { root, mainUrl: pathToFileURL(mainPath).href };
 }

@@ -181,6 +181,16 @@ describe('isolation preconditions', () => {
     expect(runtime.launches).toHaveLength(0);
   });
 
+  it('runs an extension from a symlinked extensions folder, confined to the real folder', async () => {
+    const dir = await tempDir('linked');
+    const root = await fixtureRoot(dir.path, ['crashy']);
+    await symlink(root, join(dir.path, 'linked-root'));
+    const host = await startExtensionHost({ broker: realBroker(new ScriptedPrompter()).broker, roots: [{ dir: join(dir.path, 'linked-root'), builtIn: false }], runtime: nodeForkRuntime, entry, dataDir: dir.path, onOutput: () => undefined });
+    hosts.push(host);
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running');
+    expect(host.fsIsolation('crashy-fixture')).toBe(true);
+  });
+
   it('refuses a main module outside the folder', async () => {
     const dir = await tempDir('main');
     const root = await fixtureRoot(dir.path, ['crashy']);

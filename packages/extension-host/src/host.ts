@@ -1,4 +1,5 @@
 import { COMMAND_NAME } from '@latchkey/extension-sdk';
+import { realpath } from 'node:fs/promises';
 import { LatchkeyError, type AuditEventInput, type ExtensionInfo, type Json, type Requester } from '@latchkey/contracts';
 import type { Broker, ExtensionController } from '@latchkey/broker';
 import { createCallBoundary, safeName, type Caller } from './call-boundary.js';
@@ -106,7 +107,9 @@ interface Slot {
 }
 
 export async function startExtensionHost(options: ExtensionHostOptions): Promise<ExtensionHost> {
-  const { broker, runtime, entry } = options;
+  const { broker, runtime } = options;
+  // The loader reads the real path of the entry, so that is the path the read permission must name.
+  const entry = await realpath(options.entry);
   const policy = { ...DEFAULT_RESTART, ...options.restart };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const requireFsIsolation = options.requireFsIsolation ?? 'third-party';
@@ -286,8 +289,11 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
 
   async function launch(slot: Slot): Promise<void> {
     if (closed || !enabled.isEnabled(slot.ext.id)) return;
+    let extensionDir: string;
     try {
-      slot.mainUrl = await checkExtensionFolder(slot.ext.dir, slot.ext.manifest.main ?? '');
+      const checked = await checkExtensionFolder(slot.ext.dir, slot.ext.manifest.main ?? '');
+      extensionDir = checked.root;
+      slot.mainUrl = checked.mainUrl;
     } catch (error) {
       stopForGood(slot, error instanceof Error ? error.message : String(error));
       return;
@@ -300,7 +306,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     slot.exitReason = null;
     let proc: ExtensionProcess;
     try {
-      proc = runtime.launch({ extensionId: slot.ext.id, entry, extensionDir: slot.ext.dir });
+      proc = runtime.launch({ extensionId: slot.ext.id, entry, extensionDir });
     } catch (error) {
       onCrash(slot, generation, `Could not start: ${error instanceof Error ? error.message : String(error)}`);
       return;

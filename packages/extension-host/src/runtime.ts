@@ -87,17 +87,19 @@ export interface UtilityProcessModule {
 }
 
 /**
- * Electron's utility process. Electron 45 runs Node 22, whose permission flag is `--permission`;
- * whether Electron honours it in a utility process is checked by the desktop app at start, not
- * assumed here (see README).
+ * Electron's utility process. Electron 45 runs Node 22, whose permission flag is `--permission`.
+ * Electron is reported to ignore these flags in utility processes; nothing here assumes either
+ * way, because the child reports `process.permission` before extension code loads and the host
+ * acts on that. `permissionFlags: false` leaves the flags out, should an Electron version refuse them.
  */
-export function utilityProcessRuntime(utilityProcess: UtilityProcessModule): ExtensionRuntime {
+export function utilityProcessRuntime(utilityProcess: UtilityProcessModule, options: { permissionFlags?: boolean } = {}): ExtensionRuntime {
+  const withFlags = options.permissionFlags ?? true;
   return {
     name: 'electron-utility',
     launch(spec) {
       const child = utilityProcess.fork(spec.entry, [], {
         env: { ...EXTENSION_ENV },
-        execArgv: permissionExecArgv(spec).map((a) => (a === '--experimental-permission' ? '--permission' : a)),
+        execArgv: withFlags ? permissionExecArgv(spec).map((a) => (a === '--experimental-permission' ? '--permission' : a)) : [],
         cwd: spec.extensionDir,
         stdio: 'pipe',
         serviceName: `Latchkey extension ${spec.extensionId}`,

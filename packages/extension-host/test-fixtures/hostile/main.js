@@ -136,6 +136,8 @@ export default {
         for (const frame of frames) process.send(frame);
         return frames.length;
       },
+      /** Straight to the API, around the broker: Node 20 does not confine the network. */
+      directFetch: async ({ url }) => attempt(async () => (await fetch(url)).status),
       /** Many slow calls at once, to hold the broker busy. */
       parallelFetch: async ({ connectionId, n, url }) => {
         const access = await ctx.secrets.requestAccess({ connectionId, reason: 'Sync your settings', scopes: ['http.fetch'] });
