@@ -11,7 +11,7 @@ import { GENESIS_HASH, hashEvent } from './hash.js';
 export class AuditService {
   #seq: number;
   #prevHash: string;
-  #chain: Promise<void> = Promise.resolve();
+  readonly #pending = new Set<Promise<void>>();
 
   constructor(
     private readonly sink: AuditSink,
@@ -28,8 +28,15 @@ export class AuditService {
     const base = { ...parsed, seq: this.#seq++, at: iso(this.clock.now()), prevHash: this.#prevHash };
     const event = AuditEvent.parse({ ...base, hash: hashEvent(base) });
     this.#prevHash = event.hash;
-    const write = this.#chain.then(() => this.sink.append(event));
-    this.#chain = write.catch(() => undefined);
+    // Handed to the sink at once, in order: the sink coalesces appends made in the same tick
+    // into one durable write, so concurrent operations share an fsync instead of queueing.
+    const write = this.sink.append(event);
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending.add(settled);
+    void settled.then(() => this.#pending.delete(settled));
     return write.then(() => event);
   }
 
@@ -100,7 +107,7 @@ export class AuditService {
   }
 
   /** Resolves when every recorded event is durable. */
-  flush(): Promise<void> {
-    return this.#chain;
+  async flush(): Promise<void> {
+    await Promise.all([...this.#pending]);
   }
 }

@@ -73,7 +73,7 @@ export class ConnectionsService {
     const name = input.name.trim();
     this.#assertNameFree(input.providerId, name);
     if (Object.keys(secrets).length) this.d.secrets.assertWritable();
-    const secretIds = await this.d.secrets.write(secrets);
+    const { ids: secretIds, durable } = this.d.secrets.write(secrets);
     const now = iso(this.d.clock.now());
     const hasDefault = this.d.repo.all().some((r) => r.providerId === input.providerId && r.deletedAt === null && r.isDefault);
     const record: ConnectionRecord = {
@@ -91,9 +91,15 @@ export class ConnectionsService {
       updatedAt: now,
       deletedAt: null,
     };
-    await this.d.repo.put(record);
-    await this.d.audit.record({ type: 'connection.create', connectionId: record.id, requester: actor, detail: `${manifest.name} "${name}"` });
-    for (const field of Object.keys(secretIds)) await this.d.audit.record({ type: 'secret.set', connectionId: record.id, requester: actor, detail: field });
+    // Blob, record and audit go to three files in one tick, so they share one round of fsyncs. A
+    // crash between them leaves at worst a record whose blob is missing: it shows as invalid and
+    // asks for the secret again, which is what the person was doing.
+    await Promise.all([
+      durable,
+      this.d.repo.put(record),
+      this.d.audit.record({ type: 'connection.create', connectionId: record.id, requester: actor, detail: `${manifest.name} "${name}"` }),
+      ...Object.keys(secretIds).map((field) => this.d.audit.record({ type: 'secret.set', connectionId: record.id, requester: actor, detail: field })),
+    ]);
     this.#changed(record.id);
     return toPublic(record);
   }
@@ -106,7 +112,7 @@ export class ConnectionsService {
     const name = raw.name?.trim() ?? current.name;
     if (name !== current.name) this.#assertNameFree(current.providerId, name, current.id);
     if (Object.keys(secrets).length) this.d.secrets.assertWritable();
-    const newIds = await this.d.secrets.write(secrets);
+    const { ids: newIds, durable } = this.d.secrets.write(secrets);
     // Secrets of fields no longer shown (say, the auth type changed) are dropped, not kept hidden.
     const visibleSecretFields = this.#visibleSecretFields(current.providerId, nextConfig);
     const secretIds: Record<string, string> = {};
@@ -126,13 +132,16 @@ export class ConnectionsService {
       updatedAt: iso(this.d.clock.now()),
     };
     if (Object.values(next.secretFields).includes('invalid')) next.status = 'invalid';
-    await this.d.repo.put(next);
-    await this.d.secrets.drop(dropped);
-    await this.d.transports.release(current.id);
-    await this.d.audit.record({ type: 'connection.update', connectionId: current.id, requester: actor });
-    for (const field of Object.keys(newIds)) {
-      await this.d.audit.record({ type: current.secretIds[field] ? 'secret.replace' : 'secret.set', connectionId: current.id, requester: actor, detail: field });
-    }
+    await Promise.all([
+      durable,
+      this.d.repo.put(next),
+      this.d.audit.record({ type: 'connection.update', connectionId: current.id, requester: actor }),
+      ...Object.keys(newIds).map((field) =>
+        this.d.audit.record({ type: current.secretIds[field] ? 'secret.replace' : 'secret.set', connectionId: current.id, requester: actor, detail: field }),
+      ),
+    ]);
+    // Old blobs go only once the record no longer points at them.
+    await Promise.all([this.d.secrets.drop(dropped), this.d.transports.release(current.id)]);
     this.#changed(current.id);
     return toPublic(next);
   }

@@ -25,9 +25,13 @@ export class SecretsService {
     }
   }
 
-  /** Encrypts and stores values; returns the new secret ids by field. Old blobs are the caller's to drop after the record points elsewhere. */
-  async write(values: Record<string, string>): Promise<Record<string, string>> {
-    if (Object.keys(values).length === 0) return {};
+  /**
+   * Encrypts and stores values: the new secret ids by field at once, and a promise for when the
+   * blobs are durable, so the caller can write the record in the same tick (one fsync round,
+   * not two). Old blobs are the caller's to drop once the record points elsewhere.
+   */
+  write(values: Record<string, string>): { ids: Record<string, string>; durable: Promise<void> } {
+    if (Object.keys(values).length === 0) return { ids: {}, durable: Promise.resolve() };
     this.assertWritable();
     const ids: Record<string, string> = {};
     const writes: Promise<void>[] = [];
@@ -36,8 +40,7 @@ export class SecretsService {
       writes.push(this.store.put(id, this.cipher.encrypt(value)));
       ids[field] = id;
     }
-    await Promise.all(writes);
-    return ids;
+    return { ids, durable: Promise.all(writes).then(() => undefined) };
   }
 
   /** Decrypts every secret of a connection, or names the fields that fail. */
