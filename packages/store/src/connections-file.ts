@@ -1,13 +1,12 @@
-import { Connection, Grant, Json } from '@latchkey/contracts';
 import type { ConnectionRecord } from '@latchkey/broker';
+import { Connection, Grant, Json, type StoreProblem } from '@latchkey/contracts';
+import { Low } from 'lowdb';
 import { z } from 'zod';
 import type { FileIo } from './atomic-file.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import { describeIssue, loadDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
 import { FileRepository, STORE_CLOSED, validateRecords } from './repository.js';
-import type { StoreProblem } from '@latchkey/contracts';
-import { Low } from 'lowdb';
 
 export const CONNECTIONS_SCHEMA_VERSION = 1;
 

@@ -102,5 +102,7 @@ export async function loadDocument<D>(spec: DocumentSpec<D>): Promise<LoadedDocu
 /** "connections[3].name: Too small" from a zod issue list. */
 export function describeIssue(path: ReadonlyArray<PropertyKey>, message: string): string {
   const where = path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i ? '.' : ''}${String(part)}`)).join('');
-  return where ? `${where}: ${message}` : message;
+  // Problems end up in an audit event's `detail`, which holds at most 1,000 characters.
+  const text = where ? `${where}: ${message}` : message;
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }

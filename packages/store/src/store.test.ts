@@ -101,6 +101,7 @@ describe('corrupt files', () => {
     const [problem, ...rest] = store.problems();
     expect(rest).toEqual([]);
     expect(StoreProblem.parse(problem)).toEqual(problem);
+    expect(problem?.message.length).toBeLessThanOrEqual(1000); // it becomes an audit event's detail
     expect(problem).toEqual({
       file: join(dir, name),
       movedTo: join(dir, `${name}.corrupt-2026-11-23T01-02-03Z`),
@@ -156,6 +157,17 @@ describe('corrupt files', () => {
     const onDisk = JSON.parse(read(dir, 'connections.json')) as { connections: unknown[]; variables: unknown };
     expect(onDisk.connections).toHaveLength(2);
     expect(onDisk.variables).toEqual({ region: 'eu' });
+    await store.close();
+  });
+
+  it('keeps its message short enough for an audit event, however long the bad field', async () => {
+    const dir = tempDir();
+    const bad = { ...connection(2), secretFields: { ['k'.repeat(5000)]: 'bogus' } };
+    writeFileSync(join(dir, 'connections.json'), JSON.stringify({ schemaVersion: 1, connections: [connection(1), bad], grants: [], variables: {} }));
+    const store = await openFileStore(dir, { now: () => T0 });
+    expect(store.problems()[0]?.message).toMatch(/^1 of 2 connections and grants in connections\.json could not be read \(connections\[1\]\.secretFields\.kkk+…\)/);
+    expect(store.problems()[0]!.message.length).toBeLessThanOrEqual(1000);
+    expect(store.connections.all()).toEqual([connection(1)]);
     await store.close();
   });
 
