@@ -66,7 +66,7 @@ export function AccessScreen({ api = window.latchkey }: AccessScreenProps) {
   return (
     <section className="lk-data-screen" aria-labelledby="lk-access-title">
       <header className="lk-data-screen__header">
-        <h2 id="lk-access-title">Access</h2>
+        <h1 id="lk-access-title">Access</h1>
         <p className="lk-data-screen__lead">Extensions and agents you allowed to use a connection. Revoking stops their access at once.</p>
         <label className="lk-data-screen__toggle">
           <input type="checkbox" checked={includeInactive} onChange={(e) => setIncludeInactive(e.target.checked)} /> Show revoked and expired grants

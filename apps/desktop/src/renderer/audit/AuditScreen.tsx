@@ -181,7 +181,7 @@ export function AuditScreen({ api = window.latchkey, pageSize = 50 }: AuditScree
   return (
     <section className="lk-data-screen" aria-labelledby="lk-audit-title">
       <header className="lk-data-screen__header">
-        <h2 id="lk-audit-title">Audit</h2>
+        <h1 id="lk-audit-title">Audit</h1>
         <p className="lk-data-screen__lead">Every use of a secret, newest first. Entries are hash-chained, so a changed or missing entry shows.</p>
       </header>
 

@@ -56,7 +56,7 @@ export function ExtensionsScreen({ api = window.latchkey }: ExtensionsScreenProp
   return (
     <section className="lk-data-screen" aria-labelledby="lk-extensions-title">
       <header className="lk-data-screen__header">
-        <h2 id="lk-extensions-title">Extensions</h2>
+        <h1 id="lk-extensions-title">Extensions</h1>
         <p className="lk-data-screen__lead">
           Extensions add connection providers and commands. They run apart from Latchkey and never see a stored secret unless you allow it.
         </p>
