@@ -81,7 +81,8 @@ export function classifyNetwork(err: unknown, target: Target): Classified | null
     if (code === 'ECONNREFUSED') {
       const host = typeof e.address === 'string' ? e.address : target.host;
       const port = typeof e.port === 'number' ? e.port : target.port;
-      return { code: 'refused', message: `Connection refused (${host ?? 'unknown host'}${port !== undefined ? `:${port}` : ''})` };
+      const shown = host === undefined ? 'unknown host' : host.includes(':') ? `[${host}]` : host;
+      return { code: 'refused', message: `Connection refused (${shown}${port !== undefined ? `:${port}` : ''})` };
     }
     if (DNS_CODES.has(code)) {
       const host = typeof e.hostname === 'string' ? e.hostname : target.host;

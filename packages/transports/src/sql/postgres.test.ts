@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '@latchkey/broker';
@@ -5,6 +8,7 @@ import { createTransports } from '../index.js';
 import { resolvedConnection } from '../testing/packs.js';
 import { freePort, startSilentServer } from '../testing/ports.js';
 import { postgresUnavailable, startPostgres, type PostgresPeer } from '../testing/postgres-peer.js';
+import { opensslUnavailable, selfSignedCertificate } from '../testing/tls.js';
 
 const unavailable = postgresUnavailable();
 
@@ -72,6 +76,47 @@ describe.skipIf(unavailable !== null)(`postgres transport against a real server$
   it('reports SSL asked of a server without it as a TLS failure', async () => {
     const outcome = await transports.test('postgres', conn({ ssl: true }), 10_000);
     expect(outcome).toMatchObject({ ok: false, code: 'tls', message: 'TLS failed: the server does not support SSL connections' });
+  });
+
+  it('sends the server options field at connect time', async () => {
+    const res = await transports.sqlQuery('postgres', conn({ options: '-c search_path=app_schema' }), { sql: 'SHOW search_path', params: [], maxRows: 1 });
+    expect(res.rows).toEqual([['app_schema']]);
+  });
+
+  describe.skipIf(opensslUnavailable() !== null)('over TLS', () => {
+    let tlsPeer: PostgresPeer;
+    let dir: string;
+    let caFile: string;
+    const tlsConn = (config: Record<string, string | number | boolean>) =>
+      resolvedConnection('databases', 'postgres', { host: tlsPeer.host, port: tlsPeer.port, database: tlsPeer.database, user: tlsPeer.user, ssl: true, ...config }, { password: tlsPeer.password });
+
+    beforeAll(async () => {
+      const certificate = selfSignedCertificate();
+      dir = mkdtempSync(join(tmpdir(), 'latchkey-pg-ca-'));
+      caFile = join(dir, 'ca.pem');
+      writeFileSync(caFile, certificate.cert);
+      tlsPeer = await startPostgres({ tls: certificate });
+    });
+    afterAll(async () => {
+      await tlsPeer?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('refuses a certificate it cannot verify, naming the reason', async () => {
+      expect(await transports.test('postgres', tlsConn({}), 10_000)).toMatchObject({ ok: false, code: 'tls', message: 'TLS failed: self-signed certificate' });
+    });
+
+    it('connects over TLS when the CA file vouches for the server', async () => {
+      const c = tlsConn({ caFile });
+      expect(await transports.test('postgres', c, 10_000)).toMatchObject({ ok: true, code: 'ok' });
+      const res = await transports.sqlQuery('postgres', c, { sql: 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()', params: [], maxRows: 1 });
+      expect(res.rows).toEqual([[true]]);
+    });
+
+    it('reports a missing CA file as a configuration problem', async () => {
+      const missing = join(dir, 'missing.pem');
+      expect(await transports.test('postgres', tlsConn({ caFile: missing }), 10_000)).toMatchObject({ ok: false, code: 'invalid_config', message: `CA file not found: ${missing}` });
+    });
   });
 
   describe('sql.query', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { isRoot, postgresBin, run } from './processes.js';
+import type { TestCertificate } from './tls.js';
 
 export interface PostgresPeer {
   host: string;
@@ -24,7 +25,7 @@ export function postgresUnavailable(): string | null {
  * A throwaway cluster in a temp folder on 127.0.0.1 with scram-sha-256 auth, a user and a database.
  * Runs as the `postgres` system user (the server refuses to run as root).
  */
-export async function startPostgres(options: { user?: string; password?: string; database?: string } = {}): Promise<PostgresPeer> {
+export async function startPostgres(options: { user?: string; password?: string; database?: string; tls?: TestCertificate } = {}): Promise<PostgresPeer> {
   const bin = postgresBin();
   if (!bin) throw new Error(postgresUnavailable() ?? 'PostgreSQL unavailable');
   const user = options.user ?? 'app';
@@ -36,12 +37,21 @@ export async function startPostgres(options: { user?: string; password?: string;
   chownSync(dir, uid('postgres'), gid('postgres'));
   writeFileSync(join(dir, 'pw'), 'superuser-password\n', { mode: 0o600 });
   chownSync(join(dir, 'pw'), uid('postgres'), gid('postgres'));
+  let tlsOptions = '';
+  if (options.tls) {
+    // The server refuses a key file that others can read.
+    for (const [name, body] of [['server.crt', options.tls.cert], ['server.key', options.tls.key]] as const) {
+      writeFileSync(join(dir, name), body, { mode: 0o600 });
+      chownSync(join(dir, name), uid('postgres'), gid('postgres'));
+    }
+    tlsOptions = ` -c ssl=on -c ssl_cert_file=${join(dir, 'server.crt')} -c ssl_key_file=${join(dir, 'server.key')}`;
+  }
   const port = await freePort();
   const data = join(dir, 'data');
   let started = false;
   try {
     asPostgres(`${bin}/initdb`, ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${join(dir, 'pw')}`, '--no-sync', '-E', 'UTF8', '--locale=C']);
-    asPostgres(`${bin}/pg_ctl`, ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off`, 'start']);
+    asPostgres(`${bin}/pg_ctl`, ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off${tlsOptions}`, 'start']);
     started = true;
     const sql = [
       `CREATE ROLE "${user}" LOGIN PASSWORD '${password.replace(/'/g, "''")}';`,

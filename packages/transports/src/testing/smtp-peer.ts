@@ -39,6 +39,8 @@ export async function startSmtp(options: SmtpPeerOptions): Promise<SmtpPeer> {
     disabledCommands: [...(options.tls && !options.secure ? [] : ['STARTTLS']), ...(options.noAuth ? ['AUTH'] : [])],
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     logger: false,
+    // A reverse DNS lookup of 127.0.0.1 would add the resolver's delay to every test.
+    disableReverseLookup: true,
     onAuth(auth, _session, callback) {
       if (auth.username === options.user && auth.password === options.password) callback(null, { user: auth.username });
       else callback(new Error(options.echoPassword ? `Invalid password ${auth.password ?? ''} for ${auth.username}` : 'Invalid username or password'));
