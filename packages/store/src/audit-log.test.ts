@@ -121,3 +121,21 @@ describe('the store audit sink', () => {
     await reopened.close();
   });
 });
+
+describe('tail() with a large newest file', () => {
+  it('finds the last event from the end of the file, and looks further back past damaged lines', async () => {
+    const dir = join(tempDir(), 'audit');
+    mkdirSync(dir);
+    const many = Array.from({ length: 2000 }, (_, seq) => `${JSON.stringify(auditEvent(seq, 'z'.repeat(60)))}\n`).join('');
+    writeFileSync(join(dir, '000001.jsonl'), many);
+    const log = await FileAuditLog.open(dir, { maxFileBytes: 1024 * 1024 });
+    expect(log.tail()).toEqual({ seq: 1999, hash: 'h1999' });
+    await log.close();
+
+    // 70 KiB of garbage after the last good event: beyond the 64 KiB window read first.
+    appendFileSync(join(dir, '000001.jsonl'), `${'#'.repeat(1000)}\n`.repeat(70));
+    const damaged = await FileAuditLog.open(dir, { maxFileBytes: 1024 * 1024 });
+    expect(damaged.tail()).toEqual({ seq: 1999, hash: 'h1999' });
+    await damaged.close();
+  });
+});
