@@ -26,6 +26,8 @@ export interface HostLimits {
   maxInFlight: number;
   /** Malformed frames after which the extension is stopped for good. */
   maxProtocolViolations: number;
+  /** Permission denials audited per process; past this, one note and no more (a flood is not news). */
+  maxDenialAudits: number;
   activateTimeoutMs: number;
   commandTimeoutMs: number;
 }
@@ -67,7 +69,7 @@ export interface ExtensionHost {
 }
 
 const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 500, maxDelayMs: 30_000, maxRestarts: 5, stableAfterMs: 60_000 };
-const DEFAULT_LIMITS: HostLimits = { maxInFlight: 16, maxProtocolViolations: 20, activateTimeoutMs: 15_000, commandTimeoutMs: 120_000 };
+const DEFAULT_LIMITS: HostLimits = { maxInFlight: 16, maxProtocolViolations: 20, maxDenialAudits: 100, activateTimeoutMs: 15_000, commandTimeoutMs: 120_000 };
 
 /** The restart delay after `crashesInARow` crashes: initial, doubled each time, capped. */
 export function restartDelay(policy: RestartPolicy, crashesInARow: number): number {
@@ -100,6 +102,7 @@ interface Slot {
   /** The running process's calls; a new one per launch, so an old process's calls count apart. */
   caller: Caller;
   violations: number;
+  denials: number;
   commands: Map<number, PendingCommand>;
   nextCommandId: number;
   /** Why the current process is ending, when the runtime or the host knows better than its exit code. */
@@ -272,6 +275,11 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
         broker.providers.setAvailable(slot.ext.id, true);
         setState(slot, 'running', null);
         return;
+      case 'denied':
+        slot.denials++;
+        if (slot.denials < limits.maxDenialAudits) refuse(slot, `Node's permission model refused ${frame.permission}${frame.resource ? ` of ${frame.resource}` : ''}`);
+        else if (slot.denials === limits.maxDenialAudits) refuse(slot, `More than ${limits.maxDenialAudits} permission refusals; the rest are not audited`);
+        return;
       case 'activate-failed':
         slot.exitReason = `activate() failed: ${frame.message}`;
         return;
@@ -302,6 +310,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     slot.greeted = false;
     slot.fsIsolation = null;
     slot.violations = 0;
+    slot.denials = 0;
     slot.caller = { requester: slot.requester, inFlight: 0 };
     slot.exitReason = null;
     let proc: ExtensionProcess;
@@ -351,6 +360,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
       timer: null,
       caller: { requester, inFlight: 0 },
       violations: 0,
+      denials: 0,
       commands: new Map(),
       nextCommandId: 0,
       exitReason: null,

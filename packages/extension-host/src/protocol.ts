@@ -18,6 +18,8 @@ export const ChildFrame = z.discriminatedUnion('t', [
   /** `activate` finished. */
   z.strictObject({ t: z.literal('ready') }),
   z.strictObject({ t: z.literal('activate-failed'), message: z.string().max(2000) }),
+  /** Node's permission model refused something (best-effort report; see denial-reporter.ts). */
+  z.strictObject({ t: z.literal('denied'), permission: z.string().max(50), resource: z.string().max(300) }),
   z.strictObject({
     t: z.literal('command-result'),
     id: CallId,

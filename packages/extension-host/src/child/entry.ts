@@ -5,12 +5,14 @@
 import { LatchkeyError, type ErrorPayload, type Json, type Result } from '@latchkey/contracts';
 import { createExtensionContext, type CommandHandler, type Extension } from '@latchkey/extension-sdk';
 import { HostFrame } from '../protocol.js';
+import { reportAccessDenials } from './denial-reporter.js';
 import { connectToHost } from './port.js';
 
 const port = connectToHost();
 // Sent before any extension code is loaded, so the host can trust it: is the file-read limit on?
 const permission = (process as { permission?: { has(scope: string, reference?: string): boolean } }).permission;
 port.send({ t: 'hello', permission: permission !== undefined && !permission.has('fs.read', '/') });
+reportAccessDenials((what, resource) => port.send({ t: 'denied', permission: what, resource }));
 const pending = new Map<number, (result: Result) => void>();
 const commands = new Map<string, CommandHandler>();
 let nextCallId = 0;
