@@ -100,6 +100,21 @@ describe('ExtensionsScreen', () => {
     expect(screen.getByRole('switch', { name: 'GitHub enabled' }).getAttribute('aria-checked')).toBe('true');
   });
 
+  it('Refresh shows what the host reports now', async () => {
+    const h = createBrokerBackedApi();
+    const host = hostWith([github]);
+    h.broker.attachExtensions(host);
+    render(<ExtensionsScreen api={h.api} />);
+    await waitFor(() => expect(within(row('github')).getByTestId('extension-state').textContent).toBe('Running'));
+
+    // The host's process died and is being restarted; nothing was toggled in the UI.
+    const crashed = { ...github, state: 'restarting' as const, restarts: 1, lastError: 'Exited with code 137' };
+    h.broker.attachExtensions({ ...host, list: () => [crashed] });
+    await userEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    await waitFor(() => expect(within(row('github')).getByTestId('extension-state').textContent).toBe('Restarting'));
+    expect(cells('github').slice(3, 5)).toEqual(['1', 'Exited with code 137']);
+  });
+
   it('says so when nothing is installed', async () => {
     const h = createBrokerBackedApi();
     render(<ExtensionsScreen api={h.api} />);

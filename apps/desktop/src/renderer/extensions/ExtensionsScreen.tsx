@@ -60,6 +60,9 @@ export function ExtensionsScreen({ api = window.latchkey }: ExtensionsScreenProp
         <p className="lk-data-screen__lead">
           Extensions add connection providers and commands. They run apart from Latchkey and never see a stored secret unless you allow it.
         </p>
+        <button type="button" className="lk-button" onClick={() => void load()}>
+          Refresh
+        </button>
       </header>
 
       {failure && (
