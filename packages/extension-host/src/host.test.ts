@@ -150,6 +150,17 @@ describe('enable and disable', () => {
     expect(JSON.parse(await readFile(join(first.dataDir, 'extensions.json'), 'utf8'))).toEqual({ version: 1, disabled: [] });
   });
 
+  it('does not restart an extension disabled while it waits to restart', async () => {
+    const { host, runtime } = await setup(['crashy'], { restart: { initialDelayMs: 300, maxDelayMs: 300, maxRestarts: 3, stableAfterMs: 60_000 } });
+    await until(() => state(host, 'crashy-fixture') === 'running', 'running');
+    await host.runCommand('crashy-fixture', 'crash').catch(() => undefined);
+    expect(state(host, 'crashy-fixture')).toBe('restarting');
+    await host.setEnabled('crashy-fixture', false);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(runtime.launches).toHaveLength(1);
+    expect(host.get('crashy-fixture')).toMatchObject({ state: 'disabled', enabled: false });
+  });
+
   it('lets the Extensions screen drive it through the broker', async () => {
     const { host, app } = await setup(['crashy']);
     await until(() => state(host, 'crashy-fixture') === 'running', 'running');

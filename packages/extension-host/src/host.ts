@@ -296,17 +296,20 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
   };
 
   async function launch(slot: Slot): Promise<void> {
-    if (closed || !enabled.isEnabled(slot.ext.id)) return;
+    // Taking a generation first means a stop (disable, close) during the folder check cancels this launch.
+    const generation = ++slot.generation;
+    const cancelled = () => closed || generation !== slot.generation || !enabled.isEnabled(slot.ext.id);
+    if (cancelled()) return;
     let extensionDir: string;
     try {
       const checked = await checkExtensionFolder(slot.ext.dir, slot.ext.manifest.main ?? '');
       extensionDir = checked.root;
       slot.mainUrl = checked.mainUrl;
     } catch (error) {
-      stopForGood(slot, error instanceof Error ? error.message : String(error));
+      if (!cancelled()) stopForGood(slot, error instanceof Error ? error.message : String(error));
       return;
     }
-    const generation = ++slot.generation;
+    if (cancelled()) return;
     slot.greeted = false;
     slot.fsIsolation = null;
     slot.violations = 0;

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ChildFrame, HostFrame } from './protocol.js';
 
 describe('frames from a child', () => {
-  it('accepts the four frames the runtime sends', () => {
+  it('accepts the frames the runtime sends', () => {
     for (const frame of [
       { t: 'call', id: 0, channel: 'connections:list', input: {} },
       { t: 'ready' },
       { t: 'activate-failed', message: 'boom' },
+      { t: 'denied', permission: 'FileSystemRead', resource: '/etc/passwd' },
       { t: 'command-result', id: 3, result: { ok: true, value: { a: [1, 'x', null] } } },
       { t: 'command-result', id: 3, result: { ok: false, error: { code: 'INTERNAL', message: 'x' } } },
     ]) {
