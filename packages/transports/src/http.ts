@@ -10,7 +10,12 @@ import { TransportError } from '@latchkey/broker';
  */
 export async function executeHttp(request: PreparedHttpRequest): Promise<HttpFetchResponse> {
   const start = performance.now();
-  const url = new URL(request.url);
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    throw new TransportError('invalid_config', `Not a valid URL: ${request.url.slice(0, 200)}`);
+  }
   const target = { host: url.hostname, port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80, timeoutMs: request.timeoutMs };
   const signal = AbortSignal.timeout(request.timeoutMs);
   try {

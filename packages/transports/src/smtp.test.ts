@@ -75,6 +75,16 @@ describe('smtp transport against smtp-server', () => {
     }
   });
 
+  it.skipIf(opensslUnavailable() !== null)('speaks TLS from the first byte for "ssl" and verifies that certificate too', async () => {
+    const implicit = await startSmtp({ user: USER, password: PASSWORD, tls: selfSignedCertificate(), secure: true });
+    try {
+      const outcome = await transports.test('smtp', conn(implicit.port, { encryption: 'ssl' }), 10_000);
+      expect(outcome).toMatchObject({ ok: false, code: 'tls', message: 'TLS failed: self-signed certificate' });
+    } finally {
+      await implicit.stop();
+    }
+  });
+
   it('reports a closed port as refused and a silent server as a timeout', async () => {
     const port = await freePort();
     expect(await transports.test('smtp', conn(port), 10_000)).toMatchObject({ ok: false, code: 'refused', message: `Connection refused (127.0.0.1:${port})` });

@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { TransportError } from '@latchkey/broker';
 import { createTransports } from '../index.js';
 import { mariadbUnavailable, startMariadb, type MariadbPeer } from '../testing/mariadb-peer.js';
 import { resolvedConnection } from '../testing/packs.js';
 import { freePort, startSilentServer } from '../testing/ports.js';
+import { opensslUnavailable, selfSignedCertificate } from '../testing/tls.js';
 
 const unavailable = mariadbUnavailable();
 
@@ -64,6 +68,37 @@ describe.skipIf(unavailable !== null)(`mysql transport against a real MariaDB se
     }
   });
 
+  describe.skipIf(opensslUnavailable() !== null)('over TLS', () => {
+    let tlsPeer: MariadbPeer;
+    let dir: string;
+    let caFile: string;
+    const tlsConn = (config: Record<string, string | number | boolean>) =>
+      resolvedConnection('databases', 'mysql', { host: tlsPeer.host, port: tlsPeer.port, database: tlsPeer.database, user: tlsPeer.user, ssl: true, ...config }, { password: tlsPeer.password });
+
+    beforeAll(async () => {
+      const certificate = selfSignedCertificate();
+      dir = mkdtempSync(join(tmpdir(), 'latchkey-mariadb-ca-'));
+      caFile = join(dir, 'ca.pem');
+      writeFileSync(caFile, certificate.cert);
+      tlsPeer = await startMariadb({ tls: certificate });
+    });
+    afterAll(async () => {
+      await tlsPeer?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('refuses a certificate it cannot verify, naming the reason', async () => {
+      expect(await transports.test('mysql', tlsConn({}), 10_000)).toMatchObject({ ok: false, code: 'tls', message: 'TLS failed: self-signed certificate' });
+    });
+
+    it('connects over TLS when the CA file vouches for the server', async () => {
+      const c = tlsConn({ caFile });
+      expect(await transports.test('mysql', c, 10_000)).toMatchObject({ ok: true, code: 'ok' });
+      const res = await transports.sqlQuery('mysql', c, q("SHOW SESSION STATUS LIKE 'Ssl_cipher'"));
+      expect(String(res.rows[0]![1])).not.toBe('');
+    });
+  });
+
   describe('sql.query', () => {
     it('binds parameters with a server-side prepared statement', async () => {
       const c = conn();
@@ -113,6 +148,26 @@ describe.skipIf(unavailable !== null)(`mysql transport against a real MariaDB se
         for (let i = 0; i < 50 && (await count()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
         expect(await count()).toBe(0);
       } finally {
+        await observer.end();
+      }
+    });
+
+    it('closes a pooled connection left idle past the idle timeout', async () => {
+      const quick = createTransports({ idleTimeoutMs: 150 });
+      const observer = await mysql.createConnection({ host: peer.host, port: peer.port, user: peer.user, password: peer.password, database: peer.database });
+      const count = async () => {
+        const [rows] = await observer.query('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()', [peer.user]);
+        return Number((rows as { n: number }[])[0]!.n);
+      };
+      try {
+        await transports.close();
+        await quick.sqlQuery('mysql', conn(), q('SELECT 1'));
+        expect(await count()).toBe(1);
+        // mysql2 sweeps idle connections once a second.
+        for (let i = 0; i < 150 && (await count()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(await count()).toBe(0);
+      } finally {
+        await quick.close();
         await observer.end();
       }
     });

@@ -50,6 +50,9 @@ function classifier(c: ResolvedConnection) {
         return { code: 'not_found', message: `Database "${str(c.config, 'database')}" does not exist` };
       case 'HANDSHAKE_NO_SSL_SUPPORT':
         return { code: 'tls', message: 'TLS failed: the server does not support secure connections' };
+      case 'HANDSHAKE_SSL_ERROR':
+        // mysql2 replaces Node's TLS error code with its own and keeps Node's reason as the message.
+        return { code: 'tls', message: `TLS failed: ${message}` };
       default:
         return null;
     }
@@ -95,7 +98,8 @@ export async function queryMysql(registry: ClientRegistry, c: ResolvedConnection
         const p = mysql.createPool({
           ...(await connectionConfig(c, o.connectTimeoutMs)),
           connectionLimit: o.maxClients,
-          maxIdle: o.maxClients,
+          // mysql2 only sweeps idle connections when maxIdle is below the limit.
+          maxIdle: Math.max(0, o.maxClients - 1),
           idleTimeout: o.idleTimeoutMs,
         });
         p.on('connection', (conn) => conn.on('error', () => undefined));

@@ -201,5 +201,22 @@ describe.skipIf(unavailable !== null)(`postgres transport against a real server$
         await observer.end();
       }
     });
+
+    it('closes a pooled connection left idle past the idle timeout', async () => {
+      const quick = createTransports({ idleTimeoutMs: 150 });
+      const observer = new pg.Client({ host: peer.host, port: peer.port, user: peer.user, password: peer.password, database: peer.database });
+      await observer.connect();
+      const count = async () =>
+        Number((await observer.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'Latchkey' AND pid <> pg_backend_pid()")).rows[0].count);
+      try {
+        await quick.sqlQuery('postgres', conn(), q('SELECT 1'));
+        expect(await count()).toBe(1);
+        for (let i = 0; i < 100 && (await count()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(await count()).toBe(0);
+      } finally {
+        await quick.close();
+        await observer.end();
+      }
+    });
   });
 });

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { gid, uid } from './postgres-peer.js';
 import { isRoot, run, stopChild } from './processes.js';
+import type { TestCertificate } from './tls.js';
 
 export interface MariadbPeer {
   host: string;
@@ -24,7 +25,7 @@ export function mariadbUnavailable(): string | null {
 }
 
 /** A throwaway MariaDB data folder and server on 127.0.0.1, with a password user and a database. */
-export async function startMariadb(options: { user?: string; password?: string; database?: string } = {}): Promise<MariadbPeer> {
+export async function startMariadb(options: { user?: string; password?: string; database?: string; tls?: TestCertificate } = {}): Promise<MariadbPeer> {
   const user = options.user ?? 'app';
   const password = options.password ?? 'app-password';
   const database = options.database ?? 'appdb';
@@ -34,10 +35,17 @@ export async function startMariadb(options: { user?: string; password?: string; 
   const data = join(dir, 'data');
   const socket = join(dir, 'sock');
   const port = await freePort();
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    writeFileSync(join(dir, 'server.crt'), options.tls.cert);
+    writeFileSync(join(dir, 'server.key'), options.tls.key, { mode: 0o600 });
+    chownSync(join(dir, 'server.key'), uid('mysql'), gid('mysql'));
+    tlsArgs.push(`--ssl-cert=${join(dir, 'server.crt')}`, `--ssl-key=${join(dir, 'server.key')}`);
+  }
   run('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve']);
   const child = spawn(
     SERVER,
-    ['--no-defaults', '--user=mysql', `--datadir=${data}`, '--bind-address=127.0.0.1', `--port=${port}`, `--socket=${socket}`, `--pid-file=${join(dir, 'pid')}`, `--log-error=${join(dir, 'err.log')}`, '--skip-name-resolve', '--innodb-buffer-pool-size=16M', '--skip-log-bin'],
+    ['--no-defaults', '--user=mysql', `--datadir=${data}`, '--bind-address=127.0.0.1', `--port=${port}`, `--socket=${socket}`, `--pid-file=${join(dir, 'pid')}`, `--log-error=${join(dir, 'err.log')}`, '--skip-name-resolve', '--innodb-buffer-pool-size=16M', '--skip-log-bin', ...tlsArgs],
     { stdio: 'ignore' },
   );
   const stop = async () => {
