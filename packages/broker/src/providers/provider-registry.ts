@@ -10,6 +10,7 @@ interface Entry {
 /** Manifests contributed by extensions, validated once and compiled to the schema forms use. */
 export class ProviderRegistry {
   readonly #providers = new Map<string, Entry>();
+  readonly #schemas = new Map<string, ReturnType<typeof compileFields>>();
 
   register(raw: unknown, extensionId: string): Manifest {
     const parsed = ProviderManifest.safeParse(raw);
@@ -31,6 +32,7 @@ export class ProviderRegistry {
 
   unregisterExtension(extensionId: string): void {
     for (const [id, e] of this.#providers) if (e.extensionId === extensionId) this.#providers.delete(id);
+    this.#schemas.clear();
   }
 
   setAvailable(extensionId: string, available: boolean): void {
@@ -52,7 +54,14 @@ export class ProviderRegistry {
     return e.manifest;
   }
 
-  schema(id: string, options?: CompileOptions) {
-    return compileFields(this.require(id).fields, options);
+  /** Compiled once per provider and option set: compiling costs about a millisecond. */
+  schema(id: string, options: CompileOptions = {}) {
+    const key = `${id}|${options.requireSecrets ? 1 : 0}|${[...(options.storedSecrets ?? [])].sort().join(',')}`;
+    let schema = this.#schemas.get(key);
+    if (!schema) {
+      schema = compileFields(this.require(id).fields, options);
+      this.#schemas.set(key, schema);
+    }
+    return schema;
   }
 }
