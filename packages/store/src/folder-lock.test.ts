@@ -14,6 +14,8 @@ describe('one process per data folder', () => {
     await first.close();
     expect(existsSync(join(dir, 'latchkey.lock'))).toBe(false);
     const second = await openFileStore(dir);
+    await first.close(); // a second close of the first store must not release the second's lock
+    await expect(openFileStore(dir)).rejects.toThrow(DataFolderInUseError);
     await second.close();
   });
 

@@ -38,7 +38,7 @@ export interface FileStore {
   hasSecrets(): boolean;
   /** Files found corrupt or too new at load, for the status the UI shows and the audit. */
   problems(): StoreProblem[];
-  /** Waits for every pending write, then releases the audit file. */
+  /** Refuses further changes, waits for pending writes, releases the audit file and the folder lock. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -70,6 +70,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
     throw error;
   }
   const problems = [connectionsFile.problem, secretsFile.problem].filter((p): p is StoreProblem => p !== null);
+  let closing: Promise<void> | null = null;
 
   return {
     connections: connectionsFile.connections,
@@ -78,10 +79,13 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
     audit,
     hasSecrets: () => secretsFile.secrets.size > 0,
     problems: () => problems.map((p) => ({ ...p })),
-    async close() {
-      await Promise.all([connectionsFile.close(), secretsFile.close()]);
-      await audit.close();
-      unlock();
+    close() {
+      closing ??= (async () => {
+        await Promise.all([connectionsFile.close(), secretsFile.close()]);
+        await audit.close();
+        unlock();
+      })();
+      return closing;
     },
   };
 }
