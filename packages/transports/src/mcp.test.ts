@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,19 @@ afterAll(async () => {
   await transports.close();
   rmSync(folder, { recursive: true, force: true });
 });
+
+async function expectProcessGone(pid: number): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(alive(), `process ${pid} still running`).toBe(false);
+}
 
 describe('mcp transport over stdio (server-filesystem, server-everything)', () => {
   it('connects and lists the tools', async () => {
@@ -73,9 +86,22 @@ describe('mcp transport over stdio (server-filesystem, server-everything)', () =
     expect(JSON.stringify(outcome)).not.toContain(canary);
   });
 
-  it('reports a server that never answers as a timeout', async () => {
-    const outcome = await transports.test('mcp', stdio(['-e', 'setInterval(() => {}, 1000)']), 500);
+  it('reports a server that never answers as a timeout, and ends its process', async () => {
+    const pidFile = join(folder, 'silent.pid');
+    const script = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`;
+    const outcome = await transports.test('mcp', stdio(['-e', script]), 500);
     expect(outcome).toMatchObject({ ok: false, code: 'timeout', message: 'Timed out after 0.5 s' });
+    await expectProcessGone(Number(readFileSync(pidFile, 'utf8')));
+
+    const callFile = join(folder, 'silent-call.pid');
+    const quick = createTransports({ connectTimeoutMs: 500 });
+    try {
+      const err = await quick.mcpCallTool(stdio(['-e', script.replace(JSON.stringify(pidFile), JSON.stringify(callFile))]), { name: 'x', args: {} }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'timeout' });
+      await expectProcessGone(Number(readFileSync(callFile, 'utf8')));
+    } finally {
+      await quick.close();
+    }
   });
 });
 

@@ -39,13 +39,19 @@ function argsOf(c: ResolvedConnection): string[] {
   return args as string[];
 }
 
-/** What a stdio server printed to stderr (the last 2 KB): the clue when it exits before answering. */
-interface StderrSink {
+/**
+ * What an attempt to open a session left behind: the client as soon as it exists (so a timeout can
+ * close it and end a stdio server that never answers) and what a stdio server printed to stderr
+ * (the last 2 KB), the clue when it exits before answering.
+ */
+interface Attempt {
+  client?: Client;
   text: string;
 }
 
-async function open(c: ResolvedConnection, sink: StderrSink = { text: '' }): Promise<Session> {
+async function open(c: ResolvedConnection, sink: Attempt = { text: '' }): Promise<Session> {
   const client = new Client(CLIENT_INFO);
+  sink.client = client;
   if (str(c.config, 'transport', 'stdio') === 'http') {
     const url = str(c.config, 'url');
     if (url === '') throw new TransportError('invalid_config', 'No server URL is set');
@@ -114,13 +120,12 @@ async function listToolNames(client: Client): Promise<string[]> {
 }
 
 export async function testMcp(c: ResolvedConnection, timeoutMs: number): Promise<TestOutcome> {
-  let session: Session | undefined;
-  const sink: StderrSink = { text: '' };
+  const sink: Attempt = { text: '' };
   return runTest(
     c,
     target(c, timeoutMs),
     async () => {
-      session = await open(c, sink);
+      const session = await open(c, sink);
       try {
         const tools = await listToolNames(session.client);
         return { message: `Connected; ${tools.length} tool${tools.length === 1 ? '' : 's'}`, details: { tools } };
@@ -129,7 +134,7 @@ export async function testMcp(c: ResolvedConnection, timeoutMs: number): Promise
       }
     },
     classifier(c, () => sink.text.trim()),
-    () => void session?.client.close().catch(() => undefined),
+    () => void sink.client?.close().catch(() => undefined),
   );
 }
 
@@ -149,12 +154,17 @@ export class McpSessions {
   ) {}
 
   async call(c: ResolvedConnection, call: Required<McpCallRequest>): Promise<McpCallResult> {
-    const sink: StderrSink = { text: '' };
+    const sink: Attempt = { text: '' };
     let session: Session | undefined;
     try {
       this.busy(c.id, +1);
-      session = await withDeadline(this.o.connectTimeoutMs, () =>
-        this.registry.get('mcp', c, () => open(c, sink), (s) => s.client.close()),
+      session = await withDeadline(
+        this.o.connectTimeoutMs,
+        () => this.registry.get('mcp', c, () => open(c, sink), (s) => s.client.close()),
+        () => {
+          this.registry.drop('mcp', c.id);
+          void sink.client?.close().catch(() => undefined);
+        },
       );
       try {
         const result = await session.client.callTool({ name: call.name, arguments: call.args }, undefined, { timeout: this.o.callTimeoutMs });
