@@ -54,7 +54,7 @@ async function start(): Promise<void> {
 
   // safeStorage picks its backend at ready; only now can the cipher tell basic_text from a keyring.
   const cipher = createSafeStorageCipher(safeStorage);
-  const store = await openFileStore(join(app.getPath('userData'), 'data'));
+  const store = await openFileStore(process.env.LATCHKEY_DATA_DIR ?? join(app.getPath('userData'), 'data'));
   const transports = createTransports();
   const broker = createBroker({
     cipher,

@@ -40,7 +40,18 @@ export function useConnectionList(deleted: boolean): ListState & { reload: () =>
 
   useEffect(() => {
     void reload();
-    return latchkey().on('connections:changed', () => void reload());
+    // A burst of change events (an import, another window) becomes one reload a moment later.
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = latchkey().on('connections:changed', () => {
+      timer ??= setTimeout(() => {
+        timer = null;
+        void reload();
+      }, 50);
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
   }, [reload]);
 
   return { ...state, reload };
