@@ -124,11 +124,13 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     on: (event, listener) => events.on(event, listener),
     attachExtensions: (c) => {
       extensions = c;
+      c.onChange?.(() => events.emit('extensions:changed', {}));
     },
     abortConsent: (reason) => {
       consent.abortAll(reason);
       if (prompter !== eventPrompter) eventPrompter.abortAll(reason);
     },
+    abortConsentFor: (requester, reason) => consent.abortFor(requester, reason),
     recordAudit: (event) => audit.record(event).then(() => undefined),
     close: async () => {
       consent.abortAll('Latchkey is quitting');

@@ -22,6 +22,8 @@ export interface CallContext {
 export interface ExtensionController {
   list(): ExtensionInfo[];
   setEnabled(id: string, enabled: boolean): Promise<ExtensionInfo>;
+  /** Crashes, restarts, state changes: the broker forwards them as `extensions:changed`. */
+  onChange?(listener: () => void): () => void;
 }
 
 export interface BrokerPorts {
@@ -72,5 +74,7 @@ export interface Broker {
   recordAudit(event: AuditEventInput): Promise<void>;
   /** Denies every open consent prompt (window closed, renderer crashed, app quitting). */
   abortConsent(reason: string): void;
+  /** Denies one requester's open prompts (its extension crashed or was disabled). */
+  abortConsentFor(requester: Pick<Requester, 'kind' | 'id'>, reason: string): void;
   close(): Promise<void>;
 }

@@ -25,6 +25,8 @@ export const ExtensionInfo = z.strictObject({
   lastError: z.string().nullable(),
   restarts: z.number().int(),
   since: IsoDate.nullable(),
+  /** Whether the runtime confines the extension's file access to its own folder. */
+  isolation: z.enum(['confined', 'unconfined']).optional(),
 });
 export type ExtensionInfo = z.infer<typeof ExtensionInfo>;
 

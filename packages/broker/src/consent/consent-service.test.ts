@@ -197,4 +197,24 @@ describe('consent and SecretRefs', () => {
     await t.appDispatch('connections:delete', { id: t.connectionId }, { requester: app });
     expect(await t.as(extA).call('http:fetch', { ref: g.value.secretRef, request: { url: '/a' } })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
+
+  it('aborting one requester denies only its prompts', async () => {
+    const t = await setup(() => 'hang');
+    const a = t.as(extA).call('secrets:requestAccess', request(t.connectionId));
+    const b = t.as(extB).call('secrets:requestAccess', request(t.connectionId));
+    await new Promise((r) => setTimeout(r, 20));
+    t.broker.abortConsentFor(extA, 'Acme CRM crashed');
+    expect(await a).toMatchObject({ ok: true, value: { granted: false, reason: 'aborted', message: expect.stringContaining('Acme CRM crashed') } });
+    expect(await b).toMatchObject({ ok: true, value: { granted: false, reason: 'timeout' } });
+  });
+
+  it('forwards the extension host\'s state changes as extensions:changed', async () => {
+    const t = await setup();
+    const listeners: (() => void)[] = [];
+    t.broker.attachExtensions({ list: () => [], setEnabled: async () => { throw new Error('unused'); }, onChange: (l) => (listeners.push(l), () => undefined) });
+    let seen = 0;
+    t.broker.on('extensions:changed', () => seen++);
+    listeners.forEach((l) => l());
+    expect(seen).toBe(1);
+  });
 });

@@ -97,7 +97,7 @@ export class ConsentService {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutError()), this.d.options.consentTimeoutMs);
     this.#open.set(key, open + 1);
-    this.#aborters.add(controller);
+    this.#aborters.set(controller, key);
     try {
       decision = await this.d.prompter.prompt(prompt, controller.signal);
     } catch (error) {
@@ -133,11 +133,16 @@ export class ConsentService {
     return this.#issue(grant, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
   }
 
-  readonly #aborters = new Set<AbortController>();
+  readonly #aborters = new Map<AbortController, string>();
 
   /** Window closed, renderer crashed, app quitting: every open prompt is denied. */
   abortAll(reason: string): void {
-    for (const c of [...this.#aborters]) c.abort(new Error(reason));
+    for (const c of [...this.#aborters.keys()]) c.abort(new Error(reason));
+  }
+
+  abortFor(requester: Pick<Requester, 'kind' | 'id'>, reason: string): void {
+    const key = requesterKey(requester);
+    for (const [c, k] of [...this.#aborters]) if (k === key) c.abort(new Error(reason));
   }
 
   async #issue(grant: Grant, how: string): Promise<AccessResponse> {

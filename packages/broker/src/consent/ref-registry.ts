@@ -15,7 +15,7 @@ export interface RefRecord {
   usesLeft?: number;
 }
 
-export const requesterKey = (r: Requester) => `${r.kind}:${r.id}`;
+export const requesterKey = (r: Pick<Requester, 'kind' | 'id'>) => `${r.kind}:${r.id}`;
 
 /** Live SecretRefs: in memory only, so a restart kills every ref (grants persist and re-issue). */
 export class RefRegistry {
