@@ -36,6 +36,15 @@ describe('one process per data folder', () => {
   });
 });
 
+describe('a folder that cannot be opened', () => {
+  it('fails with the reason and leaves no lock behind', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'audit'), 'a file where the audit folder belongs');
+    await expect(openFileStore(dir)).rejects.toThrow(/EEXIST|ENOTDIR/);
+    expect(existsSync(join(dir, 'latchkey.lock'))).toBe(false);
+  });
+});
+
 describe('after close', () => {
   it('refuses changes instead of writing behind the back of the next opener', async () => {
     const store = await openFileStore(tempDir());

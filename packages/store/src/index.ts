@@ -55,20 +55,27 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
   const io = options.io ?? realIo;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const unlock = lockDataFolder(dataDir);
-  let connectionsFile, secretsFile, audit;
-  try {
-    removeStaleTempFiles(dataDir);
-    connectionsFile = await openConnectionsFile(join(dataDir, FILE_NAMES.connections), {
+  removeStaleTempFiles(dataDir);
+  // Side by side, so one file's read overlaps the other's parse; all settle before a failure is
+  // thrown, so nothing is still writing once the lock is released.
+  const [connectionsResult, secretsResult, auditResult] = await Promise.allSettled([
+    openConnectionsFile(join(dataDir, FILE_NAMES.connections), {
       now,
       io,
       ...(options.connectionsMigrations ? { migrations: options.connectionsMigrations } : {}),
-    });
-    secretsFile = await openSecretsFile(join(dataDir, FILE_NAMES.secrets), { now, io });
-    audit = await FileAuditLog.open(join(dataDir, FILE_NAMES.audit), options.audit);
-  } catch (error) {
+    }),
+    openSecretsFile(join(dataDir, FILE_NAMES.secrets), { now, io }),
+    FileAuditLog.open(join(dataDir, FILE_NAMES.audit), options.audit),
+  ]);
+  if (connectionsResult.status === 'rejected' || secretsResult.status === 'rejected' || auditResult.status === 'rejected') {
+    const opened = [connectionsResult, secretsResult, auditResult].flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    await Promise.allSettled(opened.map((file) => file.close()));
     unlock();
-    throw error;
+    throw [connectionsResult, secretsResult, auditResult].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))[0];
   }
+  const connectionsFile = connectionsResult.value;
+  const secretsFile = secretsResult.value;
+  const audit = auditResult.value;
   const problems = [connectionsFile.problem, secretsFile.problem].filter((p): p is StoreProblem => p !== null);
   let closing: Promise<void> | null = null;
 
