@@ -26,7 +26,8 @@ export class AuditService {
   record(input: AuditEventInputT): Promise<AuditEvent> {
     const parsed = AuditEventInput.parse(input);
     const base = { ...parsed, seq: this.#seq++, at: iso(this.clock.now()), prevHash: this.#prevHash };
-    const event = AuditEvent.parse({ ...base, hash: hashEvent(base) });
+    // The input was parsed above and the rest is ours: no second parse on this hot path.
+    const event: AuditEvent = { ...base, hash: hashEvent(base) };
     this.#prevHash = event.hash;
     // Handed to the sink at once, in order: the sink coalesces appends made in the same tick
     // into one durable write, so concurrent operations share an fsync instead of queueing.

@@ -17,7 +17,7 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { ConnectionsService } from '../connections/connections-service.js';
 import type { ConsentService } from '../consent/consent-service.js';
 import type { RefRegistry } from '../consent/ref-registry.js';
-import type { Clock, DatabaseKind, ResolvedConnection, Transports } from '../ports.js';
+import type { Clock, ConnectionRecord, DatabaseKind, ResolvedConnection, Transports } from '../ports.js';
 import { TransportError } from '../ports.js';
 import { scrub } from '../scrub.js';
 import { prepareHttp } from './prepare-http.js';
@@ -46,11 +46,12 @@ export class OperationsService {
     const now = this.d.clock.now();
     let grantId: string;
     let connectionId: string;
+    let record: ConnectionRecord;
     try {
       const rec = this.d.refs.check(ref, requester, scope, now);
       grantId = rec.grantId;
       connectionId = rec.connectionId;
-      this.d.connections.require(connectionId);
+      record = this.d.connections.require(connectionId);
     } catch (error) {
       const known = this.d.refs.peek(ref);
       await this.d.audit.record({
@@ -64,7 +65,7 @@ export class OperationsService {
       });
       throw error instanceof LatchkeyError ? error : new LatchkeyError('DENIED', 'This SecretRef was refused');
     }
-    const connection = await this.d.connections.resolve(this.d.connections.require(connectionId));
+    const connection = await this.d.connections.resolve(record);
     await this.d.audit.record({ type: scope === 'reveal' ? 'secret.reveal' : 'ref.use', connectionId, requester, scopes: [scope], grantId });
     this.d.consent.markUsed(grantId);
     return { connection, grantId };
