@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,14 +9,20 @@ import { connectionsFlow } from './support/flow';
 
 const DESKTOP_DIR = fileURLToPath(new URL('../apps/desktop/', import.meta.url));
 
-/** `require('electron')` returns the binary's path, or throws when the binary was never downloaded. */
+/**
+ * The binary's path, from the files electron's installer writes. (require('electron') would say
+ * the same by throwing, but first it starts a download, which this test must not do.)
+ */
 function electronBinary(): { path: string } | { missing: string } {
+  const pkg = join(DESKTOP_DIR, 'node_modules/electron');
+  let relative: string;
   try {
-    const required: unknown = createRequire(join(DESKTOP_DIR, 'package.json'))('electron');
-    return typeof required === 'string' ? { path: required } : { missing: 'require("electron") did not return a path' };
-  } catch (error) {
-    return { missing: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+    relative = readFileSync(join(pkg, 'path.txt'), 'utf8');
+  } catch {
+    return { missing: `${join(pkg, 'path.txt')} does not exist: electron's postinstall never downloaded the binary` };
   }
+  const path = join(process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(pkg, 'dist'), relative);
+  return existsSync(path) ? { path } : { missing: `${path} does not exist` };
 }
 
 const binary = electronBinary();

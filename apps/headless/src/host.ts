@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createBroker, type Broker } from '@latchkey/broker';
-import { discoverExtensions } from '@latchkey/extension-host';
+import type { ExtensionHost } from '@latchkey/extension-host';
+import { startNodeExtensionHost } from '@latchkey/extension-host/node';
 import { createNodeCipher } from '@latchkey/node-cipher';
 import { openFileStore } from '@latchkey/store';
 import { createTransports } from '@latchkey/transports';
@@ -25,6 +26,8 @@ export interface HeadlessHost {
   readonly url: string;
   readonly port: number;
   readonly broker: Broker;
+  /** The extensions' processes: list, enable/disable, run a command. */
+  readonly extensions: ExtensionHost;
   /** Problems found while loading extensions, in words. */
   readonly extensionProblems: string[];
   close(): Promise<void>;
@@ -53,17 +56,17 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
   });
 
   const roots = [{ dir: BUILT_IN_EXTENSIONS_DIR, builtIn: true }, ...(options.extensionDirs ?? []).map((dir) => ({ dir, builtIn: false }))];
-  const { found, problems } = await discoverExtensions(roots);
-  const extensionProblems = problems.map((p) => p.message);
-  for (const ext of found) {
-    for (const manifest of ext.manifest.contributes.providers) {
-      try {
-        broker.providers.register(manifest, ext.id);
-      } catch (error) {
-        extensionProblems.push(`Extension ${ext.id}: provider ${manifest.id} was not loaded: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
+  let extensions: ExtensionHost;
+  try {
+    // Registers every extension's providers, runs those with a `main` in confined child processes.
+    extensions = await startNodeExtensionHost({ broker, dataDir: options.dataDir, roots });
+  } catch (error) {
+    await broker.close();
+    await transports.close();
+    await store.close();
+    throw error;
   }
+  const extensionProblems = extensions.problems.map((p) => p.message);
 
   let server;
   try {
@@ -77,7 +80,9 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
       options.port ?? 0,
     );
   } catch (error) {
+    await extensions.close();
     await broker.close();
+    await transports.close();
     await store.close();
     throw error;
   }
@@ -86,9 +91,12 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
     url: server.url,
     port: server.port,
     broker,
+    extensions,
     extensionProblems,
     async close() {
       await server.close();
+      // Extensions stop before the broker they call.
+      await extensions.close();
       await broker.close();
       await transports.close();
       await store.close();
