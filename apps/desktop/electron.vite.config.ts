@@ -1,14 +1,20 @@
-import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
+import { defineConfig } from 'electron-vite';
 import { rendererConfig } from './vite.renderer.config';
 
 export default defineConfig({
   main: {
-    plugins: [externalizeDepsPlugin({ exclude: ['@latchkey/contracts', '@latchkey/broker', '@latchkey/store', '@latchkey/transports', '@latchkey/extension-host', '@latchkey/node-cipher'] })],
-    build: { rollupOptions: { input: { index: 'src/main/index.ts' } } },
+    build: {
+      // The workspace packages are TypeScript sources: bundle them into main.
+      externalizeDeps: { exclude: ['@latchkey/contracts', '@latchkey/broker', '@latchkey/store', '@latchkey/transports', '@latchkey/extension-host'] },
+      rollupOptions: { input: { index: 'src/main/index.ts' } },
+    },
   },
   preload: {
-    // A sandboxed preload cannot require() packages: everything it uses is bundled in.
-    build: { rollupOptions: { input: { index: 'src/preload/index.ts' }, output: { format: 'cjs', entryFileNames: '[name].cjs' } } },
+    build: {
+      // A sandboxed preload cannot require() packages: the contracts and Zod are bundled in.
+      externalizeDeps: false,
+      rollupOptions: { input: { index: 'src/preload/index.ts' }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+    },
   },
   renderer: rendererConfig,
 });

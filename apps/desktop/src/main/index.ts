@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBroker } from '@latchkey/broker';
-import { discoverExtensions } from '@latchkey/extension-host';
+import { startExtensionHost, utilityProcessRuntime } from '@latchkey/extension-host';
 import { openFileStore } from '@latchkey/store';
 import { createTransports } from '@latchkey/transports';
-import { app, BrowserWindow, ipcMain, protocol, safeStorage, session } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, utilityProcess } from 'electron';
 import { bindBrokerToIpc } from './ipc';
 import { RENDERER_CSP, rendererFile } from './renderer-files';
 import { createSafeStorageCipher } from './safe-storage-cipher';
@@ -19,6 +19,7 @@ import { createMainWindow, lockDownSession } from './window';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererRoot = join(here, '../renderer');
 const preload = join(here, '../preload/index.cjs');
+const extensionRuntime = join(here, 'extension-runtime.mjs');
 const builtInExtensions = app.isPackaged ? join(process.resourcesPath, 'extensions') : fileURLToPath(new URL('../../../../extensions', import.meta.url));
 const trusted: TrustedRenderer = !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? { devServerUrl: process.env.ELECTRON_RENDERER_URL } : {};
 
@@ -54,7 +55,8 @@ async function start(): Promise<void> {
 
   // safeStorage picks its backend at ready; only now can the cipher tell basic_text from a keyring.
   const cipher = createSafeStorageCipher(safeStorage);
-  const store = await openFileStore(process.env.LATCHKEY_DATA_DIR ?? join(app.getPath('userData'), 'data'));
+  const dataDir = process.env.LATCHKEY_DATA_DIR ?? join(app.getPath('userData'), 'data');
+  const store = await openFileStore(dataDir);
   const transports = createTransports();
   const broker = createBroker({
     cipher,
@@ -67,17 +69,20 @@ async function start(): Promise<void> {
     storeProblems: () => store.problems(),
   });
 
-  const { found, problems } = await discoverExtensions([{ dir: builtInExtensions, builtIn: true }]);
-  for (const problem of problems) console.warn(`latchkey: ${problem.message}`);
-  for (const ext of found) {
-    for (const manifest of ext.manifest.contributes.providers) {
-      try {
-        broker.providers.register(manifest, ext.id);
-      } catch (error) {
-        console.warn(`latchkey: extension ${ext.id}: provider ${manifest.id} was not loaded: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  }
+  // Each extension with a `main` runs in its own utility process; providers register either way.
+  // Electron's utility process ignores Node's permission flags, so third-party extensions that
+  // need file confinement are refused rather than run unconfined (the host's default policy).
+  const extensions = await startExtensionHost({
+    broker,
+    dataDir,
+    roots: [
+      { dir: builtInExtensions, builtIn: true },
+      { dir: join(app.getPath('userData'), 'extensions'), builtIn: false },
+    ],
+    runtime: utilityProcessRuntime(utilityProcess),
+    entry: extensionRuntime,
+  });
+  for (const problem of extensions.problems) console.warn(`latchkey: ${problem.message}`);
 
   const binding = bindBrokerToIpc({
     ipcMain,
@@ -121,6 +126,7 @@ async function start(): Promise<void> {
     broker.abortConsent('app quitting');
     binding.dispose();
     void (async () => {
+      await extensions.close().catch(() => undefined);
       await broker.close().catch(() => undefined);
       await transports.close().catch(() => undefined);
       await store.close().catch(() => undefined);
