@@ -43,7 +43,7 @@ const DEFAULTS: TransportsOptions = {
 export function createTransports(options: Partial<TransportsOptions> = {}): Transports {
   const o: TransportsOptions = { ...DEFAULTS, ...options };
   const registry = new ClientRegistry();
-  const sqlite = new SqliteDriver(o.sqliteWasmPath);
+  const sqlite = new SqliteDriver({ wasmPath: o.sqliteWasmPath, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs });
   const mcp = new McpSessions(registry, { callTimeoutMs: o.operationTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs });
   const pool = { connectTimeoutMs: o.connectTimeoutMs, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, maxClients: o.maxClientsPerConnection };
   const clock = { now: o.now };
@@ -98,7 +98,7 @@ export function createTransports(options: Partial<TransportsOptions> = {}): Tran
 
     async close() {
       mcp.clear();
-      await registry.closeAll();
+      await Promise.all([registry.closeAll(), sqlite.close()]);
     },
   };
 }

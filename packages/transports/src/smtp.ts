@@ -5,7 +5,7 @@ import type { ResolvedConnection, TestOutcome } from '@latchkey/broker';
 import type { SmtpMessage, SmtpSendResult } from '@latchkey/contracts';
 import { num, str } from './config.js';
 import { elapsedSince } from './deadline.js';
-import type { Classified, Target } from './errors.js';
+import { timeoutMessage, type Classified, type Target } from './errors.js';
 import { failure, runTest } from './outcome.js';
 
 export const SMTP_FIELDS = { config: ['host', 'port', 'encryption', 'user', 'from'], secrets: ['password'] } as const;
@@ -49,7 +49,7 @@ function classifier(c: ResolvedConnection, timeoutMs: number) {
       case 'EDNS':
         return { code: 'dns', message: `Host not found: ${t.host}` };
       case 'ETIMEDOUT':
-        return { code: 'timeout', message: `Timed out after ${Math.round(timeoutMs / 100) / 10} s` };
+        return { code: 'timeout', message: timeoutMessage(timeoutMs) };
       case 'ESOCKET':
         if (/ECONNREFUSED/.test(message)) return { code: 'refused', message: `Connection refused (${t.host}:${t.port})` };
         if (/ENOTFOUND|EAI_AGAIN/.test(message)) return { code: 'dns', message: `Host not found: ${t.host}` };

@@ -6,7 +6,7 @@ import type { SqlQueryRequest, SqlQueryResult } from '@latchkey/contracts';
 import type { ClientRegistry } from '../clients.js';
 import { bool, num, str } from '../config.js';
 import { elapsedSince } from '../deadline.js';
-import type { Classified, Target } from '../errors.js';
+import { timeoutMessage, type Classified, type Target } from '../errors.js';
 import { failure, runTest } from '../outcome.js';
 import { RowCollector, toParam } from './values.js';
 
@@ -49,7 +49,7 @@ function classifier(c: ResolvedConnection, timeoutMs: number) {
       if (/Cannot open database/i.test(message)) return { code: 'not_found', message: `Database "${str(c.config, 'database')}" does not exist or this login cannot open it` };
       return { code: 'auth', message: `Authentication failed: ${message}` };
     }
-    if (e.code === 'ETIMEOUT') return { code: 'timeout', message: `Timed out after ${Math.round(timeoutMs / 100) / 10} s` };
+    if (e.code === 'ETIMEOUT') return { code: 'timeout', message: timeoutMessage(timeoutMs) };
     return null;
   };
 }

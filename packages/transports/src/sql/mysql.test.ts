@@ -120,6 +120,29 @@ describe.skipIf(unavailable !== null)(`mysql transport against a real MariaDB se
       expect(again.rows).toEqual([['still here']]);
     });
 
+    it('refuses LOAD DATA LOCAL INFILE (no reading the broker\'s files) and the connection stays in step', async () => {
+      const c = conn();
+      await transports.sqlQuery('mysql', c, q('CREATE TABLE IF NOT EXISTS loaded (x TEXT)'));
+      const err = await transports.sqlQuery('mysql', c, q("LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE loaded")).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      for (let i = 0; i < 6; i++) expect((await transports.sqlQuery('mysql', c, q('SELECT COUNT(*) FROM loaded'))).rows).toEqual([['0']]);
+    });
+
+    it('stops a statement that runs past the statement timeout', async () => {
+      const quick = createTransports({ statementTimeoutMs: 300 });
+      const observer = await mysql.createConnection({ host: peer.host, port: peer.port, user: peer.user, password: peer.password, database: peer.database });
+      try {
+        const err = await quick.sqlQuery('mysql', conn(), q('SELECT SLEEP(5)')).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'timeout', message: 'Timed out after 0.3 s' });
+        // The statement's server thread was killed, not left sleeping.
+        const [rows] = await observer.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(5)'");
+        expect(Number((rows as { n: number }[])[0]!.n)).toBe(0);
+      } finally {
+        await quick.close();
+        await observer.end();
+      }
+    });
+
     it('refuses two statements in one call', async () => {
       const err = await transports.sqlQuery('mysql', conn(), q('SELECT 1; SELECT 2')).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransportError);

@@ -1,4 +1,5 @@
 import mysql from 'mysql2';
+import { TransportError } from '@latchkey/broker';
 import type { ResolvedConnection, TestOutcome } from '@latchkey/broker';
 import type { SqlQueryRequest, SqlQueryResult } from '@latchkey/contracts';
 import type { ClientRegistry } from '../clients.js';
@@ -27,6 +28,9 @@ async function connectionConfig(c: ResolvedConnection, timeoutMs: number): Promi
     connectTimeout: timeoutMs,
     // A string with two statements is refused by the server's parser, never split client-side.
     multipleStatements: false,
+    // Without the LOCAL_FILES capability the server refuses LOAD DATA LOCAL INFILE itself: a ref
+    // holder cannot make the broker read its own files, nor leave the connection mid-protocol.
+    flags: ['-LOCAL_FILES'],
     rowsAsArray: true,
     supportBigNumbers: true,
     bigNumberStrings: true,
@@ -151,7 +155,13 @@ export async function queryMysql(registry: ClientRegistry, c: ResolvedConnection
         settled = true;
         conn.destroy();
       },
-    );
+    ).catch(async (err: unknown) => {
+      // Closing the socket does not stop the statement on the server; killing its thread does.
+      if (err instanceof TransportError && err.code === 'timeout' && typeof conn.threadId === 'number') {
+        await withDeadline(2000, () => new Promise<void>((resolve) => pool.query(`KILL ${Math.trunc(conn.threadId!)}`, () => resolve()))).catch(() => undefined);
+      }
+      throw err;
+    });
     return result;
   } catch (err) {
     throw failure(err, c, target(c, o.connectTimeoutMs), classifier(c));

@@ -159,6 +159,30 @@ describe.skipIf(unavailable !== null)(`postgres transport against a real server$
       expect(res.rows.length).toBeLessThan(60);
     });
 
+    it('survives COPY through a ref (it used to crash the process) and refuses COPY FROM STDIN', async () => {
+      const c = conn();
+      await transports.sqlQuery('postgres', c, q('CREATE TABLE IF NOT EXISTS copied (x text)'));
+      const copyIn = await transports.sqlQuery('postgres', c, q('COPY copied FROM STDIN')).catch((e: unknown) => e);
+      expect(copyIn).toBeInstanceOf(TransportError);
+      expect((copyIn as TransportError).message).toMatch(/COPY FROM STDIN is not supported through Latchkey/);
+      await transports.sqlQuery('postgres', c, q("INSERT INTO copied VALUES ('a')"));
+      const copyOut = await transports.sqlQuery('postgres', c, q('COPY copied TO STDOUT'));
+      expect(copyOut.rows).toEqual([]);
+      expect((await transports.sqlQuery('postgres', c, q('SELECT count(*)::int FROM copied'))).rows).toEqual([[1]]);
+    });
+
+    it('has the server cancel a statement that runs past the statement timeout, keeping the connection', async () => {
+      const quick = createTransports({ statementTimeoutMs: 300 });
+      try {
+        const c = conn();
+        const err = await quick.sqlQuery('postgres', c, q('SELECT pg_sleep(5)')).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'timeout', message: 'The statement ran longer than 0.3 s and was cancelled' });
+        expect((await quick.sqlQuery('postgres', c, q('SELECT 1'))).rows).toEqual([[1]]);
+      } finally {
+        await quick.close();
+      }
+    });
+
     it('refuses two statements in one call', async () => {
       const err = await transports.sqlQuery('postgres', conn(), q('SELECT 1; SELECT 2')).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransportError);

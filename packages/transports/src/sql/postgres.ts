@@ -5,7 +5,7 @@ import type { SqlQueryRequest, SqlQueryResult } from '@latchkey/contracts';
 import type { ClientRegistry } from '../clients.js';
 import { num, str } from '../config.js';
 import { elapsedSince } from '../deadline.js';
-import type { Classified, Target } from '../errors.js';
+import { timeoutMessage, type Classified, type Target } from '../errors.js';
 import { failure, runTest } from '../outcome.js';
 import { databaseTls } from './tls.js';
 import { RowCollector, toParam } from './values.js';
@@ -13,6 +13,19 @@ import { RowCollector, toParam } from './values.js';
 export const POSTGRES_FIELDS = { config: ['host', 'port', 'database', 'user', 'ssl', 'caFile', 'options'], secrets: ['password'] } as const;
 
 const BATCH = 200;
+
+/**
+ * pg-cursor lacks the COPY handlers pg's own Query has, so `COPY … FROM STDIN` (or `TO STDOUT`)
+ * through a ref made pg call a missing method inside its socket handler and crash the process.
+ * As pg's Query does: refuse to feed COPY FROM STDIN, ignore COPY TO STDOUT data.
+ */
+class StatementCursor extends Cursor {
+  handleCopyInResponse(connection: { sendCopyFail(message: string): void }): void {
+    connection.sendCopyFail('COPY FROM STDIN is not supported through Latchkey');
+  }
+
+  handleCopyData(): void {}
+}
 
 function target(c: ResolvedConnection, timeoutMs: number): Target {
   return { host: str(c.config, 'host', 'localhost'), port: num(c.config, 'port', 5432), timeoutMs };
@@ -34,23 +47,20 @@ async function clientConfig(c: ResolvedConnection, timeoutMs: number): Promise<p
   };
 }
 
-/** SQLSTATE codes (PostgreSQL appendix A) that a person can act on. */
-export const classifyPostgres = (err: unknown): Classified | null => {
-  const e = err as { code?: unknown; message?: unknown };
-  const message = typeof e.message === 'string' ? e.message : '';
-  if (e.code === '28P01' || e.code === '28000') return { code: 'auth', message: `Authentication failed: ${message}` };
-  if (e.code === '3D000') return { code: 'not_found', message: message.charAt(0).toUpperCase() + message.slice(1) };
-  if (message.includes('client password must be a string')) return { code: 'auth', message: 'Authentication failed: the server asks for a password and none is set' };
-  if (message === 'The server does not support SSL connections') return { code: 'tls', message: 'TLS failed: the server does not support SSL connections' };
-  if (/connection timeout|timeout exceeded when trying to connect|Query read timeout/.test(message)) return { code: 'timeout', message: '' };
-  return null;
-};
-
-function classifier(timeoutMs: number) {
+/** SQLSTATE codes (PostgreSQL appendix A) and pg's own messages that a person can act on. */
+function classifier(timeoutMs: number, statementTimeoutMs?: number) {
   return (err: unknown): Classified | null => {
-    const c = classifyPostgres(err);
-    if (c?.code === 'timeout') return { code: 'timeout', message: `Timed out after ${Math.round(timeoutMs / 100) / 10} s` };
-    return c;
+    const e = err as { code?: unknown; message?: unknown };
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (e.code === '57014' && statementTimeoutMs !== undefined && /statement timeout/.test(message)) {
+      return { code: 'timeout', message: `The statement ran longer than ${Math.round(statementTimeoutMs / 100) / 10} s and was cancelled` };
+    }
+    if (e.code === '28P01' || e.code === '28000') return { code: 'auth', message: `Authentication failed: ${message}` };
+    if (e.code === '3D000') return { code: 'not_found', message: message.charAt(0).toUpperCase() + message.slice(1) };
+    if (message.includes('client password must be a string')) return { code: 'auth', message: 'Authentication failed: the server asks for a password and none is set' };
+    if (message === 'The server does not support SSL connections') return { code: 'tls', message: 'TLS failed: the server does not support SSL connections' };
+    if (/connection timeout|timeout exceeded when trying to connect|Query read timeout/.test(message)) return { code: 'timeout', message: timeoutMessage(timeoutMs) };
+    return null;
   };
 }
 
@@ -111,7 +121,7 @@ export async function queryPostgres(
     client = await pool.connect();
     // A cursor always uses the extended protocol: one statement, parameters bound by the server,
     // and rows fetched in batches so a huge result is never pulled in whole.
-    const cursor = client.query(new Cursor(q.sql, q.params.map(toParam), { rowMode: 'array' }));
+    const cursor = client.query(new StatementCursor(q.sql, q.params.map(toParam), { rowMode: 'array' }));
     const rows = new RowCollector(q.maxRows);
     let columns: string[] = [];
     let affected: number | null = null;
@@ -138,6 +148,6 @@ export async function queryPostgres(
   } catch (err) {
     // A connection that failed mid-query is destroyed, not returned to the pool.
     client?.release(err instanceof Error ? err : true);
-    throw failure(err, c, target(c, o.connectTimeoutMs), classifier(o.connectTimeoutMs));
+    throw failure(err, c, target(c, o.connectTimeoutMs), classifier(o.connectTimeoutMs, o.statementTimeoutMs));
   }
 }

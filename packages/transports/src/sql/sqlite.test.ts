@@ -88,6 +88,22 @@ describe('sqlite transport (sql.js) on a temp file', () => {
     expect((await transports.sqlQuery('sqlite', conn(), q("SELECT count(*) FROM notes WHERE body LIKE 'n%'"))).rows).toEqual([[20]]);
   });
 
+  it('stops a runaway statement at the statement timeout without freezing this process', async () => {
+    const quick = createTransports({ statementTimeoutMs: 300 });
+    try {
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 20);
+      const err = await quick.sqlQuery('sqlite', conn(), q('WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n')).catch((e: unknown) => e);
+      clearInterval(ticker);
+      expect(err).toMatchObject({ code: 'timeout', message: 'The statement ran longer than 0.3 s and was stopped' });
+      // The event loop kept running while the statement spun in its worker.
+      expect(ticks).toBeGreaterThan(5);
+      expect((await quick.sqlQuery('sqlite', conn(), q('SELECT count(*) FROM notes'))).rows).toEqual([[22]]);
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('reports an SQL error with the engine message', async () => {
     const err = await transports.sqlQuery('sqlite', conn(), q('SELECT * FROM missing_table')).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'other', message: 'No such table: missing_table' });

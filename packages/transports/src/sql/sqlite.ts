@@ -1,37 +1,65 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
+import { access } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { TransportError } from '@latchkey/broker';
 import type { ResolvedConnection, TestOutcome } from '@latchkey/broker';
-import type { SqlQueryRequest, SqlQueryResult } from '@latchkey/contracts';
+import type { Json, SqlQueryRequest, SqlQueryResult, TestCode } from '@latchkey/contracts';
 import { bool, str } from '../config.js';
 import { elapsedSince } from '../deadline.js';
+import { bestMessage } from '../errors.js';
 import { failure, runTest } from '../outcome.js';
-import { RowCollector, toParam } from './values.js';
+import { MAX_RESULT_BYTES, toParam } from './values.js';
 
 /**
  * SQLite through sql.js: SQLite compiled to WebAssembly. It runs unchanged in Node 20 and in
  * Electron's newer Node with no native module to rebuild per runtime (better-sqlite3 would need
- * one build per ABI). The cost: the whole file is loaded into memory per query and written back
- * (atomically) after a change, so it suits the small local databases this connection type is for.
+ * one build per ABI). The costs: the whole file is loaded per query and written back atomically
+ * after a change, so it suits the small local databases this connection type is for; and since
+ * sql.js cannot be interrupted, every statement runs in a worker thread that is terminated at the
+ * statement timeout (sqlite-worker.mjs).
  */
 export const SQLITE_FIELDS = { config: ['path', 'readOnly'], secrets: [] } as const;
 
-const HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+interface Job {
+  file: string;
+  readOnly: boolean;
+  sql: string;
+  params: (string | number | null)[];
+  maxRows: number;
+  maxBytes: number;
+}
+
+type Reply =
+  | { id: number; ok: true; result: { columns: string[]; rows: Json[][]; truncated: boolean; affected: number } }
+  | { id: number; ok: false; code: TestCode; message: string };
+
+interface Pending {
+  resolve: (result: Extract<Reply, { ok: true }>['result']) => void;
+  reject: (err: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface EngineWorker {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  idle?: ReturnType<typeof setTimeout>;
+}
+
+export interface SqliteOptions {
+  wasmPath?: string;
+  statementTimeoutMs: number;
+  idleTimeoutMs: number;
+}
 
 export class SqliteDriver {
-  private sql: Promise<SqlJsStatic> | undefined;
-  /** One operation at a time per file: two interleaved load-modify-write cycles would lose a write. */
+  /** One worker for every file, started on first use and stopped when idle or stuck. */
+  private current: EngineWorker | undefined;
+  /** Jobs for one file run one at a time: two interleaved load-modify-write cycles would lose a write. */
   private readonly locks = new Map<string, Promise<unknown>>();
+  private nextId = 1;
 
-  constructor(private readonly wasmPath?: string) {}
-
-  private engine(): Promise<SqlJsStatic> {
-    this.sql ??= initSqlJs(this.wasmPath ? { locateFile: () => this.wasmPath! } : undefined);
-    return this.sql;
-  }
+  constructor(private readonly o: SqliteOptions) {}
 
   private async exclusive<T>(file: string, work: () => Promise<T>): Promise<T> {
     const before = this.locks.get(file) ?? Promise.resolve();
@@ -45,26 +73,66 @@ export class SqliteDriver {
     }
   }
 
-  private async load(file: string): Promise<{ db: Database; original: Buffer; mode: number }> {
-    let bytes: Buffer;
-    let mode: number;
-    try {
-      const s = await stat(file);
-      if (!s.isFile()) throw new TransportError('other', `Not a file: ${file}`);
-      mode = s.mode;
-      bytes = await readFile(file);
-    } catch (err) {
-      if (err instanceof TransportError) throw err;
-      const code = (err as { code?: string }).code;
-      if (code === 'ENOENT') throw new TransportError('not_found', `Database file not found: ${file}`);
-      if (code === 'EACCES' || code === 'EPERM') throw new TransportError('other', `Permission denied: ${file}`);
-      throw err;
+  private engine(): EngineWorker {
+    if (this.current) {
+      clearTimeout(this.current.idle);
+      return this.current;
     }
-    if (bytes.length > 0 && !bytes.subarray(0, HEADER.length).equals(HEADER)) {
-      throw new TransportError('other', `Not an SQLite database: ${file}`);
+    const worker = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), { workerData: { wasmPath: this.o.wasmPath } });
+    worker.unref();
+    const entry: EngineWorker = { worker, pending: new Map() };
+    worker.on('message', (reply: Reply) => {
+      const p = entry.pending.get(reply.id);
+      if (!p) return;
+      entry.pending.delete(reply.id);
+      clearTimeout(p.timer);
+      if (reply.ok) p.resolve(reply.result);
+      else p.reject(new TransportError(reply.code, reply.message));
+      this.idleCheck(entry);
+    });
+    worker.on('error', (err) => this.stop(entry, new TransportError('other', `The SQLite engine failed: ${bestMessage(err)}`)));
+    worker.on('exit', () => this.stop(entry, new TransportError('other', 'The SQLite engine stopped')));
+    this.current = entry;
+    return entry;
+  }
+
+  private idleCheck(entry: EngineWorker): void {
+    if (entry.pending.size > 0 || this.current !== entry) return;
+    clearTimeout(entry.idle);
+    entry.idle = setTimeout(() => this.stop(entry), this.o.idleTimeoutMs);
+    entry.idle.unref();
+  }
+
+  /** Ends a worker; anything still waiting on it fails with `reason`. */
+  private stop(entry: EngineWorker, reason = new TransportError('other', 'The SQLite engine was stopped')): void {
+    if (this.current === entry) this.current = undefined;
+    clearTimeout(entry.idle);
+    for (const p of entry.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(reason);
     }
-    const SQL = await this.engine();
-    return { db: new SQL.Database(bytes), original: bytes, mode };
+    entry.pending.clear();
+    void entry.worker.terminate();
+  }
+
+  private run(job: Job, timeoutMs: number): Promise<Extract<Reply, { ok: true }>['result']> {
+    return this.exclusive(
+      job.file,
+      () =>
+        new Promise((resolvePromise, reject) => {
+          const entry = this.engine();
+          const id = this.nextId++;
+          const timer = setTimeout(() => {
+            entry.pending.delete(id);
+            reject(new TransportError('timeout', `The statement ran longer than ${Math.round(timeoutMs / 100) / 10} s and was stopped`));
+            // sql.js cannot be interrupted: the worker goes (the file was not rewritten), and any
+            // other file's statement still in it fails and can be retried.
+            this.stop(entry, new TransportError('other', 'Stopped with another SQLite statement that ran too long; try again'));
+          }, timeoutMs);
+          entry.pending.set(id, { resolve: resolvePromise, reject, timer });
+          entry.worker.postMessage({ id, ...job });
+        }),
+    );
   }
 
   async test(c: ResolvedConnection, timeoutMs: number): Promise<TestOutcome> {
@@ -72,12 +140,8 @@ export class SqliteDriver {
     const readOnly = bool(c.config, 'readOnly');
     return runTest(c, { timeoutMs }, async () => {
       if (str(c.config, 'path') === '') throw new TransportError('invalid_config', 'No database file is set');
-      const { db } = await this.load(file);
-      try {
-        db.exec('SELECT 1');
-      } finally {
-        db.close();
-      }
+      // Read-only here even for a writable connection: a test never rewrites the file.
+      await this.run({ file, readOnly: true, sql: 'SELECT 1', params: [], maxRows: 1, maxBytes: 1024 }, timeoutMs);
       if (!readOnly) {
         try {
           await access(file, constants.W_OK);
@@ -93,79 +157,19 @@ export class SqliteDriver {
   async query(c: ResolvedConnection, q: Required<SqlQueryRequest>): Promise<SqlQueryResult> {
     const start = performance.now();
     const file = resolve(str(c.config, 'path'));
-    const readOnly = bool(c.config, 'readOnly');
     try {
-      return await this.exclusive(file, async () => {
-        const { db, original, mode } = await this.load(file);
-        try {
-          if (readOnly) db.run('PRAGMA query_only = ON');
-          const { columns, rows, affected } = runOne(db, q);
-          if (!readOnly) {
-            const updated = Buffer.from(db.export());
-            if (!updated.equals(original)) await writeAtomically(file, updated, mode);
-          }
-          return { columns, rows: rows.rows, rowCount: columns.length > 0 ? rows.rows.length : affected, truncated: rows.truncated, latencyMs: elapsedSince(start) };
-        } finally {
-          db.close();
-        }
+      const params = q.params.map((v) => {
+        const p = toParam(v);
+        return typeof p === 'boolean' ? (p ? 1 : 0) : p;
       });
+      const r = await this.run({ file, readOnly: bool(c.config, 'readOnly'), sql: q.sql, params, maxRows: q.maxRows, maxBytes: MAX_RESULT_BYTES }, this.o.statementTimeoutMs);
+      return { columns: r.columns, rows: r.rows, rowCount: r.columns.length > 0 ? r.rows.length : r.affected, truncated: r.truncated, latencyMs: elapsedSince(start) };
     } catch (err) {
-      throw failure(err, c, { timeoutMs: 0 });
+      throw failure(err, c, { timeoutMs: this.o.statementTimeoutMs });
     }
   }
-}
 
-function toSqlite(v: unknown): SqlValue {
-  const p = toParam(v);
-  return typeof p === 'boolean' ? (p ? 1 : 0) : p;
-}
-
-/** How many statements the SQL holds, up to 2; iterating to the end releases the iterator's memory. */
-function statementCount(db: Database, sql: string): number {
-  let count = 0;
-  try {
-    for (const _ of db.iterateStatements(sql)) count++;
-  } catch (err) {
-    // A later statement may not compile before an earlier one has run (CREATE TABLE, then INSERT).
-    if (count === 0) throw err;
-    count = Math.max(count, 2);
-  }
-  return count;
-}
-
-function runOne(db: Database, q: Required<SqlQueryRequest>): { columns: string[]; rows: RowCollector; affected: number } {
-  // One statement per call, as for the other databases: refuse a second one before running anything.
-  const count = statementCount(db, q.sql);
-  if (count === 0) throw new TransportError('other', 'The SQL has no statement');
-  if (count > 1) throw new TransportError('other', 'Only one SQL statement per query');
-  const stmt = db.prepare(q.sql);
-  try {
-    stmt.bind(q.params.map(toSqlite));
-    const columns = stmt.getColumnNames();
-    const rows = new RowCollector(q.maxRows);
-    while (stmt.step()) {
-      if (!rows.add(stmt.get())) break;
-    }
-    return { columns, rows, affected: db.getRowsModified() };
-  } finally {
-    stmt.free();
-  }
-}
-
-/** Temp file in the same folder, fsync, rename: a crash leaves the old file or the new one, never half of each. */
-async function writeAtomically(file: string, bytes: Uint8Array, mode: number): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', mode & 0o777);
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
+  async close(): Promise<void> {
+    if (this.current) this.stop(this.current);
   }
 }
