@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { LatchkeyError, type ExtensionInfo } from '@latchkey/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ const github: ExtensionInfo = {
   lastError: null,
   restarts: 0,
   since: '2026-11-23T00:30:00.000Z',
+  isolation: 'confined',
 };
 const flaky: ExtensionInfo = {
   id: 'acme-flaky',
@@ -31,6 +32,7 @@ const flaky: ExtensionInfo = {
   lastError: 'Exited with code 1',
   restarts: 3,
   since: null,
+  isolation: 'unconfined',
 };
 
 /**
@@ -61,9 +63,9 @@ describe('ExtensionsScreen', () => {
     render(<ExtensionsScreen api={h.api} />);
 
     await waitFor(() => expect(row('github')).toBeTruthy());
-    expect(cells('github').slice(1, 6)).toEqual(['github', expect.stringMatching(/^Runningsince /), '0', 'None', '']);
+    expect(cells('github').slice(1, 7)).toEqual(['github', expect.stringMatching(/^Runningsince /), 'Its own folder only', '0', 'None', '']);
     expect(within(row('github')).getByText('github 0.1.0 · Built in')).toBeTruthy();
-    expect(cells('acme-flaky').slice(1, 5)).toEqual(['None', 'Crashed', '3', 'Exited with code 1']);
+    expect(cells('acme-flaky').slice(1, 6)).toEqual(['None', 'Crashed', 'Not confined: this runtime cannot limit its file access', '3', 'Exited with code 1']);
     expect(within(row('acme-flaky')).getByText('acme-flaky 2.3.1 · Installed by you')).toBeTruthy();
     expect(screen.getByRole('switch', { name: 'GitHub enabled' }).getAttribute('aria-checked')).toBe('true');
   });
@@ -112,7 +114,22 @@ describe('ExtensionsScreen', () => {
     h.broker.attachExtensions({ ...host, list: () => [crashed] });
     await userEvent.click(screen.getByRole('button', { name: 'Refresh' }));
     await waitFor(() => expect(within(row('github')).getByTestId('extension-state').textContent).toBe('Restarting'));
-    expect(cells('github').slice(3, 5)).toEqual(['1', 'Exited with code 137']);
+    expect(cells('github').slice(4, 6)).toEqual(['1', 'Exited with code 137']);
+  });
+
+  it('follows the host live: a crash reported by the host shows without any click', async () => {
+    const h = createBrokerBackedApi();
+    const host = hostWith([github]);
+    let current = github;
+    const listeners = new Set<(info: ExtensionInfo) => void>();
+    h.broker.attachExtensions({ ...host, list: () => [current], onChange: (l: (info: ExtensionInfo) => void) => (listeners.add(l), () => void listeners.delete(l)) });
+    render(<ExtensionsScreen api={h.api} />);
+    await waitFor(() => expect(within(row('github')).getByTestId('extension-state').textContent).toBe('Running'));
+
+    current = { ...github, state: 'crashed', restarts: 5, lastError: 'Exited with code 1' };
+    act(() => listeners.forEach((l) => l(current)));
+    await waitFor(() => expect(within(row('github')).getByTestId('extension-state').textContent).toBe('Crashed'));
+    expect(cells('github')[5]).toBe('Exited with code 1');
   });
 
   it('says so when nothing is installed', async () => {

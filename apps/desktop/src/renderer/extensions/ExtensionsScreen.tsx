@@ -82,6 +82,7 @@ export function ExtensionsScreen({ api = window.latchkey }: ExtensionsScreenProp
               <th scope="col">Extension</th>
               <th scope="col">Providers</th>
               <th scope="col">State</th>
+              <th scope="col">File access</th>
               <th scope="col">Restarts</th>
               <th scope="col">Last error</th>
               <th scope="col">Enabled</th>
@@ -102,6 +103,15 @@ export function ExtensionsScreen({ api = window.latchkey }: ExtensionsScreenProp
                     {STATE_LABELS[x.state]}
                   </span>
                   {x.since && <div className="lk-muted">since {formatDateTime(x.since)}</div>}
+                </td>
+                <td>
+                  {x.isolation === 'confined' ? (
+                    'Its own folder only'
+                  ) : x.isolation === 'unconfined' ? (
+                    <span className="lk-state--crashed">Not confined: this runtime cannot limit its file access</span>
+                  ) : (
+                    <span className="lk-muted">Not reported</span>
+                  )}
                 </td>
                 <td>{x.restarts}</td>
                 <td>{x.lastError ?? 'None'}</td>
