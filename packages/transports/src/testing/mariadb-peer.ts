@@ -48,7 +48,14 @@ export async function startMariadb(options: { user?: string; password?: string; 
     ['--no-defaults', '--user=mysql', `--datadir=${data}`, '--bind-address=127.0.0.1', `--port=${port}`, `--socket=${socket}`, `--pid-file=${join(dir, 'pid')}`, `--log-error=${join(dir, 'err.log')}`, '--skip-name-resolve', '--innodb-buffer-pool-size=16M', '--skip-log-bin', ...tlsArgs],
     { stdio: 'ignore' },
   );
+  // If the test process dies without stopping the server, do not leave it behind.
+  const onExit = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   const stop = async () => {
+    process.off('exit', onExit);
     await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   };

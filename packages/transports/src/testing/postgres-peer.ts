@@ -63,6 +63,16 @@ export async function startPostgres(options: { user?: string; password?: string;
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  // If the test process dies without stopping the cluster, do not leave a server behind.
+  const onExit = () => {
+    try {
+      asPostgres(`${bin}/pg_ctl`, ['-D', data, '-m', 'immediate', 'stop']);
+    } catch {
+      // Already stopped.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   return {
     host: '127.0.0.1',
     port,
@@ -70,6 +80,7 @@ export async function startPostgres(options: { user?: string; password?: string;
     password,
     database,
     async stop() {
+      process.off('exit', onExit);
       try {
         asPostgres(`${bin}/pg_ctl`, ['-D', data, '-m', 'fast', '-w', 'stop']);
       } finally {
