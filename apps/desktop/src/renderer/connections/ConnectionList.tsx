@@ -66,7 +66,7 @@ export function ConnectionList({ connections, providers, now, onOpen, label }: C
                 </span>
                 <span className="row-meta">
                   <span className={`badge status-${connection.status}`}>{STATUS_LABELS[connection.status]}</span>
-                  <span className="row-tested">{lastTestedText(connection, now)}</span>
+                  {(connection.lastTest || connection.status !== 'untested') && <span className="row-tested">{lastTestedText(connection, now)}</span>}
                   {warning && <span className="row-warning">⚠ {warning}</span>}
                 </span>
               </button>

@@ -15,6 +15,7 @@ type Editor = { kind: 'add'; provider: ProviderInfo | null } | { kind: 'edit'; i
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 const countFormat = new Intl.NumberFormat('en');
+const plural = (n: number, noun: string) => `${countFormat.format(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 export function ConnectionsScreen() {
   const [view, setView] = useState<'list' | 'trash'>('list');
@@ -137,7 +138,7 @@ export function ConnectionsScreen() {
           ) : (
             <>
               <p className="list-count" aria-live="polite">
-                {visible.length === total ? `${countFormat.format(total)} connections` : `${countFormat.format(visible.length)} of ${countFormat.format(total)} connections`}
+                {visible.length === total ? plural(total, 'connection') : `${countFormat.format(visible.length)} of ${plural(total, 'connection')}`}
               </p>
               {visible.length === 0 ? (
                 <p className="empty-state">No connection matches{query ? ` “${query}”` : ''}{category ? ` in ${CATEGORY_LABELS[category]}` : ''}.</p>
