@@ -256,5 +256,12 @@ test('an extension asks, the person answers, and Access and Audit follow', async
     await expect(consent).toBeVisible();
     await page.close();
     expect(await call).toMatchObject({ granted: false, reason: 'aborted' });
+
+    // Every refusal is in the audit, whichever way it came: Deny, Escape, the window closing.
+    const denials = await host.broker.app['audit:list'](
+      { types: ['access.deny'], requesterId: GITHUB_EXTENSION_ID, limit: 100 },
+      { requester: { kind: 'app', id: 'e2e', displayName: 'e2e' } },
+    );
+    expect(denials.events.map((e) => e.detail?.split(':')[0]).reverse()).toEqual(['denied', 'denied', 'aborted']);
   });
 });
