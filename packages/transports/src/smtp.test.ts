@@ -96,6 +96,11 @@ describe('smtp transport against smtp-server', () => {
     }
   });
 
+  it('reports an unknown host as a DNS failure', async () => {
+    const c = resolvedConnection('smtp', 'smtp', { host: 'nope.invalid', port: 587, encryption: 'tls', user: USER, from: USER }, { password: PASSWORD });
+    expect(await transports.test('smtp', c, 10_000)).toMatchObject({ ok: false, code: 'dns', message: 'Host not found: nope.invalid' });
+  });
+
   it('sends a message and returns what the server accepted', async () => {
     const result = await transports.smtpSend(conn(plain.port), { to: ['a@example.test', 'b@example.test'], cc: ['c@example.test'], subject: 'Hello from Latchkey', text: 'It works.' });
     expect(result.accepted.sort()).toEqual(['a@example.test', 'b@example.test', 'c@example.test']);

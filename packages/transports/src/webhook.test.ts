@@ -106,6 +106,7 @@ describe('webhook transport', () => {
     const err = await transports.webhookSend(conn({ url: `http://127.0.0.1:${port}/hook` }), { payload: {}, headers: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransportError);
     expect(err).toMatchObject({ code: 'refused' });
+    expect(await transports.test('webhook', conn({ url: 'https://nope.invalid/hook' }), 10_000)).toMatchObject({ ok: false, code: 'dns', message: 'Host not found: nope.invalid' });
     const silent = await startSilentServer();
     try {
       expect(await transports.test('webhook', conn({ url: `http://127.0.0.1:${silent.port}/hook` }), 300)).toMatchObject({ ok: false, code: 'timeout', message: 'Timed out after 0.3 s' });

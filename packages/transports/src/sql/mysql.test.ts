@@ -58,6 +58,10 @@ describe.skipIf(unavailable !== null)(`mysql transport against a real MariaDB se
     expect(outcome).toMatchObject({ ok: false, code: 'refused', message: `Connection refused (127.0.0.1:${port})` });
   });
 
+  it('reports an unknown host as a DNS failure', async () => {
+    expect(await transports.test('mysql', conn({ host: 'nope.invalid' }), 10_000)).toMatchObject({ ok: false, code: 'dns', message: 'Host not found: nope.invalid' });
+  });
+
   it('reports a server that never answers as a timeout', async () => {
     const silent = await startSilentServer();
     try {
