@@ -9,7 +9,8 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   fullyParallel: false,
   workers: 1,
-  outputDir: './test-results',
+  // Several people may run the suite in one checkout: each can point its artifacts elsewhere.
+  outputDir: process.env.LATCHKEY_E2E_OUTPUT ?? './test-results',
   reporter: [['list']],
   use: {
     browserName: 'chromium',

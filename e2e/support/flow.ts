@@ -76,6 +76,10 @@ export async function connectionsFlow(page: Page, testInfo: TestInfo, baseUrl: s
   await expect(row).toContainText('Not tested');
   await screenshot(page, testInfo, 'list');
   await expectNoSeriousA11yFindings(page, testInfo, 'list');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, testInfo, 'list-dark');
+  await expectNoSeriousA11yFindings(page, testInfo, 'list-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   await row.getByRole('button').click();
   const detail = page.getByRole('dialog', { name: /Billing API/ });

@@ -4,13 +4,17 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createHeadlessHost } from './host.js';
 
-/** `pnpm --filter @latchkey/headless start [--data-dir DIR] [--port N]`; env LATCHKEY_DATA_DIR. */
+/**
+ * `pnpm --filter @latchkey/headless start [--data-dir DIR] [--port N] [--extension-dir DIR]
+ * [--renderer-dir DIR]`; env LATCHKEY_DATA_DIR, LATCHKEY_RENDERER_DIR.
+ */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
       'extension-dir': { type: 'string', multiple: true },
+      'renderer-dir': { type: 'string' },
     },
     strict: true,
   });
@@ -19,7 +23,12 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not "${values.port}"`);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
-  const host = await createHeadlessHost({ dataDir, port, extensionDirs: values['extension-dir'] });
+  const host = await createHeadlessHost({
+    dataDir,
+    port,
+    extensionDirs: values['extension-dir'],
+    ...(values['renderer-dir'] ? { rendererDir: resolve(values['renderer-dir']) } : {}),
+  });
   for (const problem of host.extensionProblems) console.warn(`latchkey: ${problem}`);
   process.stdout.write(`Latchkey is running. Open ${host.url}\n`);
 

@@ -15,7 +15,7 @@ export interface HeadlessHostOptions {
   port?: number;
   /** Folders holding third-party extensions, besides the built-in ones. */
   extensionDirs?: string[];
-  /** The renderer build; apps/desktop/out/renderer by default. */
+  /** The renderer build; env LATCHKEY_RENDERER_DIR, else apps/desktop/out/renderer. */
   rendererDir?: string;
   /** Where LATCHKEY_MASTER_KEY is read; process.env by default. */
   env?: Record<string, string | undefined>;
@@ -73,7 +73,7 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
     server = await startBridgeServer(
       {
         broker,
-        rendererDir: options.rendererDir ?? DEFAULT_RENDERER_DIR,
+        rendererDir: options.rendererDir ?? process.env.LATCHKEY_RENDERER_DIR ?? DEFAULT_RENDERER_DIR,
         bridgeScript,
         onInternalError: (channel) => console.error(`latchkey: internal error in ${channel}`),
       },

@@ -202,6 +202,38 @@ describe('ConnectionsScreen', () => {
     }
   });
 
+  it('sets another connection as the default, and purges one from Trash for good', async () => {
+    const h = setup();
+    const user = userEvent.setup();
+    await h.api.connections.create({ providerId: 'http', name: 'Alpha', config: { baseUrl, authType: 'none' } });
+    await h.api.connections.create({ providerId: 'http', name: 'Beta', config: { baseUrl, authType: 'none' } });
+    render(<ConnectionsScreen />);
+    const rowOf = (name: string) => screen.getAllByRole('listitem').find((li) => li.textContent?.includes(name))!;
+    await waitFor(() => expect(rowOf('Alpha').textContent).toContain('Default'));
+    expect(rowOf('Beta').textContent).not.toContain('Default');
+
+    await user.click(screen.getByRole('button', { name: /Beta/ }));
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByRole('button', { name: 'Set as default' }));
+    expect(await screen.findByText('“Beta” is now the default HTTP API connection.')).toBeTruthy();
+    await waitFor(() => expect(within(dialog).getByText(/Default connection/)).toBeTruthy());
+    expect(within(dialog).queryByRole('button', { name: 'Set as default' })).toBeNull();
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(rowOf('Beta').textContent).toContain('Default'));
+    expect(rowOf('Alpha').textContent).not.toContain('Default');
+
+    await user.click(screen.getByRole('button', { name: /Alpha/ }));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Delete' }));
+    await user.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Move to Trash' }));
+    await user.click(await screen.findByRole('button', { name: 'Trash (1)' }));
+    await user.click(await screen.findByRole('button', { name: 'Delete Alpha for good' }));
+    const confirm = await screen.findByRole('alertdialog', { name: 'Delete “Alpha” for good?' });
+    await user.click(within(confirm).getByRole('button', { name: 'Delete for good' }));
+    expect(await screen.findByText('Trash is empty. Deleted connections wait here until you restore them or delete them for good.')).toBeTruthy();
+    expect((await h.api.connections.list({ deleted: true })).map((c) => c.name)).toEqual([]);
+    expect((await h.api.connections.list()).map((c) => c.name)).toEqual(['Beta']);
+  });
+
   it('switches SSL on for a host that is not loopback, until the person chooses', async () => {
     const h = setup();
     h.broker.providers.register(postgresLike, 'pg-test-ext');
