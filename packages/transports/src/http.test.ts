@@ -79,6 +79,12 @@ describe('http transport', () => {
     expect(res).toMatchObject({ status: 404, statusText: 'Nope' });
   });
 
+  it('does not repeat a header value fetch rejects (it may be the credential)', async () => {
+    const err = await failure(transports.http(request(`${base}/echo`, { headers: { Authorization: 'Bearer tok-Canary-8c\n2' } })));
+    expect(err.code).toBe('other');
+    expect(err.message).not.toContain('tok-Canary-8c');
+  });
+
   it('classifies a refused connection', async () => {
     const port = await freePort();
     const err = await failure(transports.http(request(`http://127.0.0.1:${port}/`)));

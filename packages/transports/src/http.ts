@@ -3,6 +3,7 @@ import type { HttpFetchResponse } from '@latchkey/contracts';
 import { elapsedSince } from './deadline.js';
 import { bestMessage, classifyNetwork, timeoutMessage, toTransportError } from './errors.js';
 import { TransportError } from '@latchkey/broker';
+import { scrubSecrets } from './scrub.js';
 
 /**
  * Executes a request the broker has already authenticated and origin-checked. Redirects come back
@@ -14,7 +15,8 @@ export async function executeHttp(request: PreparedHttpRequest): Promise<HttpFet
   try {
     url = new URL(request.url);
   } catch {
-    throw new TransportError('invalid_config', `Not a valid URL: ${request.url.slice(0, 200)}`);
+    // The URL is not echoed: with query-parameter auth it carries the key.
+    throw new TransportError('invalid_config', 'Not a valid URL');
   }
   const target = { host: url.hostname, port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80, timeoutMs: request.timeoutMs };
   const signal = AbortSignal.timeout(request.timeoutMs);
@@ -36,7 +38,10 @@ export async function executeHttp(request: PreparedHttpRequest): Promise<HttpFet
     if (signal.aborted) throw new TransportError('timeout', timeoutMessage(request.timeoutMs));
     const classified = classifyNetwork(err, target);
     if (classified) throw toTransportError(classified);
-    throw new TransportError('other', bestMessage(err));
+    // fetch's own messages can quote a header value ("… is an invalid header value"); the broker
+    // put the credential in a header or the query, so neither is repeated here.
+    const sent = [...Object.values(request.headers), ...url.searchParams.values()].filter((v) => v.length >= 4);
+    throw new TransportError('other', scrubSecrets(bestMessage(err), sent));
   }
 }
 
