@@ -27,6 +27,8 @@ export interface TransportsOptions {
   operationTimeoutMs: number;
   /** Where sql-wasm.wasm is when it is not next to sql.js (a packaged Electron app's resources). */
   sqliteWasmPath?: string;
+  /** Where sqlite-worker.mjs is when a bundler moved this package (default: beside sql/sqlite.ts). */
+  sqliteWorkerPath?: string | URL;
   /** Webhook signature timestamps; tests pin it. */
   now: () => number;
 }
@@ -43,7 +45,7 @@ const DEFAULTS: TransportsOptions = {
 export function createTransports(options: Partial<TransportsOptions> = {}): Transports {
   const o: TransportsOptions = { ...DEFAULTS, ...options };
   const registry = new ClientRegistry();
-  const sqlite = new SqliteDriver({ wasmPath: o.sqliteWasmPath, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs });
+  const sqlite = new SqliteDriver({ wasmPath: o.sqliteWasmPath, workerPath: o.sqliteWorkerPath, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs });
   const mcp = new McpSessions(registry, { callTimeoutMs: o.operationTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs });
   const pool = { connectTimeoutMs: o.connectTimeoutMs, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, maxClients: o.maxClientsPerConnection };
   const clock = { now: o.now };

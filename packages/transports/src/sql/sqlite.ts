@@ -48,6 +48,7 @@ interface EngineWorker {
 
 export interface SqliteOptions {
   wasmPath?: string;
+  workerPath?: string | URL;
   statementTimeoutMs: number;
   idleTimeoutMs: number;
 }
@@ -78,7 +79,7 @@ export class SqliteDriver {
       clearTimeout(this.current.idle);
       return this.current;
     }
-    const worker = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), { workerData: { wasmPath: this.o.wasmPath } });
+    const worker = new Worker(this.o.workerPath ?? new URL('./sqlite-worker.mjs', import.meta.url), { workerData: { wasmPath: this.o.wasmPath } });
     worker.unref();
     const entry: EngineWorker = { worker, pending: new Map() };
     worker.on('message', (reply: Reply) => {
