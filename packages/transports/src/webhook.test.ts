@@ -73,12 +73,13 @@ describe('webhook transport', () => {
     const receiver = await startWebhookReceiver({ bearer: 'tok-Canary-0b9e' });
     try {
       const c = conn({ url: receiver.url, authType: 'bearer', headers: '{"Authorization":"Bearer forged","X-Source":"latchkey"}' }, { token: 'tok-Canary-0b9e' });
-      const sent = await transports.webhookSend(c, { payload: [1, 2], headers: { authorization: 'Bearer forged-too', 'x-latchkey-signature': 'sha256=forged' } });
+      const sent = await transports.webhookSend(c, { payload: [1, 2], headers: { authorization: 'Bearer forged-too', 'x-latchkey-signature': 'sha256=forged', 'content-type': 'text/plain' } });
       expect(sent.status).toBe(204);
       const { headers } = receiver.received[0]!;
       expect(headers.authorization).toBe('Bearer tok-Canary-0b9e');
       expect(headers['x-source']).toBe('latchkey');
       expect(headers['x-latchkey-signature']).toBeUndefined();
+      expect(headers['content-type']).toBe('application/json');
       expect(await transports.test('webhook', { ...c, secrets: { token: 'wrong' } }, 10_000)).toMatchObject({ ok: false, code: 'auth' });
     } finally {
       await receiver.stop();

@@ -27,11 +27,12 @@ async function send(c: ResolvedConnection, payload: unknown, extraHeaders: Recor
   const method = str(c.config, 'method', 'POST').toUpperCase();
   if (method !== 'POST' && method !== 'PUT') throw new TransportError('invalid_config', `Webhooks are sent with POST or PUT, not ${method}`);
   const body = JSON.stringify(payload);
-  // Configured headers, then the caller's; what proves who sent it comes last and cannot be overridden.
-  const headers: Record<string, string> = { ...stringMap(json(c.config, 'headers'), 'Headers'), ...extraHeaders, 'Content-Type': 'application/json' };
-  for (const name of Object.keys(headers)) {
-    const lower = name.toLowerCase();
-    if (lower === 'authorization' || lower === SIGNATURE_HEADER.toLowerCase() || lower === TIMESTAMP_HEADER.toLowerCase()) delete headers[name];
+  // Configured headers, then the caller's; the body's type and what proves who sent it are set
+  // last, under names neither can replace in any letter case.
+  const reserved = new Set(['authorization', 'content-type', SIGNATURE_HEADER.toLowerCase(), TIMESTAMP_HEADER.toLowerCase()]);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...stringMap(json(c.config, 'headers'), 'Headers'), ...extraHeaders })) {
+    if (!reserved.has(name.toLowerCase())) headers[name] = value;
   }
   headers['Content-Type'] = 'application/json';
   const authType = str(c.config, 'authType', 'none');
