@@ -33,6 +33,8 @@ test.describe('Connections in the Electron app', () => {
     `Electron's binary is not installed here (${'missing' in binary ? binary.missing : ''}). Where downloads work, run: node node_modules/electron/install.js, then pnpm --filter @latchkey/desktop build.`,
   );
 
+  // On Linux, safeStorage needs a real keyring or secrets are refused (basic_text): run this under
+  // a D-Bus session with an unlocked gnome-keyring (see PEERS.md, "OS keychain").
   // Playwright reads fixtures from a destructuring pattern; this test needs none.
   // eslint-disable-next-line no-empty-pattern
   test('the same flow through Playwright’s Electron support', async ({}, testInfo) => {
