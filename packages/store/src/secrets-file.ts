@@ -1,7 +1,6 @@
 import type { SecretStore } from '@latchkey/broker';
 import type { StoreProblem } from '@latchkey/contracts';
 import { Low } from 'lowdb';
-import { z } from 'zod';
 import type { FileIo } from './atomic-file.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import { describeIssue, loadDocument, type Validation } from './document.js';
@@ -17,19 +16,18 @@ export interface SecretsDocument {
   blobs: Record<string, string>;
 }
 
-const Shape = z.object({ version: z.number(), blobs: z.record(z.string(), z.unknown()) });
 const isSecretId = (id: unknown): id is string => typeof id === 'string' && id.length > 0 && id.length <= 200;
 
 function validate(raw: Record<string, unknown>): Validation<SecretsDocument> {
-  const shape = Shape.safeParse(raw);
-  if (!shape.success) {
-    const issue = shape.error.issues[0];
-    return { ok: false, issue: issue ? describeIssue(issue.path, issue.message) : 'it is not a Latchkey secrets file' };
+  // By hand rather than with zod: a record of 10,000 entries costs zod ~20 ms at cold start.
+  const source = raw.blobs;
+  if (source === null || typeof source !== 'object' || Array.isArray(source)) {
+    return { ok: false, issue: describeIssue(['blobs'], 'expected an object of secret ids to base64 blobs') };
   }
   const blobs: Record<string, string> = {};
   let dropped = 0;
   let issue: string | null = null;
-  const entries = Object.entries(shape.data.blobs);
+  const entries = Object.entries(source);
   for (const [id, blob] of entries) {
     // A string that is not good base64 is kept: it fails to decrypt, and the broker marks only
     // that connection invalid (DESIGN.md, invariant 8). Only what cannot be a blob at all goes.

@@ -1,9 +1,14 @@
 import type { ConnectionRecord } from '@latchkey/broker';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, bench, describe } from 'vitest';
 import { openFileStore, type FileStore } from './index.js';
+import { stampPathOf } from './verified-stamp.js';
+
+const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /** A connection as the HTTP pack stores one, with a last test result, ~0.6 KB of JSON. */
 function record(n: number): ConnectionRecord {
@@ -57,10 +62,32 @@ async function latency(label: string, runs: number, fn: (i: number) => Promise<u
   figures.push(`${label}: p50 ${pct(samples, 50).toFixed(2)} ms, p99 ${pct(samples, 99).toFixed(2)} ms (${runs} runs)`);
 }
 
+/** openFileStore timed inside a fresh Node process: a real cold start, JIT and all. */
+function freshProcessLoad(dir: string): number {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/testing/cold-load-child.ts', dir], { cwd: packageDir, encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(child.stderr);
+  return (JSON.parse(child.stdout) as { ms: number }).ms;
+}
+
+function freshProcessFigures(label: string, runs: number, dir: string, before: () => void) {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    before();
+    samples.push(freshProcessLoad(dir));
+  }
+  samples.sort((a, b) => a - b);
+  figures.push(`${label}: p50 ${pct(samples, 50).toFixed(1)} ms, min ${samples[0]!.toFixed(1)} ms, max ${samples.at(-1)!.toFixed(1)} ms (${runs} fresh processes)`);
+}
+
 for (const size of SIZES) {
   const { dir, store } = stores.get(size)!;
+  const n = size.toLocaleString('en-US');
+  freshProcessFigures(`${n} stored: cold load in a fresh process, file stamped as verified (after a clean write)`, 7, dir, () => undefined);
+  freshProcessFigures(`${n} stored: cold load in a fresh process, no stamp (full zod validation, e.g. after a crash)`, 7, dir, () =>
+    rmSync(stampPathOf(join(dir, 'connections.json')), { force: true }),
+  );
   figures.push(`${size.toLocaleString('en-US')} stored: connections.json ${kb(join(dir, 'connections.json'))}, secrets.json ${kb(join(dir, 'secrets.json'))}`);
-  await latency(`${size.toLocaleString('en-US')} stored: cold load (openFileStore + close)`, 20, async () => (await openFileStore(dir)).close());
+  await latency(`${size.toLocaleString('en-US')} stored: load + close, repeated in one warm process`, 20, async () => (await openFileStore(dir)).close());
   await latency(`${size.toLocaleString('en-US')} stored: put one connection, durable`, 100, (i) => store.connections.put(record(size + i)));
   await latency(`${size.toLocaleString('en-US')} stored: 100 puts in one tick, all durable`, 20, (i) =>
     Promise.all(Array.from({ length: 100 }, (_, j) => store.connections.put(record(j * 7 + i)))),
