@@ -150,6 +150,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     lastError: slot.lastError,
     restarts: slot.restarts,
     since: slot.since,
+    ...(slot.fsIsolation === null ? {} : { isolation: slot.fsIsolation ? ('confined' as const) : ('unconfined' as const) }),
   });
 
   const setState = (slot: Slot, state: ExtensionState, lastError: string | null = slot.lastError) => {

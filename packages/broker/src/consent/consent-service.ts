@@ -69,9 +69,12 @@ export class ConsentService {
     const now = this.d.clock.now();
     const recent = (this.#denials.get(throttleKey) ?? []).filter((t) => now - t < this.d.options.throttleWindowMs);
     this.#denials.set(throttleKey, recent);
-    if (recent.length >= this.d.options.throttleDenials) {
+    // Prompts still open count as denials-to-be, so a burst of requests cannot slip past the
+    // limit before the first answers arrive.
+    const openHere = this.#open.get(throttleKey) ?? 0;
+    if (recent.length > 0 && recent.length + openHere >= this.d.options.throttleDenials) {
       const waitMin = Math.ceil((this.d.options.throttleWindowMs - (now - recent[0]!)) / 60_000);
-      return deny('throttled', `Access to "${connection.name}" was refused ${recent.length} times; ${requester.displayName} may ask again in ${waitMin} min`);
+      return deny('throttled', `${requester.displayName} was refused access to "${connection.name}" ${recent.length === 1 ? 'once' : `${recent.length} times`} recently; it may ask again in ${waitMin} min`);
     }
 
     // An "always" grant that covers every asked scope answers without a prompt.
@@ -97,6 +100,7 @@ export class ConsentService {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutError()), this.d.options.consentTimeoutMs);
     this.#open.set(key, open + 1);
+    this.#open.set(throttleKey, openHere + 1);
     this.#aborters.set(controller, key);
     try {
       decision = await this.d.prompter.prompt(prompt, controller.signal);
@@ -108,6 +112,7 @@ export class ConsentService {
       clearTimeout(timer);
       this.#aborters.delete(controller);
       this.#open.set(key, (this.#open.get(key) ?? 1) - 1);
+      this.#open.set(throttleKey, (this.#open.get(throttleKey) ?? 1) - 1);
     }
 
     if (decision.decision === 'deny') {
@@ -197,6 +202,7 @@ export class ConsentService {
     const now = this.d.clock.now();
     if (g.kind === 'always' && g.lastUsedAt && now - Date.parse(g.lastUsedAt) < 1000) return;
     void this.d.grants.put({ ...g, lastUsedAt: iso(now) }).catch(() => undefined);
+    this.d.events.emit('grants:changed', {});
   }
 }
 
