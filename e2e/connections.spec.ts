@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
 import { startBearerApi } from './support/bearer-api';
 import { connectBridge } from './support/bridge-client';
 import { connectionsFlow } from './support/flow';
@@ -34,6 +34,51 @@ test.describe('Connections in the headless host (Chromium)', () => {
       const files = filesUnder(host.dataDir);
       expect(files.map((f) => f.path).some((p) => p.endsWith('secrets.json'))).toBe(true);
       for (const f of files) for (const s of Object.values(secrets)) expect(f.text.includes(s), `plaintext secret in ${f.path}`).toBe(false);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('a connection can be added and opened with the keyboard alone', async ({ page }) => {
+    const secret = canary('keyboard');
+    const api = await startBearerApi([secret]);
+    try {
+      await page.goto(host.url);
+      await expect(page.getByRole('heading', { name: 'No connections yet' })).toBeVisible();
+      const tabTo = async (target: Locator) => {
+        for (let i = 0; i < 25 && !(await target.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+        await expect(target).toBeFocused();
+      };
+      await tabTo(page.getByRole('button', { name: 'Add your first connection' }));
+      await page.keyboard.press('Enter');
+      await expect(page.getByLabel('Search connection types')).toBeFocused();
+      await page.keyboard.type('http');
+      await tabTo(page.getByRole('button', { name: /^HTTP API/ }));
+      await page.keyboard.press('Enter');
+
+      const form = page.getByRole('dialog', { name: /New HTTP API connection/ });
+      await expect(form.getByLabel(/^Name/)).toBeFocused();
+      await page.keyboard.type('Keyboard API');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(api.baseUrl);
+      await page.keyboard.press('Tab');
+      await expect(form.getByLabel(/^Authentication/)).toBeFocused();
+      await page.keyboard.press('ArrowDown');
+      await expect(form.getByLabel(/^Authentication/)).toHaveValue('bearer');
+      await page.keyboard.press('Tab');
+      await expect(form.getByLabel(/^Token/)).toBeFocused();
+      await page.keyboard.type(secret);
+      await page.keyboard.press('Enter');
+      await expect(form).toBeHidden();
+
+      const rowButton = page.getByRole('button', { name: /Keyboard API/ });
+      await rowButton.focus();
+      await page.keyboard.press('Enter');
+      const detail = page.getByRole('dialog', { name: /Keyboard API/ });
+      await expect(detail).toBeVisible();
+      await page.keyboard.press('Escape');
+      await expect(detail).toBeHidden();
+      await expect(rowButton).toBeFocused();
     } finally {
       await api.close();
     }

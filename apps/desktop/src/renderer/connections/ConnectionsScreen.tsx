@@ -1,4 +1,4 @@
-import { useId, useMemo, useState } from 'react';
+import { useId, useMemo, useRef, useState } from 'react';
 import * as Dialog from '@radix-ui/react-dialog';
 import type { Connection, ProviderCategory, ProviderInfo } from '@latchkey/contracts';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -21,7 +21,15 @@ export function ConnectionsScreen() {
   const [view, setView] = useState<'list' | 'trash'>('list');
   const [query, setQuery] = useState('');
   const [category, setCategory] = useState<ProviderCategory | ''>('');
-  const [editor, setEditor] = useState<Editor>(null);
+  const [editor, setEditorState] = useState<Editor>(null);
+  // Radix returns focus to a Dialog.Trigger; these dialogs open from rows and toolbar buttons,
+  // so the screen remembers what had focus and gives it back (or to Add connection) on close.
+  const returnFocus = useRef<HTMLElement | null>(null);
+  const addButton = useRef<HTMLButtonElement>(null);
+  const setEditor = (next: Editor) => {
+    if (editor === null && next !== null && document.activeElement instanceof HTMLElement) returnFocus.current = document.activeElement;
+    setEditorState(next);
+  };
   const [notice, setNotice] = useState<Notice | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<Connection | null>(null);
   const now = useNow();
@@ -106,7 +114,7 @@ export function ConnectionsScreen() {
             <button type="button" onClick={() => setView('trash')}>
               Trash ({countFormat.format(trashCount)})
             </button>
-            <button type="button" className="primary" onClick={() => setEditor({ kind: 'add', provider: null })}>
+            <button ref={addButton} type="button" className="primary" onClick={() => setEditor({ kind: 'add', provider: null })}>
               Add connection
             </button>
           </div>
@@ -177,7 +185,15 @@ export function ConnectionsScreen() {
       <Dialog.Root open={editor !== null} onOpenChange={(open) => !open && setEditor(null)}>
         <Dialog.Portal>
           <Dialog.Overlay className="dialog-overlay" />
-          <Dialog.Content className="dialog" aria-describedby={undefined}>
+          <Dialog.Content
+            className="dialog"
+            aria-describedby={undefined}
+            onCloseAutoFocus={(event) => {
+              event.preventDefault();
+              const target = returnFocus.current?.isConnected ? returnFocus.current : addButton.current;
+              target?.focus();
+            }}
+          >
             {editor?.kind === 'add' && !editor.provider && (
               <>
                 <Dialog.Title className="dialog-title">Add a connection</Dialog.Title>
