@@ -2,7 +2,7 @@
  * Runs in the page before the renderer: builds `window.latchkey` over the WebSocket bridge,
  * the same object Electron's preload exposes. Bundled by the host at start (bundle.ts).
  */
-import { createLatchkeyApi, type Result } from '@latchkey/contracts';
+import { createLatchkeyApi, Result } from '@latchkey/contracts';
 import { BRIDGE_SOCKET_PATH } from './protocol.js';
 
 const lost: Result = {
@@ -38,7 +38,9 @@ socket.addEventListener('message', (event: MessageEvent) => {
   if (typeof frame.id === 'number') {
     const settle = pending.get(frame.id);
     pending.delete(frame.id);
-    settle?.(frame.result as Result);
+    // A frame that is not a Result settles as an error rather than reaching the caller half-formed.
+    const parsed = Result.safeParse(frame.result);
+    settle?.(parsed.success ? (parsed.data as Result) : { ok: false, error: { code: 'INTERNAL', message: 'Latchkey sent a reply this page could not read. Reload the page.' } });
   } else if (typeof frame.event === 'string') {
     for (const listener of listeners.get(frame.event) ?? []) listener(frame.payload);
   }
