@@ -1,6 +1,7 @@
+import { Connection as ConnectionSchema } from '@latchkey/contracts';
+import { z } from 'zod';
 import type {
   AuditEvent,
-  Connection,
   ConsentDecision,
   ConsentPrompt,
   Grant,
@@ -39,9 +40,10 @@ export interface Clock {
 }
 
 /** A connection as stored: the public shape plus where its secrets live. Never leaves the broker. */
-export interface ConnectionRecord extends Connection {
-  secretIds: Record<string, string>;
-}
+export const ConnectionRecordSchema = ConnectionSchema.extend({
+  secretIds: z.record(z.string(), z.string().min(1).max(200)),
+}).strict();
+export type ConnectionRecord = z.infer<typeof ConnectionRecordSchema>;
 
 /**
  * Repositories keep everything in memory and write through. A mutation updates memory at once

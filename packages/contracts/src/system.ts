@@ -3,7 +3,8 @@ import { IsoDate } from './common.js';
 
 export const StoreProblem = z.strictObject({
   file: z.string(),
-  movedTo: z.string(),
+  /** Where the damaged file was kept; null when it was left in place (a newer version's file). */
+  movedTo: z.string().nullable(),
   at: IsoDate,
   message: z.string(),
 });

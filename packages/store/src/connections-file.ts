@@ -1,5 +1,5 @@
-import type { ConnectionRecord } from '@latchkey/broker';
-import { Connection, Grant, Json, type StoreProblem } from '@latchkey/contracts';
+import { ConnectionRecordSchema, type ConnectionRecord } from '@latchkey/broker';
+import { Grant, Json, type StoreProblem } from '@latchkey/contracts';
 import { Low } from 'lowdb';
 import { z } from 'zod';
 import type { FileIo } from './atomic-file.js';
@@ -14,10 +14,8 @@ export const CONNECTIONS_SCHEMA_VERSION = 1;
 /** Steps from older `schemaVersion`s of connections.json; empty until the format first changes. */
 export const connectionsMigrations: readonly Migration[] = [];
 
-/** A connection as stored: the public shape plus the ids of its secrets in secrets.json. */
-export const ConnectionRecordSchema: z.ZodType<ConnectionRecord> = Connection.extend({
-  secretIds: z.record(z.string(), z.string().min(1).max(200)),
-}).strict();
+/** Defined beside the broker's port, so a field added there reaches the store's validation too. */
+export { ConnectionRecordSchema };
 
 export interface ConnectionsDocument {
   schemaVersion: number;

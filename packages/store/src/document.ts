@@ -78,7 +78,7 @@ export async function loadDocument<D>(spec: DocumentSpec<D>): Promise<LoadedDocu
         : `it could not be upgraded from format ${migrated.version}: ${migrated.reason}`;
     // Left exactly where it is: moving it would hide it from the version that can read it.
     const message = `${name} was left untouched because ${why}. Latchkey started with ${spec.emptyMeaning}, and changes to them cannot be saved until Latchkey is updated.`;
-    return result(spec.empty(), { problem: { file: spec.path, movedTo: spec.path, at: iso(now), message }, readOnly: message });
+    return result(spec.empty(), { problem: { file: spec.path, movedTo: null, at: iso(now), message }, readOnly: message });
   }
 
   const validation = spec.validate(migrated.data);

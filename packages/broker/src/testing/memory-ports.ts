@@ -13,7 +13,8 @@ export class MemoryRepository<T extends { id: string }> implements Repository<T>
   }
   async put(record: T): Promise<void> {
     this.writes++;
-    this.#items.set(record.id, structuredClone(record));
+    // Frozen like the file store's records: a caller must put a copy, not edit what it got.
+    this.#items.set(record.id, Object.freeze(structuredClone(record)));
   }
   async delete(id: string): Promise<void> {
     this.#items.delete(id);

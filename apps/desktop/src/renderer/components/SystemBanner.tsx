@@ -39,7 +39,7 @@ export function SystemBanner() {
       )}
       {status.storeProblems.map((p) => (
         <div role="alert" className="banner banner-error" key={`${p.file}-${p.at}`}>
-          <strong>A data file was damaged and set aside.</strong> {p.message} The damaged copy of {p.file} was kept as {p.movedTo}.
+          <strong>{p.movedTo ? 'A data file was damaged and set aside.' : 'A data file could not be used.'}</strong> {p.message}{p.movedTo ? ` The damaged copy of ${p.file} was kept as ${p.movedTo}.` : ''}
         </div>
       ))}
     </>
