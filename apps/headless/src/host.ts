@@ -38,11 +38,10 @@ export const BUILT_IN_EXTENSIONS_DIR = fileURLToPath(new URL('../../../extension
 
 /** The headless composition root: the same broker as the desktop app, with Node adapters. */
 export async function createHeadlessHost(options: HeadlessHostOptions): Promise<HeadlessHost> {
-  const [store, cipher, bridgeScript] = await Promise.all([
-    openFileStore(options.dataDir),
-    createNodeCipher({ env: options.env ?? process.env }),
-    bundleBridgeScript(),
-  ]);
+  const [store, bridgeScript] = await Promise.all([openFileStore(options.dataDir), bundleBridgeScript()]);
+  // Opened after the store: when secrets already exist, a keychain that has lost its entry must
+  // not mint a new key, which would make every stored secret unreadable.
+  const cipher = await createNodeCipher({ env: options.env ?? process.env, createIfMissing: !store.hasSecrets() });
   const transports = createTransports();
   const broker = createBroker({
     cipher,
