@@ -234,6 +234,28 @@ describe('ConnectionsScreen', () => {
     expect((await h.api.connections.list()).map((c) => c.name)).toEqual(['Beta']);
   });
 
+  it('without a secure cipher, refuses the secret with the reason and still saves the settings alone', async () => {
+    const h = setup({ cipher: createUnavailableCipher('basic_text', 'No keyring was found.') });
+    const user = userEvent.setup();
+    render(<ConnectionsScreen />);
+    await user.click(await screen.findByRole('button', { name: 'Add your first connection' }));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: /HTTP API/ }));
+    const form = await screen.findByRole('dialog', { name: /New HTTP API connection/ });
+    await user.type(within(form).getByLabelText(/^Name/), 'Locked API');
+    await user.type(within(form).getByLabelText(/^Base URL/), baseUrl);
+    await user.selectOptions(within(form).getByLabelText(/^Authentication/), 'bearer');
+    await user.type(within(form).getByLabelText(/^Token/), GOOD_TOKEN);
+    await user.click(within(form).getByRole('button', { name: 'Save connection' }));
+    const alert = await within(form).findByRole('alert');
+    expect(alert.textContent).toContain('No keyring was found.');
+    expect(await h.api.connections.list()).toEqual([]);
+
+    await user.click(within(alert).getByRole('button', { name: 'Save without the secrets' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    const [saved] = await h.api.connections.list();
+    expect(saved).toMatchObject({ name: 'Locked API', secretFields: {} });
+  });
+
   it('switches SSL on for a host that is not loopback, until the person chooses', async () => {
     const h = setup();
     h.broker.providers.register(postgresLike, 'pg-test-ext');
@@ -279,6 +301,13 @@ describe('SystemBanner', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('Secrets cannot be saved right now.');
     expect(alert.textContent).toContain('--password-store=gnome-libsecret');
+  });
+
+  it('reports a damaged data file that was set aside', async () => {
+    setup({ storeProblems: () => [{ file: 'connections.json', movedTo: 'connections.json.corrupt-1', at: new Date().toISOString(), message: 'connections.json is not valid JSON.' }] });
+    render(<SystemBanner />);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('A data file was damaged and set aside. connections.json is not valid JSON. The damaged copy of connections.json was kept as connections.json.corrupt-1.');
   });
 
   it('shows nothing when all is well', async () => {
