@@ -9,7 +9,10 @@ import { createHeadlessHost } from './host.js';
  * [--renderer-dir DIR]`; env LATCHKEY_DATA_DIR, LATCHKEY_RENDERER_DIR.
  */
 async function main(): Promise<void> {
+  // `pnpm start -- --port 1234` hands us a leading "--"; it separates nothing here.
+  const argv = process.argv.slice(2);
   const { values } = parseArgs({
+    args: argv[0] === '--' ? argv.slice(1) : argv,
     options: {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
