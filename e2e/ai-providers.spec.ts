@@ -85,15 +85,8 @@ test.describe('AI provider connections against loopback stand-ins (Chromium)', (
     // The broker's test result carries the models the server listed (details.models) ...
     const stored = await page.evaluate(async () => (await window.latchkey.connections.list({ deleted: false })).find((c) => c.providerId === 'ollama')?.lastTest?.details);
     expect(stored).toEqual({ models: OLLAMA_MODELS });
-    // ... and the issue wants them shown in the detail pane. If the pane shows any, it must show them all.
-    const shownModels = await Promise.all(OLLAMA_MODELS.map((m) => ollamaDetail.getByText(m, { exact: false }).count()));
-    if (shownModels.some((n) => n > 0)) {
-      for (const m of OLLAMA_MODELS) await expect(ollamaDetail.getByText(m, { exact: false }).first()).toBeVisible();
-    } else {
-      const note = `The Ollama detail pane does not show the models from the test result's details.models (${OLLAMA_MODELS.join(', ')}); only "✓ Connected (N ms)".`;
-      testInfo.annotations.push({ type: 'missing in the UI', description: note });
-      process.stdout.write(`NOTE: ${note}\n`);
-    }
+    // ... and the detail pane shows them.
+    await expect(ollamaDetail.getByRole('definition')).toHaveText(OLLAMA_MODELS.join(', '));
     await ollamaDetail.getByRole('button', { name: 'Cancel' }).click();
     await expect(ollamaDetail).toBeHidden();
     await expect(ollamaRow.locator('.badge.status-ok')).toHaveText('Working');

@@ -168,13 +168,7 @@ test.describe('PostgreSQL connection against a real server (Chromium)', () => {
     await screenshot(page, testInfo, 'postgres-detail-edited-database');
     await expectNoPasswordLeak(page, received, host!, pg.port);
 
-    // Known renderer defect: ConnectionForm decides "unchanged" from react-hook-form's
-    // formState.isDirty, which it never reads during render, so the proxy is not subscribed and
-    // the first read (this first Test click) gives false: the edited database is ignored and
-    // connections:test runs on the saved settings ("✓ Connected"). A second click would test the
-    // edit. When that is fixed this assertion passes and Playwright reports "expected to fail,
-    // but passed": remove this marker then.
-    test.fail(true, 'renderer: the first Test in a saved connection\'s pane ignores unsaved edits (formState.isDirty not subscribed)');
+    // The first Test after an edit must test the edit (it once ran the saved settings instead).
     await expect(status).toHaveText('✗ Database "no_such_db" does not exist', { timeout: 5_000 });
   });
 });

@@ -3,7 +3,7 @@ import { useForm, type FieldErrors, type Resolver } from 'react-hook-form';
 import { ConnectionName, visibleFields, type Connection, type FieldSpec, type ProviderInfo, type TestResult } from '@latchkey/contracts';
 import { errorCode, errorIssues, errorMessage, latchkey } from '../latchkey';
 import { checkDraft, fieldValues, hostFieldName, initialConfig, tlsDefaultFor, tlsField, type FormConfig } from './draft';
-import { TestResultView, type TestState } from './TestResultView';
+import { TestDetails, TestResultView, type TestState } from './TestResultView';
 
 interface FormValues {
   name: string;
@@ -49,15 +49,17 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
   const shown = visibleFields(manifest.fields, fieldValues(manifest.fields, config));
 
   // SSL on for a host that is not loopback, until the person chooses themselves.
-  const hostName = hostFieldName(manifest);
-  const tls = tlsField(manifest);
+  const hostName = useMemo(() => hostFieldName(manifest), [manifest]);
+  const tls = useMemo(() => tlsField(manifest), [manifest]);
   const hostValue = hostName ? String(config[hostName] ?? '') : '';
   const [tlsChosen, setTlsChosen] = useState(false);
   useEffect(() => {
     if (!tls || connection || tlsChosen) return;
     const on = tlsDefaultFor(hostValue);
-    if (on !== null) setValue(`config.${tls.name}`, on ? tls.on : tls.off);
-  }, [hostValue, tls, connection, tlsChosen, setValue]);
+    if (on === null) return;
+    const wanted = on ? tls.on : tls.off;
+    if (getValues(`config.${tls.name}`) !== wanted) setValue(`config.${tls.name}`, wanted);
+  }, [hostValue, tls, connection, tlsChosen, getValues, setValue]);
 
   function showServerError(error: unknown) {
     let placed = false;
@@ -100,7 +102,9 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
     }
     setTest({ kind: 'running' });
     try {
-      const unchanged = connection && !formState.isDirty && Object.keys(check.secrets).length === 0;
+      // Compared with what is stored, not with the form's dirty flag: react-hook-form only
+      // tracks that flag once it has been read during render, so the first test missed edits.
+      const unchanged = connection && sameValues(check.config, connection.config) && Object.keys(check.secrets).length === 0;
       const result: TestResult = unchanged
         ? await latchkey().connections.test({ id: connection.id })
         : await latchkey().connections.testDraft({ providerId: manifest.id, config: check.config, secrets: check.secrets, ...(connection ? { connectionId: connection.id } : {}) });
@@ -263,6 +267,7 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
       </div>
       {shown.map(renderField)}
       <TestResultView state={test} />
+      <TestDetails details={test.kind === 'done' ? test.result.details : connection?.lastTest?.details} />
       {formError && (
         <div role="alert" className="form-error">
           <p>{formError.message}</p>
@@ -288,4 +293,10 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
       </div>
     </form>
   );
+}
+
+/** Same keys and values, whatever their order. */
+function sameValues(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const canonical = (o: Record<string, unknown>) => JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k]]));
+  return canonical(a) === canonical(b);
 }
