@@ -52,14 +52,22 @@ export function checkDraft(manifest: ProviderManifest, config: FormConfig, optio
   return { ok: true, ...splitSecrets(manifest.fields, parsed.data) };
 }
 
-/** The provider's TLS switch, if it has one: a boolean `ssl`/`tls` field or an `sslMode` select. */
+const ON_VALUES = ['require', 'verify-full', 'tls', 'starttls', 'ssl'];
+const OFF_VALUES = ['disable', 'none', 'off', 'prefer'];
+
+/**
+ * The provider's TLS switch, if it has one: a boolean `ssl`/`tls`/`encrypt` field, or a select
+ * (`sslMode`, `encryption`, `security`) with an "off" and an "on" option. The default wins as
+ * the "on" value when it is one (SMTP's STARTTLS rather than implicit TLS).
+ */
 export function tlsField(manifest: ProviderManifest): { name: string; on: string | boolean; off: string | boolean } | null {
   for (const field of manifest.fields) {
-    if (field.type === 'boolean' && /^(ssl|tls|usessl|usetls|secure)$/i.test(field.name)) return { name: field.name, on: true, off: false };
-    if (field.type === 'select' && /^ssl_?mode$/i.test(field.name)) {
+    if (field.type === 'boolean' && /^(ssl|tls|usessl|usetls|secure|encrypt)$/i.test(field.name)) return { name: field.name, on: true, off: false };
+    if (field.type === 'select' && /^(ssl_?mode|tls_?mode|encryption|security)$/i.test(field.name)) {
       const values = (field.options ?? []).map((o) => o.value);
-      const on = values.find((v) => v === 'require' || v === 'verify-full');
-      const off = values.find((v) => v === 'disable' || v === 'prefer');
+      const preferred = typeof field.default === 'string' && ON_VALUES.includes(field.default) ? field.default : undefined;
+      const on = preferred ?? ON_VALUES.find((v) => values.includes(v));
+      const off = OFF_VALUES.find((v) => values.includes(v));
       if (on && off) return { name: field.name, on, off };
     }
   }
