@@ -43,6 +43,8 @@ export async function connectionsFlow(page: Page, testInfo: TestInfo, baseUrl: s
 
   await page.getByRole('button', { name: 'Add your first connection' }).click();
   const picker = page.getByRole('dialog', { name: 'Add a connection' });
+  await expect(picker.getByRole('heading', { name: 'HTTP APIs' })).toBeVisible();
+  await expectNoSeriousA11yFindings(page, testInfo, 'provider-picker');
   await picker.getByLabel('Search connection types').fill('http');
   await picker.getByRole('button', { name: /HTTP API/ }).click();
 
@@ -106,6 +108,8 @@ export async function connectionsFlow(page: Page, testInfo: TestInfo, baseUrl: s
   await row.getByRole('button').click();
   await detail.getByRole('button', { name: 'Delete' }).click();
   const confirm = page.getByRole('alertdialog', { name: 'Delete “Billing API”?' });
+  await expect(confirm.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await expectNoSeriousA11yFindings(page, testInfo, 'delete-confirm');
   await confirm.getByRole('button', { name: 'Move to Trash' }).click();
   await expect(page.getByText('Moved “Billing API” to Trash.')).toBeVisible();
   await expect(row).toBeHidden();
