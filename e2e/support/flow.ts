@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, type TestInfo } from '@playwright/test';
 
@@ -11,7 +12,9 @@ export interface FlowSecrets {
 export async function expectNoSeriousA11yFindings(page: Page, testInfo: TestInfo, label: string): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  await testInfo.attach(`axe-${label}.json`, { body: JSON.stringify(results.violations, null, 2), contentType: 'application/json' });
+  const path = testInfo.outputPath(`axe-${label}.json`);
+  writeFileSync(path, JSON.stringify(results.violations, null, 2));
+  await testInfo.attach(`axe-${label}.json`, { path, contentType: 'application/json' });
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), `axe on ${label}`).toEqual([]);
 }
 
