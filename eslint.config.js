@@ -26,7 +26,7 @@ export default tseslint.config(
   {
     files: ['apps/desktop/src/renderer/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['electron', 'node:*', '@latchkey/broker', '@latchkey/store', '@latchkey/node-cipher', '@latchkey/transports', '@latchkey/extension-host'] }],
+      'no-restricted-imports': ['error', { patterns: ['electron', 'node:*', '@latchkey/broker', '@latchkey/store', '@latchkey/node-cipher', '@latchkey/transports', '@latchkey/extension-host', '**/main/**', '**/preload/**'] }],
     },
   },
 );

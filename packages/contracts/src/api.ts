@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { createClient, type ClientApi, type Invoke } from './binder.js';
+import { createClient, type ClientApi, type ClientOptions, type Invoke } from './binder.js';
 import { appChannels, appEvents, type AppChannels, type AppEvents } from './channels.js';
 
 export type AppEventName = keyof AppEvents;
@@ -15,8 +15,8 @@ export type LatchkeyApi = ClientApi<AppChannels> & {
 };
 
 /** Builds `window.latchkey` from a transport's invoke and subscribe; event payloads are parsed too. */
-export function createLatchkeyApi(invoke: Invoke, subscribe: Subscribe): LatchkeyApi {
-  const client = createClient(appChannels, invoke);
+export function createLatchkeyApi(invoke: Invoke, subscribe: Subscribe, options: ClientOptions = {}): LatchkeyApi {
+  const client = createClient(appChannels, invoke, options);
   const on = (event: AppEventName, listener: (payload: never) => void) => {
     const schema = appEvents[event];
     if (!schema) throw new Error(`Unknown event ${String(event)}`);

@@ -62,4 +62,12 @@ describe('createClient', () => {
     const api = createClient(map, async () => ({ ok: true, value: { id: 1 } }));
     await expect(api.things.get({ id: '1' })).rejects.toBeInstanceOf(LatchkeyError);
   });
+
+  it('can reject with a plain { code, message } object, which survives contextBridge', async () => {
+    const dispatch = createDispatcher(map, handlers as never);
+    const api = createClient(map, (ch, input) => dispatch(ch, input, {}), { toError: (e) => ({ ...e }) });
+    const error = await api.things.fail().catch((e: unknown) => e);
+    expect(error).toEqual({ code: 'CONFLICT', message: 'Already there' });
+    expect(Object.getPrototypeOf(error)).toBe(Object.prototype);
+  });
 });

@@ -70,16 +70,26 @@ export type Invoke = (channel: string, input: unknown) => Promise<Result>;
  * Builds the typed API object from the channel map. Outputs are parsed on this side too, so
  * a compromised or buggy peer cannot hand the caller something the contract does not allow.
  */
-export function createClient<M extends ChannelMap>(map: M, invoke: Invoke): ClientApi<M> {
+export interface ClientOptions {
+  /**
+   * What a failed call rejects with. A LatchkeyError by default; the Electron preload rejects
+   * with the plain `{ code, message, issues }` instead, because contextBridge copies only an
+   * Error's message and the page would lose the code it acts on.
+   */
+  toError?: (error: ErrorPayload) => unknown;
+}
+
+export function createClient<M extends ChannelMap>(map: M, invoke: Invoke, options: ClientOptions = {}): ClientApi<M> {
+  const toError = options.toError ?? ((e: ErrorPayload) => new LatchkeyError(e.code, e.message, e.issues));
   const api: Record<string, Record<string, (input?: unknown) => Promise<unknown>>> = {};
   for (const name of Object.keys(map)) {
     const [ns, method] = name.split(':') as [string, string];
     const def = map[name] as ChannelDef;
     (api[ns] ??= {})[method] = async (input?: unknown) => {
       const result = await invoke(name, input ?? {});
-      if (!result.ok) throw new LatchkeyError(result.error.code, result.error.message, result.error.issues);
+      if (!result.ok) throw toError(result.error);
       const out = def.output.safeParse(result.value);
-      if (!out.success) throw validationError(out.error, `Invalid response from ${name}`);
+      if (!out.success) throw toError(validationError(out.error, `Invalid response from ${name}`).toPayload());
       return out.data;
     };
   }

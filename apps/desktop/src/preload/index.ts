@@ -17,6 +17,8 @@ const api = createLatchkeyApi(
     ipcRenderer.on(EVENT_CHANNEL, onEvent);
     return () => void ipcRenderer.off(EVENT_CHANNEL, onEvent);
   },
+  // contextBridge keeps only an Error's message; a plain object keeps the code the page acts on.
+  { toError: (error) => ({ ...error }) },
 );
 
 contextBridge.exposeInMainWorld('latchkey', api);

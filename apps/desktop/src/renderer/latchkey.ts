@@ -20,7 +20,7 @@ export function errorIssues(error: unknown): { path: string; message: string }[]
 }
 
 /** A failure in words for the person. */
-export function errorMessage(error: unknown): string {
+export function errorMessage(error: unknown, fallback = 'Something went wrong. Try again.'): string {
   const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' && message !== '' ? message : 'Something went wrong. Try again.';
+  return typeof message === 'string' && message !== '' ? message : fallback;
 }

@@ -204,4 +204,17 @@ describe('ConnectionsService', () => {
     }
     expect(mem.connections.all()).toHaveLength(0);
   });
+
+  it('keeps a draft\'s test result when the draft is saved unchanged, and drops it after a settings change', async () => {
+    const { call } = setup();
+    const draft = { providerId: 'http', config: { baseUrl, authType: 'bearer' }, secrets: { token: 'right-token' } };
+    await call('connections:testDraft', draft);
+    const saved = await call('connections:create', { ...draft, name: 'Tested' });
+    expect(saved).toMatchObject({ ok: true, value: { status: 'ok', lastTest: { ok: true, code: 'ok' } } });
+    const other = await call('connections:create', { ...draft, name: 'Untested', secrets: { token: 'other-token' } });
+    expect(other).toMatchObject({ ok: true, value: { status: 'untested', lastTest: null } });
+    const id = (saved as { value: { id: string } }).value.id;
+    expect(await call('connections:update', { id, name: 'Renamed' })).toMatchObject({ ok: true, value: { status: 'ok', lastTest: { ok: true } } });
+    expect(await call('connections:replaceSecret', { id, field: 'token', value: 'another-token' })).toMatchObject({ ok: true, value: { status: 'untested', lastTest: null } });
+  });
 });

@@ -1,7 +1,9 @@
 import { CreateConnectionInput, LatchkeyError, conditionsHold, splitSecrets, validationError } from '@latchkey/contracts';
 import type { Connection, Json, ProviderCategory, Requester, TestResult, CreateConnectionInput as CreateInput, UpdateConnectionInput as UpdateInput } from '@latchkey/contracts';
+import { createHash } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import type { AuditService } from '../audit/audit-service.js';
+import { canonicalJson } from '../audit/hash.js';
 import { iso } from '../clock.js';
 import type { BrokerEvents } from '../events.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
@@ -28,8 +30,32 @@ export interface ConnectionsDeps {
 const nameCollator = new Intl.Collator(undefined, { sensitivity: 'accent' });
 const sameName = (a: string, b: string) => nameCollator.compare(a, b) === 0;
 
+/** How long a draft's test result waits for the draft to be saved. */
+const DRAFT_RESULT_TTL_MS = 10 * 60_000;
+const DRAFT_RESULTS_KEPT = 20;
+
 export class ConnectionsService {
+  /** Test results of unsaved drafts, by a digest of their settings (kept in memory only). */
+  readonly #draftResults = new Map<string, { result: TestResult; until: number }>();
+
   constructor(private readonly d: ConnectionsDeps) {}
+
+  #draftKey(providerId: string, config: Record<string, Json>, secrets: Record<string, string>): string {
+    return createHash('sha256').update(canonicalJson({ providerId, config, secrets })).digest('hex');
+  }
+
+  #rememberDraftResult(key: string, result: TestResult): void {
+    this.#draftResults.delete(key);
+    this.#draftResults.set(key, { result, until: this.d.clock.now() + DRAFT_RESULT_TTL_MS });
+    while (this.#draftResults.size > DRAFT_RESULTS_KEPT) this.#draftResults.delete(this.#draftResults.keys().next().value!);
+  }
+
+  /** A draft saved with exactly the settings it was tested with keeps that result. */
+  #takeDraftResult(key: string): TestResult | null {
+    const hit = this.#draftResults.get(key);
+    this.#draftResults.delete(key);
+    return hit && hit.until > this.d.clock.now() ? hit.result : null;
+  }
 
   list(filter: { providerId?: string; category?: ProviderCategory; deleted?: boolean }): Connection[] {
     const out: Connection[] = [];
@@ -79,6 +105,7 @@ export class ConnectionsService {
     const { ids: secretIds, durable } = this.d.secrets.write(secrets);
     const now = iso(this.d.clock.now());
     const hasDefault = this.d.repo.all().some((r) => r.providerId === input.providerId && r.deletedAt === null && r.isDefault);
+    const tested = this.#takeDraftResult(this.#draftKey(manifest.id, config, secrets));
     const record: ConnectionRecord = {
       id: nanoid(16),
       providerId: manifest.id,
@@ -87,8 +114,8 @@ export class ConnectionsService {
       config,
       secretFields: Object.fromEntries(Object.keys(secretIds).map((f) => [f, 'set' as const])),
       secretIds,
-      status: 'untested',
-      lastTest: null,
+      status: tested ? (tested.ok ? 'ok' : 'error') : 'untested',
+      lastTest: tested,
       isDefault: !hasDefault,
       createdAt: now,
       updatedAt: now,
@@ -125,13 +152,16 @@ export class ConnectionsService {
       else secretIds[f] = id;
     }
     Object.assign(secretIds, newIds);
+    // A rename keeps the test result; new settings or secrets make it stale.
+    const settingsChanged = Object.keys(newIds).length > 0 || dropped.length > 0 || canonicalJson(nextConfig) !== canonicalJson(current.config);
     const next: ConnectionRecord = {
       ...current,
       name,
       config: nextConfig,
       secretIds,
       secretFields: Object.fromEntries(Object.keys(secretIds).map((f) => [f, current.secretFields[f] === 'invalid' && !newIds[f] ? ('invalid' as const) : ('set' as const)])),
-      status: 'untested',
+      status: settingsChanged ? 'untested' : current.status,
+      lastTest: settingsChanged ? null : current.lastTest,
       updatedAt: iso(this.d.clock.now()),
     };
     if (Object.values(next.secretFields).includes('invalid')) next.status = 'invalid';
@@ -265,7 +295,10 @@ export class ConnectionsService {
     if (missing.length) return { ok: false, latencyMs: 0, code: 'invalid_config', message: `${missing.map((f) => f.label).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required to test`, at: iso(this.d.clock.now()) };
     const resolved: ResolvedConnection = { id: saved?.id ?? `draft-${nanoid(8)}`, manifest, config, secrets: { ...stored, ...secrets } };
     const result = await runTest(this.d.transports, resolved, this.#timeout(config), this.d.clock);
-    if (!saved) await this.d.transports.release(resolved.id);
+    if (!saved) {
+      await this.d.transports.release(resolved.id);
+      this.#rememberDraftResult(this.#draftKey(manifest.id, config, secrets), result);
+    }
     await this.d.audit.record({ type: 'connection.test', outcome: result.ok ? 'ok' : 'error', connectionId: saved?.id, requester: actor, detail: `draft ${manifest.name}: ${result.message}` });
     return result;
   }

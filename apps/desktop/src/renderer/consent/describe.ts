@@ -1,4 +1,4 @@
-import type { ErrorCode, Requester } from '@latchkey/contracts';
+import type { Requester } from '@latchkey/contracts';
 
 /** "Extension GitHub (github)", "Agent Release notes writer (agent.release-notes)", "This app". */
 export function requesterLabel(requester: Requester): string {
@@ -21,17 +21,5 @@ export function formatDateTime(iso: string | null | undefined, fallback = '—')
   return Number.isNaN(date.getTime()) ? fallback : dateTime.format(date);
 }
 
-/**
- * Error messages from the broker are written for a person; anything else gets a plain line.
- * Read as fields, not `instanceof`: errors may cross contextBridge or come from another bundle.
- */
-export function errorMessage(error: unknown, fallback: string): string {
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' && message !== '' ? message : fallback;
-}
-
-/** The broker's error code (`NOT_FOUND`, `DENIED`, …), read as a field for the same reason. */
-export function errorCode(error: unknown): ErrorCode | null {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? (code as ErrorCode) : null;
-}
+/** Errors are read as fields, not `instanceof`: they may cross contextBridge or come from another bundle. */
+export { errorCode, errorMessage } from '../latchkey';
