@@ -112,8 +112,9 @@ describe('ConnectionsScreen', () => {
     const row = within(list).getByRole('listitem');
     expect(row.textContent).toContain('Billing API');
     expect(row.textContent).toContain(`HTTP API · ${baseUrl}`);
-    expect(row.textContent).toContain('Not tested');
-    expect(row.textContent).not.toContain('Never tested');
+    // Saved exactly as tested: the draft's result comes with it.
+    expect(row.textContent).toContain('Working');
+    expect(row.textContent).toContain('Last tested just now');
     expect(document.body.innerHTML).not.toContain(GOOD_TOKEN);
     expect(h.callsTo('connections:create')).toEqual([{ providerId: 'http', name: 'Billing API', config: { baseUrl, authType: 'bearer' }, secrets: { token: GOOD_TOKEN } }]);
   });
@@ -138,9 +139,10 @@ describe('ConnectionsScreen', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(h.callsTo('connections:update').at(-1)).toMatchObject({ secrets: { token: WRONG_TOKEN } });
+    // A new secret makes the old result stale: the row goes back to "Not tested".
     const [saved] = await h.api.connections.list();
-    expect(saved?.lastTest?.ok).toBe(true);
-    await waitFor(() => expect(screen.getByRole('listitem').textContent).toContain('Last tested just now'));
+    expect(saved?.lastTest).toBeNull();
+    await waitFor(() => expect(screen.getByRole('listitem').textContent).toContain('Not tested'));
 
     await user.click(screen.getByRole('button', { name: /Status page/ }));
     await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Delete' }));
