@@ -217,4 +217,17 @@ describe('ConnectionsService', () => {
     expect(await call('connections:update', { id, name: 'Renamed' })).toMatchObject({ ok: true, value: { status: 'ok', lastTest: { ok: true } } });
     expect(await call('connections:replaceSecret', { id, field: 'token', value: 'another-token' })).toMatchObject({ ok: true, value: { status: 'untested', lastTest: null } });
   });
+
+  it('honours the connection\'s own test timeout', async () => {
+    const { call } = setup();
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const started = Date.now();
+    const res = await call('connections:testDraft', { providerId: 'http', config: { baseUrl: url, authType: 'none', timeoutMs: 300 } });
+    expect(res).toMatchObject({ ok: true, value: { ok: false, code: 'timeout', message: 'Timed out after 0.3 s' } });
+    expect(Date.now() - started).toBeLessThan(5000);
+    silent.closeAllConnections();
+    await new Promise<void>((r) => silent.close(() => r()));
+  });
 });
