@@ -173,8 +173,10 @@ export class ConnectionsService {
         this.d.audit.record({ type: current.secretIds[field] ? 'secret.replace' : 'secret.set', connectionId: current.id, requester: actor, detail: field }),
       ),
     ]);
-    // Old blobs go only once the record no longer points at them.
-    await Promise.all([this.d.secrets.drop(dropped), this.d.transports.release(current.id)]);
+    // Old blobs go only once the record no longer points at them. The caller need not wait for
+    // that second write: a blob left behind by a crash is ciphertext nothing refers to.
+    void this.d.secrets.drop(dropped).catch(() => undefined);
+    await this.d.transports.release(current.id);
     this.#changed(current.id);
     return toPublic(next);
   }
