@@ -15,4 +15,4 @@ if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ] || ! command -v apt-get >/dev/null; th
 fi
 echo "Installing Debian packages: ${missing[*]}"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
