@@ -47,13 +47,17 @@ function foreground(command, commandArgs, cwd) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-const electron = electronBinary() ?? tryInstallElectron();
+// Electron needs a display; on Linux without one (a server, CI, SSH) the headless host serves instead.
+const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+const electron = hasDisplay ? (electronBinary() ?? tryInstallElectron()) : null;
 if (electron) {
   run(process.execPath, [`${desktop}/node_modules/electron-vite/bin/electron-vite.js`, 'build'], desktop);
   foreground(electron, [desktop, ...args], desktop);
 } else {
   process.stdout.write(
-    "Electron's binary is not installed and could not be downloaded, so Latchkey starts its headless host instead (where downloads work, `node apps/desktop/node_modules/electron/install.js` fetches it).\n",
+    hasDisplay
+      ? "Electron's binary is not installed and could not be downloaded, so Latchkey starts its headless host instead (where downloads work, `node apps/desktop/node_modules/electron/install.js` fetches it).\n"
+      : 'No display (DISPLAY and WAYLAND_DISPLAY are unset), so Latchkey starts its headless host instead of the desktop window.\n',
   );
   run(process.execPath, [`${desktop}/node_modules/vite/bin/vite.js`, 'build', '-c', 'vite.renderer.config.ts', '--logLevel', 'warn'], desktop);
   foreground(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], headless);
