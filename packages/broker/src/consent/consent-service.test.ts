@@ -217,4 +217,18 @@ describe('consent and SecretRefs', () => {
     listeners.forEach((l) => l());
     expect(seen).toBe(1);
   });
+
+  it('bounds the live refs one requester can hold: asking in a loop retires its oldest refs', async () => {
+    const t = await setup(() => ({ decision: 'always', duration: '1h' }));
+    const refs: string[] = [];
+    for (let i = 0; i < 70; i++) {
+      const g = (await t.as(extA).call('secrets:requestAccess', request(t.connectionId))) as { ok: true; value: { secretRef: string } };
+      refs.push(g.value.secretRef);
+    }
+    expect(t.prompter.seen).toHaveLength(1);
+    expect(await t.as(extA).call('http:fetch', { ref: refs[0], request: { url: '/a' } })).toMatchObject({ ok: false, error: { code: 'DENIED' } });
+    expect(await t.as(extA).call('http:fetch', { ref: refs[69], request: { url: '/a' } })).toMatchObject({ ok: true });
+    expect(await t.as(extA).call('http:fetch', { ref: refs[70 - 64], request: { url: '/a' } })).toMatchObject({ ok: true });
+    expect(await t.as(extA).call('http:fetch', { ref: refs[70 - 65], request: { url: '/a' } })).toMatchObject({ ok: false, error: { code: 'DENIED' } });
+  });
 });

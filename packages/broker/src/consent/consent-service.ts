@@ -162,7 +162,7 @@ export class ConsentService {
       scopes: new Set<Scope>(grant.scopes),
       expiresAt,
       usesLeft: grant.kind === 'once' ? 1 : undefined,
-    });
+    }, now);
     await this.d.audit.record({ type: 'access.grant', connectionId: grant.connectionId, requester: grant.requester, scopes: grant.scopes, grantId: grant.id, detail: how });
     return { granted: true, secretRef, expiresAt: iso(expiresAt), grantId: grant.id };
   }

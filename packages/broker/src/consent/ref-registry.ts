@@ -17,12 +17,30 @@ export interface RefRecord {
 
 export const requesterKey = (r: Pick<Requester, 'kind' | 'id'>) => `${r.kind}:${r.id}`;
 
+/**
+ * Live refs one requester may hold at once. An "always" grant answers requests without a
+ * prompt, so a requester asking in a loop would otherwise grow this map without bound; past the
+ * cap its oldest refs stop working (a well-behaved caller keeps and reuses its ref).
+ */
+export const MAX_LIVE_REFS_PER_REQUESTER = 64;
+
 /** Live SecretRefs: in memory only, so a restart kills every ref (grants persist and re-issue). */
 export class RefRegistry {
   readonly #refs = new Map<string, RefRecord>();
 
-  issue(record: RefRecord): SecretRef {
+  issue(record: RefRecord, now: number): SecretRef {
     const ref = `lkref_${newRef()}` as SecretRef;
+    // Map order is insertion order, so the first of a requester's refs met is its oldest.
+    let live = 0;
+    const mine: string[] = [];
+    for (const [r, rec] of this.#refs) {
+      if (rec.expiresAt <= now) this.#refs.delete(r);
+      else if (rec.requesterKey === record.requesterKey) {
+        live++;
+        mine.push(r);
+      }
+    }
+    for (let i = 0; live - i >= MAX_LIVE_REFS_PER_REQUESTER; i++) this.#refs.delete(mine[i]!);
     this.#refs.set(ref, record);
     return ref;
   }
