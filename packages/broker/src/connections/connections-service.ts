@@ -232,11 +232,10 @@ export class ConnectionsService {
   async setDefault(id: string, actor: Requester): Promise<Connection> {
     const current = this.require(id);
     const now = iso(this.d.clock.now());
-    for (const r of this.d.repo.all()) {
-      if (r.providerId === current.providerId && r.isDefault && r.id !== id) void this.d.repo.put({ ...r, isDefault: false, updatedAt: now });
-    }
+    const demoted = this.d.repo.all().filter((r) => r.providerId === current.providerId && r.isDefault && r.id !== id);
     const next = { ...current, isDefault: true, updatedAt: now };
-    await this.d.repo.put(next);
+    // One tick, one write; a refused write surfaces here instead of as an unhandled rejection.
+    await Promise.all([...demoted.map((r) => this.d.repo.put({ ...r, isDefault: false, updatedAt: now })), this.d.repo.put(next)]);
     await this.d.audit.record({ type: 'connection.update', connectionId: id, requester: actor, detail: 'set as default' });
     this.#changed(id);
     return toPublic(next);

@@ -1,4 +1,4 @@
-import { expandTemplate } from '@latchkey/contracts';
+import { expandTemplate, isLatchkeyError } from '@latchkey/contracts';
 import type { Json, TestResult } from '@latchkey/contracts';
 import { iso } from '../clock.js';
 import { prepareHttp } from '../operations/prepare-http.js';
@@ -48,8 +48,8 @@ export async function runTest(transports: Transports, connection: ResolvedConnec
   } catch (error) {
     const latencyMs = clock.now() - started;
     if (error instanceof TransportError) outcome = { ok: false, code: error.code, message: error.message, latencyMs };
-    else if (error instanceof Error && 'code' in error && (error as { code: unknown }).code === 'VALIDATION') outcome = { ok: false, code: 'invalid_config', message: error.message, latencyMs };
-    else if (error instanceof Error && 'code' in error && (error as { code: unknown }).code === 'DENIED') outcome = { ok: false, code: 'invalid_config', message: error.message, latencyMs };
+    // A base URL that is not a URL, or a test path off the base origin: the settings are wrong.
+    else if (isLatchkeyError(error) && (error.code === 'VALIDATION' || error.code === 'DENIED')) outcome = { ok: false, code: 'invalid_config', message: error.message, latencyMs };
     else outcome = { ok: false, code: 'other', message: error instanceof Error ? error.message : 'The test failed', latencyMs };
   }
   const secrets = Object.values(connection.secrets);

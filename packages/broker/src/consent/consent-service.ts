@@ -28,6 +28,8 @@ const MAX_OPEN_PROMPTS_PER_REQUESTER = 3;
 export class ConsentService {
   readonly #denials = new Map<string, number[]>();
   readonly #open = new Map<string, number>();
+  /** Open prompts' abort handles, by requester key, so a window close or a crash can deny them. */
+  readonly #aborters = new Map<AbortController, string>();
 
   constructor(private readonly d: ConsentDeps) {}
 
@@ -137,8 +139,6 @@ export class ConsentService {
     this.d.events.emit('grants:changed', {});
     return this.#issue(grant, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
   }
-
-  readonly #aborters = new Map<AbortController, string>();
 
   /** Window closed, renderer crashed, app quitting: every open prompt is denied. */
   abortAll(reason: string): void {

@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { TransportError } from '@latchkey/broker';
 import { createTransports } from '../index.js';
 import { mariadbUnavailable, startMariadb, type MariadbPeer } from '../testing/mariadb-peer.js';
 import { resolvedConnection } from '../testing/packs.js';
 import { freePort, startSilentServer } from '../testing/ports.js';
-import { opensslUnavailable, selfSignedCertificate } from '../testing/tls.js';
+import { opensslUnavailable, selfSignedCertificate, writeCaFile } from '../testing/tls.js';
 
 const unavailable = mariadbUnavailable();
 
@@ -74,21 +71,18 @@ describe.skipIf(unavailable !== null)(`mysql transport against a real MariaDB se
 
   describe.skipIf(opensslUnavailable() !== null)('over TLS', () => {
     let tlsPeer: MariadbPeer;
-    let dir: string;
-    let caFile: string;
+    let ca: ReturnType<typeof writeCaFile>;
     const tlsConn = (config: Record<string, string | number | boolean>) =>
       resolvedConnection('databases', 'mysql', { host: tlsPeer.host, port: tlsPeer.port, database: tlsPeer.database, user: tlsPeer.user, ssl: true, ...config }, { password: tlsPeer.password });
 
     beforeAll(async () => {
       const certificate = selfSignedCertificate();
-      dir = mkdtempSync(join(tmpdir(), 'latchkey-mariadb-ca-'));
-      caFile = join(dir, 'ca.pem');
-      writeFileSync(caFile, certificate.cert);
+      ca = writeCaFile(certificate);
       tlsPeer = await startMariadb({ tls: certificate });
     });
     afterAll(async () => {
       await tlsPeer?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      ca?.remove();
     });
 
     it('refuses a certificate it cannot verify, naming the reason', async () => {
@@ -96,7 +90,7 @@ describe.skipIf(unavailable !== null)(`mysql transport against a real MariaDB se
     });
 
     it('connects over TLS when the CA file vouches for the server', async () => {
-      const c = tlsConn({ caFile });
+      const c = tlsConn({ caFile: ca.caFile });
       expect(await transports.test('mysql', c, 10_000)).toMatchObject({ ok: true, code: 'ok' });
       const res = await transports.sqlQuery('mysql', c, q("SHOW SESSION STATUS LIKE 'Ssl_cipher'"));
       expect(String(res.rows[0]![1])).not.toBe('');

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '@latchkey/broker';
@@ -8,7 +6,7 @@ import { createTransports } from '../index.js';
 import { resolvedConnection } from '../testing/packs.js';
 import { freePort, startSilentServer } from '../testing/ports.js';
 import { postgresUnavailable, startPostgres, type PostgresPeer } from '../testing/postgres-peer.js';
-import { opensslUnavailable, selfSignedCertificate } from '../testing/tls.js';
+import { opensslUnavailable, selfSignedCertificate, writeCaFile } from '../testing/tls.js';
 
 const unavailable = postgresUnavailable();
 
@@ -85,21 +83,18 @@ describe.skipIf(unavailable !== null)(`postgres transport against a real server$
 
   describe.skipIf(opensslUnavailable() !== null)('over TLS', () => {
     let tlsPeer: PostgresPeer;
-    let dir: string;
-    let caFile: string;
+    let ca: ReturnType<typeof writeCaFile>;
     const tlsConn = (config: Record<string, string | number | boolean>) =>
       resolvedConnection('databases', 'postgres', { host: tlsPeer.host, port: tlsPeer.port, database: tlsPeer.database, user: tlsPeer.user, ssl: true, ...config }, { password: tlsPeer.password });
 
     beforeAll(async () => {
       const certificate = selfSignedCertificate();
-      dir = mkdtempSync(join(tmpdir(), 'latchkey-pg-ca-'));
-      caFile = join(dir, 'ca.pem');
-      writeFileSync(caFile, certificate.cert);
+      ca = writeCaFile(certificate);
       tlsPeer = await startPostgres({ tls: certificate });
     });
     afterAll(async () => {
       await tlsPeer?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      ca?.remove();
     });
 
     it('refuses a certificate it cannot verify, naming the reason', async () => {
@@ -107,14 +102,14 @@ describe.skipIf(unavailable !== null)(`postgres transport against a real server$
     });
 
     it('connects over TLS when the CA file vouches for the server', async () => {
-      const c = tlsConn({ caFile });
+      const c = tlsConn({ caFile: ca.caFile });
       expect(await transports.test('postgres', c, 10_000)).toMatchObject({ ok: true, code: 'ok' });
       const res = await transports.sqlQuery('postgres', c, { sql: 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()', params: [], maxRows: 1 });
       expect(res.rows).toEqual([[true]]);
     });
 
     it('reports a missing CA file as a configuration problem', async () => {
-      const missing = join(dir, 'missing.pem');
+      const missing = join(dirname(ca.caFile), 'missing.pem');
       expect(await transports.test('postgres', tlsConn({ caFile: missing }), 10_000)).toMatchObject({ ok: false, code: 'invalid_config', message: `CA file not found: ${missing}` });
     });
   });

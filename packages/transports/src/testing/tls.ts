@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onPath, run } from './processes.js';
@@ -25,4 +25,12 @@ export function selfSignedCertificate(): TestCertificate {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A CA file holding `certificate`, as a person would pick in the form; remove() deletes it. */
+export function writeCaFile(certificate: TestCertificate): { caFile: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-ca-'));
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, certificate.cert);
+  return { caFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
