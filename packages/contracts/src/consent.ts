@@ -60,6 +60,24 @@ export const Grant = z.strictObject({
 });
 export type Grant = z.infer<typeof Grant>;
 
+/**
+ * Whether a grant still lets its holder act: not revoked, not expired, and for "once" not yet
+ * used. The broker and every screen ask this one function, so they cannot disagree.
+ */
+export function isGrantActive(grant: Pick<Grant, 'kind' | 'expiresAt' | 'lastUsedAt' | 'revokedAt'>, now: number): boolean {
+  if (grant.revokedAt) return false;
+  if (grant.expiresAt && Date.parse(grant.expiresAt) <= now) return false;
+  return !(grant.kind === 'once' && grant.lastUsedAt);
+}
+
+/** How a grant reads in a list: Revoked, Expired, Used, Once or Always. */
+export function grantState(grant: Pick<Grant, 'kind' | 'expiresAt' | 'lastUsedAt' | 'revokedAt'>, now: number): 'revoked' | 'expired' | 'used' | 'once' | 'always' {
+  if (grant.revokedAt) return 'revoked';
+  if (grant.expiresAt && Date.parse(grant.expiresAt) <= now) return 'expired';
+  if (grant.kind === 'once') return grant.lastUsedAt ? 'used' : 'once';
+  return 'always';
+}
+
 export const ListGrantsInput = z.strictObject({ includeInactive: z.boolean().default(false) }).default({ includeInactive: false });
 export const RevokeGrantInput = z.strictObject({ id: Id });
 

@@ -1,4 +1,4 @@
-import { GRANT_DURATION_MS, LatchkeyError, describeScope, expandTemplate } from '@latchkey/contracts';
+import { GRANT_DURATION_MS, LatchkeyError, describeScope, expandTemplate, isGrantActive } from '@latchkey/contracts';
 import type { AccessRequestInput, AccessResponse, ConsentDecision, ConsentPrompt, DenialReason, Grant, Requester, Scope } from '@latchkey/contracts';
 import { nanoid } from 'nanoid';
 import type { AuditService } from '../audit/audit-service.js';
@@ -34,10 +34,7 @@ export class ConsentService {
   constructor(private readonly d: ConsentDeps) {}
 
   isActive(g: Grant, now = this.d.clock.now()): boolean {
-    if (g.revokedAt) return false;
-    if (g.expiresAt && Date.parse(g.expiresAt) <= now) return false;
-    if (g.kind === 'once' && g.lastUsedAt) return false;
-    return true;
+    return isGrantActive(g, now);
   }
 
   listGrants(includeInactive: boolean): Grant[] {

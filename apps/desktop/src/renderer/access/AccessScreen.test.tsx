@@ -105,4 +105,17 @@ describe('AccessScreen', () => {
     await waitFor(() => expect(rows()).toHaveLength(1));
     expect(within(rows()[0]!).getAllByRole('cell')[3]?.textContent).toBe('Once');
   });
+
+  it('a once grant that has been used reads "Used (once)" and offers no Revoke', async () => {
+    const h = await setup({ decision: 'once' });
+    const { secretRef } = await h.grantTo();
+    // The call uses the grant; only the absent upstream makes it fail.
+    await expect(h.extensionClient().http.fetch({ ref: secretRef, request: { url: '/user' } })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    render(<AccessScreen api={h.api} />);
+    await screen.findByRole('checkbox');
+    await userEvent.click(screen.getByRole('checkbox', { name: /Show revoked and expired grants/ }));
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(within(rows()[0]!).getAllByRole('cell')[3]?.textContent).toBe('Used (once)');
+    expect(within(rows()[0]!).queryByRole('button', { name: /^Revoke/ })).toBeNull();
+  });
 });

@@ -1,5 +1,5 @@
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
-import type { Connection, Grant, LatchkeyApi } from '@latchkey/contracts';
+import { grantState, isGrantActive, type Connection, type Grant, type LatchkeyApi } from '@latchkey/contracts';
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage, formatDateTime, requesterLabel } from '../consent/describe.js';
 import './data-screen.css';
@@ -10,9 +10,9 @@ export interface AccessScreenProps {
 }
 
 function grantStatus(grant: Grant, now: number): string {
-  if (grant.revokedAt) return `Revoked ${formatDateTime(grant.revokedAt)}`;
-  if (grant.expiresAt && Date.parse(grant.expiresAt) <= now) return 'Expired';
-  return grant.kind === 'once' ? 'Once' : 'Always';
+  const state = grantState(grant, now);
+  if (state === 'revoked') return `Revoked ${formatDateTime(grant.revokedAt)}`;
+  return { expired: 'Expired', used: 'Used (once)', once: 'Once', always: 'Always' }[state];
 }
 
 /** Every grant a requester holds, with Revoke: revoking stops the grant's SecretRefs at once. */
@@ -104,7 +104,7 @@ export function AccessScreen({ api = window.latchkey }: AccessScreenProps) {
           </thead>
           <tbody>
             {grants.map((grant) => {
-              const active = !grant.revokedAt && !(grant.expiresAt && Date.parse(grant.expiresAt) <= now);
+              const active = isGrantActive(grant, now);
               return (
                 <tr key={grant.id} data-grant-id={grant.id}>
                   <td>{requesterLabel(grant.requester)}</td>
