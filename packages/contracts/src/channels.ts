@@ -29,6 +29,13 @@ import {
 import { ProviderInfo } from './providers.js';
 import { SystemStatus } from './system.js';
 
+/**
+ * The two Electron IPC channels every app call and event travel on (the channel map's name goes
+ * inside the message). Named once here: the main process and the preload must agree on them.
+ */
+export const IPC_INVOKE_CHANNEL = 'latchkey:invoke';
+export const IPC_EVENT_CHANNEL = 'latchkey:event';
+
 export interface ChannelDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   input: I;
   output: O;

@@ -1,10 +1,10 @@
 import type { Broker } from '@latchkey/broker';
-import { appChannels, appEvents, createDispatcher, type AppEvents, type Requester, type Result } from '@latchkey/contracts';
+import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, appChannels, appEvents, createDispatcher, type AppEvents, type Requester, type Result } from '@latchkey/contracts';
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { isTrustedSenderUrl, type TrustedRenderer } from './sender';
 
-export const INVOKE_CHANNEL = 'latchkey:invoke';
-export const EVENT_CHANNEL = 'latchkey:event';
+export const INVOKE_CHANNEL = IPC_INVOKE_CHANNEL;
+export const EVENT_CHANNEL = IPC_EVENT_CHANNEL;
 
 const RENDERER_REQUESTER: Requester = { kind: 'app', id: 'renderer', displayName: 'Latchkey' };
 

@@ -1,12 +1,10 @@
-import { createLatchkeyApi } from '@latchkey/contracts';
+import { IPC_EVENT_CHANNEL as EVENT_CHANNEL, IPC_INVOKE_CHANNEL as INVOKE_CHANNEL, createLatchkeyApi } from '@latchkey/contracts';
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 
 /**
  * The whole preload: one frozen object built from the channel map. No ipcRenderer, no Node,
  * nothing else reaches the page.
  */
-const INVOKE_CHANNEL = 'latchkey:invoke';
-const EVENT_CHANNEL = 'latchkey:event';
 
 const api = createLatchkeyApi(
   (channel, input) => ipcRenderer.invoke(INVOKE_CHANNEL, channel, input),
