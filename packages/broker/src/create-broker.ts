@@ -3,6 +3,7 @@ import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester } f
 import { AuditService } from './audit/audit-service.js';
 import { systemClock } from './clock.js';
 import { ConnectionsService } from './connections/connections-service.js';
+import { listForExtension } from './connections/extension-view.js';
 import { ConsentService } from './consent/consent-service.js';
 import { EventPrompter } from './consent/event-prompter.js';
 import { RefRegistry } from './consent/ref-registry.js';
@@ -101,7 +102,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   };
 
   const extension: Handlers<ExtensionChannels, CallContext> = {
-    'connections:list': (i) => connections.list({ providerId: i.providerId, category: i.category, deleted: false }),
+    'connections:list': (i, c) => listForExtension({ connections, registry, consent }, c.requester, i),
     'secrets:requestAccess': (i, c) => consent.request(c.requester, i),
     'secrets:reveal': (i, c) => operations.reveal(c.requester, i.ref),
     'http:fetch': (i, c) => operations.httpFetch(c.requester, i.ref, i.request),
@@ -115,7 +116,12 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     app,
     extension,
     providers: {
-      register: (m, ext) => registry.register(m, ext),
+      register: (m, ext) => {
+        const manifest = registry.register(m, ext);
+        void connections.adoptProvider(manifest.id).catch(() => undefined);
+        return manifest;
+      },
+      reserve: (ids, ext) => registry.reserve(ids, ext),
       unregisterExtension: (ext) => registry.unregisterExtension(ext),
       setAvailable: (ext, available) => registry.setAvailable(ext, available),
       list: () => registry.list(),

@@ -9,6 +9,8 @@ export interface RefRecord {
   grantId: string;
   requesterKey: string;
   connectionId: string;
+  /** The connection's target digest when the ref was issued; a ref is useless after it changes. */
+  target: string;
   scopes: ReadonlySet<Scope>;
   expiresAt: number;
   /** Left for an "allow once" ref; undefined for unlimited. */
