@@ -1,3 +1,4 @@
+import { nanoid } from 'nanoid';
 import { LatchkeyError, createClient, createDispatcher, extensionChannels } from '@latchkey/contracts';
 import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester } from '@latchkey/contracts';
 import { AuditService } from './audit/audit-service.js';
@@ -149,10 +150,13 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
 
 /**
  * The entry point an in-app agent runtime calls: the same consent and SecretRef path as an
- * extension, with the agent named as the requester.
+ * extension. The agent gives the name the person sees; its identity is a key issued here, one
+ * per session, so an agent that states another's name gets none of that one's grants or refs.
  */
-export function createAgentSession(broker: Broker, agent: { id: string; displayName: string }): ClientApi<ExtensionChannels> {
-  const requester: Requester = { kind: 'agent', id: agent.id, displayName: agent.displayName };
+export function createAgentSession(broker: Broker, agent: { displayName: string }): ClientApi<ExtensionChannels> & { readonly requester: Requester } {
+  const requester: Requester = Object.freeze({ kind: 'agent', id: `session-${nanoid(24)}`, displayName: agent.displayName });
   const dispatch = createDispatcher(extensionChannels, broker.extension);
-  return createClient(extensionChannels, (channel, input) => dispatch(channel, input, { requester }));
+  const client = createClient(extensionChannels, (channel, input) => dispatch(channel, input, { requester }));
+  // The issued identity, for the runtime's own records (the Access and Audit screens show it).
+  return Object.freeze({ ...client, requester });
 }

@@ -182,10 +182,10 @@ describe('consent and SecretRefs', () => {
 
   it('agents go through the same consent path', async () => {
     const t = await setup();
-    const agent = createAgentSession(t.broker, { id: 'assistant', displayName: 'Assistant' });
+    const agent = createAgentSession(t.broker, { displayName: 'Assistant' });
     const res = await agent.secrets.requestAccess({ connectionId: t.connectionId, reason: 'Answer your question', scopes: ['http.fetch'] });
     expect(res.granted).toBe(true);
-    expect(t.prompter.seen[0]!.requester).toEqual({ kind: 'agent', id: 'assistant', displayName: 'Assistant' });
+    expect(t.prompter.seen[0]!.requester).toEqual({ kind: 'agent', id: expect.stringMatching(/^session-/), displayName: 'Assistant' });
     if (!res.granted) return;
     const out = await agent.http.fetch({ ref: res.secretRef, request: { url: '/q' } });
     expect(out.status).toBe(200);
