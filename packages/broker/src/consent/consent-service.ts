@@ -94,6 +94,8 @@ export class ConsentService {
       .find((g) => g.kind === 'always' && g.target === bound && this.isActive(g, now) && requesterKey(g.requester) === key && g.connectionId === connection.id && input.scopes.every((s) => g.scopes.includes(s)));
     if (covering) return this.#issue(covering, bound, 'existing grant');
 
+    // No prompt for a ref that could not be handed out: the person would consent for nothing.
+    this.d.refs.assertRoom(key, now);
     const open = this.#open.get(key) ?? 0;
     if (open >= MAX_OPEN_PROMPTS_PER_REQUESTER) return deny('throttled', `${requester.displayName} already has ${open} access requests waiting for an answer`);
 
@@ -165,7 +167,7 @@ export class ConsentService {
     // Refs of "always" grants are short-lived tickets; the grant re-issues them without a prompt.
     const grantEnd = grant.expiresAt ? Date.parse(grant.expiresAt) : Infinity;
     const expiresAt = Math.min(grantEnd, now + (grant.kind === 'once' ? this.d.options.onceRefTtlMs : 24 * 3_600_000));
-    const secretRef = this.d.refs.issue({
+    const { ref: secretRef, expiresAt: refExpiresAt } = this.d.refs.issue({
       grantId: grant.id,
       requesterKey: requesterKey(grant.requester),
       connectionId: grant.connectionId,
@@ -175,7 +177,7 @@ export class ConsentService {
       usesLeft: grant.kind === 'once' ? 1 : undefined,
     }, now);
     await this.d.audit.record({ type: 'access.grant', connectionId: grant.connectionId, requester: grant.requester, scopes: grant.scopes, grantId: grant.id, detail: how });
-    return { granted: true, secretRef, expiresAt: iso(expiresAt), grantId: grant.id };
+    return { granted: true, secretRef, expiresAt: iso(refExpiresAt), grantId: grant.id };
   }
 
   #recordDenial(key: string): void {
