@@ -267,12 +267,25 @@ export class ConnectionsService {
 
   /** The target digest a record's stored secrets are bound to (computed for records older than the field). */
   #boundTarget(record: ConnectionRecord, manifest: ProviderManifest): string {
-    return record.target ?? targetFingerprint(manifest, record.config);
+    return record.target ?? this.#targetOf(record, manifest);
   }
 
   /** The connection's target as its settings say now; grants and refs carry this. */
   currentTarget(record: ConnectionRecord): string {
-    return targetFingerprint(this.d.registry.require(record.providerId), record.config);
+    return this.#targetOf(record, this.d.registry.require(record.providerId));
+  }
+
+  /**
+   * Every ref operation compares targets twice; a hash each costs ~9 µs, so it is kept per
+   * record object (a changed record is a new object) and manifest (a reloaded pack is a new one).
+   */
+  readonly #targets = new WeakMap<ConnectionRecord, { manifest: ProviderManifest; target: string }>();
+  #targetOf(record: ConnectionRecord, manifest: ProviderManifest): string {
+    const hit = this.#targets.get(record);
+    if (hit && hit.manifest === manifest) return hit.target;
+    const target = targetFingerprint(manifest, record.config);
+    this.#targets.set(record, { manifest, target });
+    return target;
   }
 
   /** Null when the pack registered for the record's provider is the one that defined it; else why not. */
@@ -308,7 +321,7 @@ export class ConnectionsService {
     const manifest = this.d.registry.require(record.providerId);
     const foreign = this.#foreignProvider(record);
     if (foreign) throw new LatchkeyError('FORBIDDEN', `${foreign}; its secrets stay with the original`);
-    if (Object.keys(record.secretIds).length > 0 && this.#boundTarget(record, manifest) !== targetFingerprint(manifest, record.config)) {
+    if (Object.keys(record.secretIds).length > 0 && this.#boundTarget(record, manifest) !== this.#targetOf(record, manifest)) {
       throw new LatchkeyError('DENIED', `The stored secrets of "${record.name}" were not used because its target changed since they were entered; enter them again`);
     }
     try {
