@@ -49,14 +49,16 @@ test('an agent asks through the consent modal; allow once works once, then deny 
     { providerId: 'http', name: 'Weather API', scope: 'user', config: { baseUrl: apiUrl, authType: 'bearer' }, secrets: { token: CANARY } },
     person,
   );
-  const tool = connectionFetchTool(createAgentSession(host.broker, { id: 'research-assistant', displayName: 'Research assistant' }));
+  const session = createAgentSession(host.broker, { displayName: 'Research assistant' });
+  const tool = connectionFetchTool(session);
   await page.goto(host.url);
   const consent = page.getByRole('alertdialog');
 
   const first = tool.run({ connectionId: connection.id, path: '/today', reason: 'Answer “will it rain today?”' });
   await expect(consent).toBeVisible();
   await expect(consent).toContainText('Research assistant');
-  await expect(consent).toContainText('research-assistant');
+  // The agent's id is the session key the broker issued, not a name it chose.
+  await expect(consent).toContainText('session-');
   await expect(consent).toContainText('Weather API');
   await expect(consent).toContainText('Answer “will it rain today?”');
   await expect(consent).toContainText(`send authenticated requests to ${apiUrl}`);
@@ -74,7 +76,7 @@ test('an agent asks through the consent modal; allow once works once, then deny 
   expect(await second).toMatchObject({ ok: false, refused: 'denied' });
   expect(seenAuth).toHaveLength(1);
 
-  const audit = await host.broker.app['audit:list']({ requesterId: 'research-assistant', limit: 100 }, person);
+  const audit = await host.broker.app['audit:list']({ requesterId: session.requester.id, limit: 100 }, person);
   const types = audit.events.map((e) => `${e.type}:${e.requester?.kind}`);
   expect(types).toEqual(expect.arrayContaining(['access.request:agent', 'access.grant:agent', 'ref.use:agent', 'access.deny:agent']));
 

@@ -1,8 +1,10 @@
+import { nanoid } from 'nanoid';
 import { LatchkeyError, createClient, createDispatcher, extensionChannels } from '@latchkey/contracts';
 import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester } from '@latchkey/contracts';
 import { AuditService } from './audit/audit-service.js';
 import { systemClock } from './clock.js';
 import { ConnectionsService } from './connections/connections-service.js';
+import { listForExtension } from './connections/extension-view.js';
 import { ConsentService } from './consent/consent-service.js';
 import { EventPrompter } from './consent/event-prompter.js';
 import { RefRegistry } from './consent/ref-registry.js';
@@ -101,7 +103,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   };
 
   const extension: Handlers<ExtensionChannels, CallContext> = {
-    'connections:list': (i) => connections.list({ providerId: i.providerId, category: i.category, deleted: false }),
+    'connections:list': (i, c) => listForExtension({ connections, registry, consent }, c.requester, i),
     'secrets:requestAccess': (i, c) => consent.request(c.requester, i),
     'secrets:reveal': (i, c) => operations.reveal(c.requester, i.ref),
     'http:fetch': (i, c) => operations.httpFetch(c.requester, i.ref, i.request),
@@ -115,7 +117,12 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     app,
     extension,
     providers: {
-      register: (m, ext) => registry.register(m, ext),
+      register: (m, ext) => {
+        const manifest = registry.register(m, ext);
+        void connections.adoptProvider(manifest.id).catch(() => undefined);
+        return manifest;
+      },
+      reserve: (ids, ext) => registry.reserve(ids, ext),
       unregisterExtension: (ext) => registry.unregisterExtension(ext),
       setAvailable: (ext, available) => registry.setAvailable(ext, available),
       list: () => registry.list(),
@@ -143,10 +150,13 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
 
 /**
  * The entry point an in-app agent runtime calls: the same consent and SecretRef path as an
- * extension, with the agent named as the requester.
+ * extension. The agent gives the name the person sees; its identity is a key issued here, one
+ * per session, so an agent that states another's name gets none of that one's grants or refs.
  */
-export function createAgentSession(broker: Broker, agent: { id: string; displayName: string }): ClientApi<ExtensionChannels> {
-  const requester: Requester = { kind: 'agent', id: agent.id, displayName: agent.displayName };
+export function createAgentSession(broker: Broker, agent: { displayName: string }): ClientApi<ExtensionChannels> & { readonly requester: Requester } {
+  const requester: Requester = Object.freeze({ kind: 'agent', id: `session-${nanoid(24)}`, displayName: agent.displayName });
   const dispatch = createDispatcher(extensionChannels, broker.extension);
-  return createClient(extensionChannels, (channel, input) => dispatch(channel, input, { requester }));
+  const client = createClient(extensionChannels, (channel, input) => dispatch(channel, input, { requester }));
+  // The issued identity, for the runtime's own records (the Access and Audit screens show it).
+  return Object.freeze({ ...client, requester });
 }

@@ -42,6 +42,13 @@ export interface Clock {
 /** A connection as stored: the public shape plus where its secrets live. Never leaves the broker. */
 export const ConnectionRecordSchema = ConnectionSchema.extend({
   secretIds: z.record(z.string(), z.string().min(1).max(200)),
+  /**
+   * The target digest (connections/target-binding.ts) the stored secrets were entered for.
+   * Optional only for records written before it existed; the broker fills it on load.
+   */
+  target: z.string().max(128).optional(),
+  /** The extension whose provider defined this connection; no other pack gets its secrets. */
+  providerOwner: z.string().max(214).optional(),
 }).strict();
 export type ConnectionRecord = z.infer<typeof ConnectionRecordSchema>;
 

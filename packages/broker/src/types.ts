@@ -56,6 +56,8 @@ export type EventPayload<K extends EventName> = z.output<AppEvents[K]>;
 
 export interface ProviderRegistryApi {
   register(manifest: unknown, extensionId: string): ProviderManifest;
+  /** Reserves a built-in pack's provider ids: no other pack can register them, even while it is disabled. */
+  reserve(providerIds: readonly string[], extensionId: string): void;
   unregisterExtension(extensionId: string): void;
   setAvailable(extensionId: string, available: boolean): void;
   list(): ProviderInfo[];

@@ -11,7 +11,7 @@ import {
   TestResult,
   UpdateConnectionInput,
 } from './connections.js';
-import { ExtensionConnectionsQuery, ExtensionInfo, SetExtensionEnabledInput } from './extensions.js';
+import { ExtensionConnection, ExtensionConnectionsQuery, ExtensionInfo, SetExtensionEnabledInput } from './extensions.js';
 import {
   HttpFetchRequest,
   HttpFetchResponse,
@@ -90,7 +90,7 @@ export type AppEvents = typeof appEvents;
  * the broker takes it from which extension's channel the message arrived on.
  */
 export const extensionChannels = {
-  'connections:list': channel(ExtensionConnectionsQuery, z.array(Connection)),
+  'connections:list': channel(ExtensionConnectionsQuery, z.array(ExtensionConnection)),
   'secrets:requestAccess': channel(AccessRequestInput, AccessResponse),
   'secrets:reveal': channel(withRef({}), RevealResult),
   'http:fetch': channel(withRef({ request: HttpFetchRequest }), HttpFetchResponse),

@@ -57,6 +57,12 @@ export const Grant = z.strictObject({
   expiresAt: IsoDate.nullable(),
   lastUsedAt: IsoDate.nullable(),
   revokedAt: IsoDate.nullable(),
+  /**
+   * The connection's target (a digest of its host / URL / command fields) when the person
+   * allowed this. A grant covers only that target: after a change it re-issues nothing.
+   * Absent on grants made before targets were recorded.
+   */
+  target: z.string().max(128).optional(),
 });
 export type Grant = z.infer<typeof Grant>;
 

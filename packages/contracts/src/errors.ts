@@ -9,6 +9,8 @@ export const ErrorCode = z.enum([
   'CIPHER_UNAVAILABLE',
   'CONFLICT',
   'THROTTLED',
+  /** Too much live work for one requester (open SecretRefs); reuse what it holds or wait. */
+  'BUSY',
   'INVALID_SECRET',
   'UNAVAILABLE',
   'TIMEOUT',

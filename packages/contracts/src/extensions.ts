@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { IsoDate } from './common.js';
+import { Id, IsoDate } from './common.js';
+import { ConfigValues, ConnectionStatus } from './connections.js';
 import { ProviderCategory, ProviderId, ProviderManifest } from './providers.js';
 
 export const ExtensionId = z.string().min(1).max(214).regex(/^(@[a-z0-9-]+\/)?[a-z0-9][a-z0-9._-]*$/, 'An npm-style package name');
@@ -35,3 +36,19 @@ export const SetExtensionEnabledInput = z.strictObject({ id: ExtensionId, enable
 export const ExtensionConnectionsQuery = z
   .strictObject({ providerId: ProviderId.optional(), category: ProviderCategory.optional() })
   .default({});
+
+/**
+ * A connection as an extension or agent sees it. Without a grant: what it needs to choose one
+ * (id, name, provider, default, status) — not its settings nor its test messages. `config` and
+ * `secretFields` only for a connection the requester holds an active grant on.
+ */
+export const ExtensionConnection = z.strictObject({
+  id: Id,
+  name: z.string(),
+  providerId: ProviderId,
+  isDefault: z.boolean(),
+  status: ConnectionStatus,
+  config: ConfigValues.optional(),
+  secretFields: z.record(z.string(), z.enum(['set', 'invalid'])).optional(),
+});
+export type ExtensionConnection = z.infer<typeof ExtensionConnection>;

@@ -15,6 +15,16 @@ export type Condition = z.infer<typeof Condition>;
 
 export const FieldName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'Field names are identifiers');
 
+/**
+ * What a field means to the broker. The roles that decide where a secret goes (see
+ * TARGET_ROLES) bind the connection's stored secrets: change one and they are dropped.
+ */
+export const FieldRole = z.enum(['target', 'host', 'port', 'database', 'tls', 'timeout', 'username', 'url', 'command', 'args', 'file']);
+export type FieldRole = z.infer<typeof FieldRole>;
+
+/** Roles whose value decides where a secret is sent (a host, a URL, a command line, a file). */
+export const TARGET_ROLES: ReadonlySet<FieldRole> = new Set<FieldRole>(['target', 'host', 'port', 'url', 'command', 'args', 'file']);
+
 export const FieldSpec = z.strictObject({
   name: FieldName,
   label: z.string().min(1),
@@ -30,6 +40,7 @@ export const FieldSpec = z.strictObject({
   pattern: z.string().optional(),
   format: z.enum(['url', 'email', 'host']).optional(),
   showWhen: z.array(Condition).optional(),
+  role: FieldRole.optional(),
 });
 export type FieldSpec = z.infer<typeof FieldSpec>;
 export type FieldSpecInput = z.input<typeof FieldSpec>;
@@ -100,3 +111,15 @@ export const ProviderInfo = z.strictObject({
   available: z.boolean(),
 });
 export type ProviderInfo = z.infer<typeof ProviderInfo>;
+
+/**
+ * The fields a provider's stored secrets are bound to: those with a target role, and those its
+ * `baseUrl` template reads (an HTTP credential goes wherever that URL points). A manifest that
+ * marks no role at all gets every non-secret field: without roles nothing says which field is
+ * harmless to change, so none is.
+ */
+export function targetFields(manifest: Pick<ProviderManifest, 'fields' | 'baseUrl'>): FieldSpec[] {
+  const fromBaseUrl = new Set([...(manifest.baseUrl ?? '').matchAll(/\{\{\s*config\.([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1]));
+  if (!manifest.fields.some((f) => f.role !== undefined)) return manifest.fields.filter((f) => !f.secret);
+  return manifest.fields.filter((f) => !f.secret && ((f.role !== undefined && TARGET_ROLES.has(f.role)) || fromBaseUrl.has(f.name)));
+}

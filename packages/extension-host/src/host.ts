@@ -371,6 +371,12 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     });
   }
 
+  // Built-in provider ids are reserved before any pack registers, so a third-party pack cannot
+  // take one over while its built-in pack is disabled (and with it the connections made with it).
+  for (const slot of slots.values()) {
+    if (slot.ext.builtIn) broker.providers.reserve(slot.ext.manifest.contributes.providers.map((p) => p.id), slot.ext.id);
+  }
+
   const bringUp = async (slot: Slot) => {
     if (!registerProviders(slot)) return;
     if (slot.ext.manifest.main === undefined) {

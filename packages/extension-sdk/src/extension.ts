@@ -1,7 +1,7 @@
 import type {
   AccessRequestInput,
   AccessResponse,
-  Connection,
+  ExtensionConnection,
   HttpFetchRequest,
   HttpFetchResponse,
   Json,
@@ -31,8 +31,13 @@ export interface Disposable {
  */
 export interface ExtensionContext {
   readonly connections: {
-    /** Metadata only: never a secret, only which secret fields are set. */
-    list(query?: { providerId?: string; category?: ProviderCategory }): Promise<Connection[]>;
+    /**
+     * Enough to choose a connection: id, name, provider, default, status — for the providers
+     * asked for (or, without a query, those this extension declares and those it holds a grant
+     * on). `config` and `secretFields` only for connections it holds an active grant on; never
+     * a secret.
+     */
+    list(query?: { providerId?: string; category?: ProviderCategory }): Promise<ExtensionConnection[]>;
   };
   readonly secrets: {
     /** Asks the person (consent modal). Resolves with a SecretRef or a denial; never throws on "no". */

@@ -4,6 +4,7 @@ export type {
   AccessRequestInput,
   AccessResponse,
   Connection,
+  ExtensionConnection,
   ExtensionPackageManifest,
   HttpFetchRequest,
   HttpFetchResponse,

@@ -1,5 +1,5 @@
 import { CreateConnectionInput, LatchkeyError, conditionsHold, splitSecrets, validationError } from '@latchkey/contracts';
-import type { Connection, Json, ProviderCategory, Requester, TestResult, CreateConnectionInput as CreateInput, UpdateConnectionInput as UpdateInput } from '@latchkey/contracts';
+import type { Connection, Json, ProviderCategory, ProviderManifest, Requester, TestResult, CreateConnectionInput as CreateInput, UpdateConnectionInput as UpdateInput } from '@latchkey/contracts';
 import { createHash } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import type { AuditService } from '../audit/audit-service.js';
@@ -10,6 +10,7 @@ import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { Clock, ConnectionRecord, ConnectionRepository, ResolvedConnection, Transports } from '../ports.js';
 import { InvalidSecretError, type SecretsService } from '../secrets/secrets-service.js';
 import { toPublic } from './public-view.js';
+import { changedTargetFields, labelList, targetFingerprint } from './target-binding.js';
 import { runTest } from './test-runner.js';
 
 export interface ConnectionsDeps {
@@ -120,6 +121,8 @@ export class ConnectionsService {
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
+      target: targetFingerprint(manifest, config),
+      providerOwner: this.d.registry.get(manifest.id)?.extensionId,
     };
     // Blob, record and audit go to three files in one tick, so they share one round of fsyncs. A
     // crash between them leaves at worst a record whose blob is missing: it shows as invalid and
@@ -138,18 +141,24 @@ export class ConnectionsService {
     const current = this.require(raw.id);
     const storedSecrets = new Set(Object.keys(current.secretIds));
     const config = raw.config ?? current.config;
-    const { config: nextConfig, secrets } = this.#validate(current.providerId, config, raw.secrets ?? {}, storedSecrets);
+    const { manifest, config: nextConfig, secrets } = this.#validate(current.providerId, config, raw.secrets ?? {}, storedSecrets);
     const name = raw.name?.trim() ?? current.name;
     if (name !== current.name) this.#assertNameFree(current.providerId, name, current.id);
     if (Object.keys(secrets).length) this.d.secrets.assertWritable();
     const { ids: newIds, durable } = this.d.secrets.write(secrets);
     // Secrets of fields no longer shown (say, the auth type changed) are dropped, not kept hidden.
     const visibleSecretFields = this.#visibleSecretFields(current.providerId, nextConfig);
+    // A secret goes only where it was entered for: a new host, URL or command line drops every
+    // stored secret this same call does not supply again.
+    const nextTarget = targetFingerprint(manifest, nextConfig);
+    const retargeted = nextTarget !== this.#boundTarget(current, manifest);
     const secretIds: Record<string, string> = {};
     const dropped: string[] = [];
+    const droppedForTarget: string[] = [];
     for (const [f, id] of Object.entries(current.secretIds)) {
-      if (newIds[f] || !visibleSecretFields.has(f)) dropped.push(id);
+      if (newIds[f] || !visibleSecretFields.has(f) || retargeted) dropped.push(id);
       else secretIds[f] = id;
+      if (retargeted && !newIds[f] && visibleSecretFields.has(f)) droppedForTarget.push(f);
     }
     Object.assign(secretIds, newIds);
     // A rename keeps the test result; new settings or secrets make it stale.
@@ -163,12 +172,19 @@ export class ConnectionsService {
       status: settingsChanged ? 'untested' : current.status,
       lastTest: settingsChanged ? null : current.lastTest,
       updatedAt: iso(this.d.clock.now()),
+      target: nextTarget,
+      providerOwner: current.providerOwner ?? this.d.registry.ownerOf(current.providerId),
     };
     if (Object.values(next.secretFields).includes('invalid')) next.status = 'invalid';
     await Promise.all([
       durable,
       this.d.repo.put(next),
-      this.d.audit.record({ type: 'connection.update', connectionId: current.id, requester: actor }),
+      this.d.audit.record({
+        type: 'connection.update',
+        connectionId: current.id,
+        requester: actor,
+        ...(droppedForTarget.length ? { detail: `${labelList(changedTargetFields(manifest, current.config, nextConfig))} changed; stored ${droppedForTarget.join(', ')} dropped` } : {}),
+      }),
       ...Object.keys(newIds).map((field) =>
         this.d.audit.record({ type: current.secretIds[field] ? 'secret.replace' : 'secret.set', connectionId: current.id, requester: actor, detail: field }),
       ),
@@ -249,9 +265,65 @@ export class ConnectionsService {
     if (next) await this.d.repo.put({ ...next, isDefault: true });
   }
 
-  /** Decrypts a connection for the broker's own use; a bad blob marks only this connection invalid. */
+  /** The target digest a record's stored secrets are bound to (computed for records older than the field). */
+  #boundTarget(record: ConnectionRecord, manifest: ProviderManifest): string {
+    return record.target ?? this.#targetOf(record, manifest);
+  }
+
+  /** The connection's target as its settings say now; grants and refs carry this. */
+  currentTarget(record: ConnectionRecord): string {
+    return this.#targetOf(record, this.d.registry.require(record.providerId));
+  }
+
+  /**
+   * Every ref operation compares targets twice; a hash each costs ~9 µs, so it is kept per
+   * record object (a changed record is a new object) and manifest (a reloaded pack is a new one).
+   */
+  readonly #targets = new WeakMap<ConnectionRecord, { manifest: ProviderManifest; target: string }>();
+  #targetOf(record: ConnectionRecord, manifest: ProviderManifest): string {
+    const hit = this.#targets.get(record);
+    if (hit && hit.manifest === manifest) return hit.target;
+    const target = targetFingerprint(manifest, record.config);
+    this.#targets.set(record, { manifest, target });
+    return target;
+  }
+
+  /** Null when the pack registered for the record's provider is the one that defined it; else why not. */
+  #foreignProvider(record: ConnectionRecord): string | null {
+    const owner = record.providerOwner ?? this.d.registry.ownerOf(record.providerId);
+    const current = this.d.registry.get(record.providerId)?.extensionId;
+    if (owner === current) return null;
+    return `"${record.name}" was made with the ${record.providerId} provider of ${owner ?? 'another extension'}, and ${current ?? 'no extension'} provides it now`;
+  }
+
+  /**
+   * Records saved before targets and owners were kept get both once their provider registers:
+   * the target from their settings, the owner from the built-in reservation or this pack.
+   */
+  async adoptProvider(providerId: string): Promise<void> {
+    const manifest = this.d.registry.get(providerId)?.manifest;
+    if (!manifest) return;
+    const writes: Promise<void>[] = [];
+    for (const r of this.d.repo.all()) {
+      if (r.providerId !== providerId || (r.target !== undefined && r.providerOwner !== undefined)) continue;
+      if (this.#foreignProvider(r)) continue;
+      writes.push(this.d.repo.put({ ...r, target: r.target ?? targetFingerprint(manifest, r.config), providerOwner: r.providerOwner ?? this.d.registry.ownerOf(providerId) }));
+    }
+    await Promise.all(writes);
+  }
+
+  /**
+   * Decrypts a connection for the broker's own use; a bad blob marks only this connection
+   * invalid. Refuses when another pack now provides its provider, or its settings point
+   * elsewhere than the target its secrets were entered for.
+   */
   async resolve(record: ConnectionRecord): Promise<ResolvedConnection> {
     const manifest = this.d.registry.require(record.providerId);
+    const foreign = this.#foreignProvider(record);
+    if (foreign) throw new LatchkeyError('FORBIDDEN', `${foreign}; its secrets stay with the original`);
+    if (Object.keys(record.secretIds).length > 0 && this.#boundTarget(record, manifest) !== this.#targetOf(record, manifest)) {
+      throw new LatchkeyError('DENIED', `The stored secrets of "${record.name}" were not used because its target changed since they were entered; enter them again`);
+    }
     try {
       return { id: record.id, manifest, config: record.config, secrets: this.d.secrets.read(record) };
     } catch (error) {
@@ -290,18 +362,34 @@ export class ConnectionsService {
   async testDraft(input: { providerId: string; config: Record<string, unknown>; secrets: Record<string, string>; connectionId?: string }, actor: Requester): Promise<TestResult> {
     const saved = input.connectionId ? this.require(input.connectionId) : undefined;
     if (saved && saved.providerId !== input.providerId) throw new LatchkeyError('VALIDATION', 'The draft is for a different provider than the saved connection');
-    const stored = saved ? this.d.secrets.read(saved) : {};
-    const { manifest, config, secrets } = this.#validate(input.providerId, input.config, input.secrets, new Set(Object.keys(stored)));
+    const { manifest, config, secrets } = this.#validate(input.providerId, input.config, input.secrets, new Set(Object.keys(saved?.secretIds ?? {})));
+    const { stored, notUsed } = saved ? this.#storedForDraft(saved, manifest, config, secrets) : { stored: {}, notUsed: '' };
+    const note = notUsed ? ` (${notUsed})` : '';
     const missing = manifest.fields.filter((f) => f.secret && f.required && this.#visibleSecretFields(manifest.id, config).has(f.name) && !secrets[f.name] && !stored[f.name]);
-    if (missing.length) return { ok: false, latencyMs: 0, code: 'invalid_config', message: `${missing.map((f) => f.label).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required to test`, at: iso(this.d.clock.now()) };
+    if (missing.length) return { ok: false, latencyMs: 0, code: 'invalid_config', message: `${missing.map((f) => f.label).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required to test${note}`, at: iso(this.d.clock.now()) };
     const resolved: ResolvedConnection = { id: saved?.id ?? `draft-${nanoid(8)}`, manifest, config, secrets: { ...stored, ...secrets } };
-    const result = await runTest(this.d.transports, resolved, this.#timeout(config), this.d.clock);
+    const tested = await runTest(this.d.transports, resolved, this.#timeout(config), this.d.clock);
+    const result = note ? { ...tested, message: `${tested.message}${note}`.slice(0, 1000) } : tested;
     if (!saved) {
       await this.d.transports.release(resolved.id);
       this.#rememberDraftResult(this.#draftKey(manifest.id, config, secrets), result);
     }
     await this.d.audit.record({ type: 'connection.test', outcome: result.ok ? 'ok' : 'error', connectionId: saved?.id, requester: actor, detail: `draft ${manifest.name}: ${result.message}` });
     return result;
+  }
+
+  /**
+   * The stored secrets a draft of a saved connection may borrow: only for the target they were
+   * entered for, and only while the pack that defined the provider still provides it.
+   */
+  #storedForDraft(saved: ConnectionRecord, manifest: ProviderManifest, config: Record<string, Json>, typed: Record<string, string>): { stored: Record<string, string>; notUsed: string } {
+    const foreign = this.#foreignProvider(saved);
+    const retargeted = this.#boundTarget(saved, manifest) !== targetFingerprint(manifest, config);
+    if (!foreign && !retargeted) return { stored: this.d.secrets.read(saved), notUsed: '' };
+    const unused = manifest.fields.filter((f) => saved.secretIds[f.name] && !typed[f.name]);
+    if (!unused.length) return { stored: {}, notUsed: '' };
+    const why = foreign ? 'the provider now comes from another extension' : `${labelList(changedTargetFields(manifest, saved.config, config))} changed`;
+    return { stored: {}, notUsed: `the stored ${labelList(unused)} was not used because ${why}` };
   }
 
   #timeout(config: Record<string, unknown>): number {

@@ -182,10 +182,10 @@ describe('consent and SecretRefs', () => {
 
   it('agents go through the same consent path', async () => {
     const t = await setup();
-    const agent = createAgentSession(t.broker, { id: 'assistant', displayName: 'Assistant' });
+    const agent = createAgentSession(t.broker, { displayName: 'Assistant' });
     const res = await agent.secrets.requestAccess({ connectionId: t.connectionId, reason: 'Answer your question', scopes: ['http.fetch'] });
     expect(res.granted).toBe(true);
-    expect(t.prompter.seen[0]!.requester).toEqual({ kind: 'agent', id: 'assistant', displayName: 'Assistant' });
+    expect(t.prompter.seen[0]!.requester).toEqual({ kind: 'agent', id: expect.stringMatching(/^session-/), displayName: 'Assistant' });
     if (!res.granted) return;
     const out = await agent.http.fetch({ ref: res.secretRef, request: { url: '/q' } });
     expect(out.status).toBe(200);
@@ -218,7 +218,9 @@ describe('consent and SecretRefs', () => {
     expect(seen).toBe(1);
   });
 
-  it('bounds the live refs one requester can hold: asking in a loop retires its oldest refs', async () => {
+  it('bounds the live refs one requester can hold: asking in a loop under an always-grant reuses its live ref', async () => {
+    // Until issue 8 the oldest refs were retired past 64; now none is retired, and a grant's
+    // live ref is handed out again (ref-load.test.ts covers the cap and BUSY).
     const t = await setup(() => ({ decision: 'always', duration: '1h' }));
     const refs: string[] = [];
     for (let i = 0; i < 70; i++) {
@@ -226,9 +228,8 @@ describe('consent and SecretRefs', () => {
       refs.push(g.value.secretRef);
     }
     expect(t.prompter.seen).toHaveLength(1);
-    expect(await t.as(extA).call('http:fetch', { ref: refs[0], request: { url: '/a' } })).toMatchObject({ ok: false, error: { code: 'DENIED' } });
+    expect(new Set(refs).size).toBe(1);
+    expect(await t.as(extA).call('http:fetch', { ref: refs[0], request: { url: '/a' } })).toMatchObject({ ok: true });
     expect(await t.as(extA).call('http:fetch', { ref: refs[69], request: { url: '/a' } })).toMatchObject({ ok: true });
-    expect(await t.as(extA).call('http:fetch', { ref: refs[70 - 64], request: { url: '/a' } })).toMatchObject({ ok: true });
-    expect(await t.as(extA).call('http:fetch', { ref: refs[70 - 65], request: { url: '/a' } })).toMatchObject({ ok: false, error: { code: 'DENIED' } });
   });
 });

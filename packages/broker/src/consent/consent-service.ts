@@ -45,6 +45,13 @@ export class ConsentService {
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
+  /** Connections this requester holds an active grant on (it may see their settings). */
+  grantedConnections(requester: Pick<Requester, 'kind' | 'id'>): Set<string> {
+    const key = requesterKey(requester);
+    const now = this.d.clock.now();
+    return new Set(this.d.grants.all().filter((g) => requesterKey(g.requester) === key && this.isActive(g, now)).map((g) => g.connectionId));
+  }
+
   async request(requester: Requester, input: AccessRequestInput): Promise<AccessResponse> {
     const base = { connectionId: input.connectionId, requester, scopes: input.scopes };
     await this.d.audit.record({ type: 'access.request', ...base, detail: input.reason.slice(0, 500) });
@@ -76,12 +83,16 @@ export class ConsentService {
       return deny('throttled', `${requester.displayName} was refused access to "${connection.name}" ${recent.length === 1 ? 'once' : `${recent.length} times`} recently; it may ask again in ${waitMin} min`);
     }
 
-    // An "always" grant that covers every asked scope answers without a prompt.
+    // An "always" grant that covers every asked scope answers without a prompt — but only for
+    // the target the person allowed: after a new host or URL they are asked again.
+    const bound = this.d.connections.currentTarget(connection);
     const covering = this.d.grants
       .all()
-      .find((g) => g.kind === 'always' && this.isActive(g, now) && requesterKey(g.requester) === key && g.connectionId === connection.id && input.scopes.every((s) => g.scopes.includes(s)));
-    if (covering) return this.#issue(covering, 'existing grant');
+      .find((g) => g.kind === 'always' && g.target === bound && this.isActive(g, now) && requesterKey(g.requester) === key && g.connectionId === connection.id && input.scopes.every((s) => g.scopes.includes(s)));
+    if (covering) return this.#issue(covering, bound, 'existing grant');
 
+    // No prompt for a ref that could not be handed out: the person would consent for nothing.
+    this.d.refs.assertRoom(key, now);
     const open = this.#open.get(key) ?? 0;
     if (open >= MAX_OPEN_PROMPTS_PER_REQUESTER) return deny('throttled', `${requester.displayName} already has ${open} access requests waiting for an answer`);
 
@@ -131,10 +142,11 @@ export class ConsentService {
       expiresAt: ttl === null ? null : iso(createdAt + ttl),
       lastUsedAt: null,
       revokedAt: null,
+      target: bound,
     };
     await this.d.grants.put(grant);
     this.d.events.emit('grants:changed', {});
-    return this.#issue(grant, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
+    return this.#issue(grant, bound, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
   }
 
   /** Window closed, renderer crashed, app quitting: every open prompt is denied. */
@@ -147,21 +159,22 @@ export class ConsentService {
     for (const [c, k] of [...this.#aborters]) if (k === key) c.abort(new Error(reason));
   }
 
-  async #issue(grant: Grant, how: string): Promise<AccessResponse> {
+  async #issue(grant: Grant, target: string, how: string): Promise<AccessResponse> {
     const now = this.d.clock.now();
     // Refs of "always" grants are short-lived tickets; the grant re-issues them without a prompt.
     const grantEnd = grant.expiresAt ? Date.parse(grant.expiresAt) : Infinity;
     const expiresAt = Math.min(grantEnd, now + (grant.kind === 'once' ? this.d.options.onceRefTtlMs : 24 * 3_600_000));
-    const secretRef = this.d.refs.issue({
+    const { ref: secretRef, expiresAt: refExpiresAt } = this.d.refs.issue({
       grantId: grant.id,
       requesterKey: requesterKey(grant.requester),
       connectionId: grant.connectionId,
+      target,
       scopes: new Set<Scope>(grant.scopes),
       expiresAt,
       usesLeft: grant.kind === 'once' ? 1 : undefined,
     }, now);
     await this.d.audit.record({ type: 'access.grant', connectionId: grant.connectionId, requester: grant.requester, scopes: grant.scopes, grantId: grant.id, detail: how });
-    return { granted: true, secretRef, expiresAt: iso(expiresAt), grantId: grant.id };
+    return { granted: true, secretRef, expiresAt: iso(refExpiresAt), grantId: grant.id };
   }
 
   #recordDenial(key: string): void {

@@ -9,6 +9,8 @@ export interface RefRecord {
   grantId: string;
   requesterKey: string;
   connectionId: string;
+  /** The connection's target digest when the ref was issued; a ref is useless after it changes. */
+  target: string;
   scopes: ReadonlySet<Scope>;
   expiresAt: number;
   /** Left for an "allow once" ref; undefined for unlimited. */
@@ -18,31 +20,56 @@ export interface RefRecord {
 export const requesterKey = (r: Pick<Requester, 'kind' | 'id'>) => `${r.kind}:${r.id}`;
 
 /**
- * Live refs one requester may hold at once. An "always" grant answers requests without a
- * prompt, so a requester asking in a loop would otherwise grow this map without bound; past the
- * cap its oldest refs stop working (a well-behaved caller keeps and reuses its ref).
+ * Live refs one requester may hold at once. A ref someone was handed is never retired to make
+ * room (that refused live work under load); past the cap a request is answered BUSY instead.
+ * Under an "always" grant a request reuses that grant's live ref, so a caller asking in a loop
+ * or with many calls in flight does not grow the table at all.
  */
 export const MAX_LIVE_REFS_PER_REQUESTER = 64;
+
+const BUSY_MESSAGE = 'Too many open SecretRefs for this requester; reuse one or wait';
 
 /** Live SecretRefs: in memory only, so a restart kills every ref (grants persist and re-issue). */
 export class RefRegistry {
   readonly #refs = new Map<string, RefRecord>();
 
-  issue(record: RefRecord, now: number): SecretRef {
-    const ref = `lkref_${newRef()}` as SecretRef;
-    // Map order is insertion order, so the first of a requester's refs met is its oldest.
-    let live = 0;
-    const mine: string[] = [];
-    for (const [r, rec] of this.#refs) {
-      if (rec.expiresAt <= now) this.#refs.delete(r);
-      else if (rec.requesterKey === record.requesterKey) {
-        live++;
-        mine.push(r);
+  /**
+   * Expired refs go. A spent one-use ref stays until it expires (so its holder hears "used",
+   * not "unknown") but holds no place: only a person's "Allow once" makes one.
+   */
+  #sweep(now: number): void {
+    for (const [r, rec] of this.#refs) if (rec.expiresAt <= now) this.#refs.delete(r);
+  }
+
+  liveCount(key: string, now: number): number {
+    let n = 0;
+    for (const rec of this.#refs.values()) if (rec.requesterKey === key && rec.expiresAt > now && rec.usesLeft !== 0) n++;
+    return n;
+  }
+
+  /** Refuses with BUSY when the requester could not be given a new ref; checked before a prompt. */
+  assertRoom(key: string, now: number): void {
+    this.#sweep(now);
+    if (this.liveCount(key, now) >= MAX_LIVE_REFS_PER_REQUESTER) throw new LatchkeyError('BUSY', BUSY_MESSAGE);
+  }
+
+  /**
+   * A ref for this grant: the live one of an unlimited-use grant when it still has at least half
+   * the life a new one would get (so a reused ref is never about to die), else a new one.
+   */
+  issue(record: RefRecord, now: number): { ref: SecretRef; expiresAt: number } {
+    this.#sweep(now);
+    if (record.usesLeft === undefined) {
+      for (const [r, rec] of this.#refs) {
+        if (rec.grantId !== record.grantId || rec.requesterKey !== record.requesterKey || rec.target !== record.target || rec.usesLeft !== undefined) continue;
+        if (rec.scopes.size !== record.scopes.size || [...record.scopes].some((s) => !rec.scopes.has(s))) continue;
+        if (rec.expiresAt - now >= (record.expiresAt - now) / 2) return { ref: r as SecretRef, expiresAt: rec.expiresAt };
       }
     }
-    for (let i = 0; live - i >= MAX_LIVE_REFS_PER_REQUESTER; i++) this.#refs.delete(mine[i]!);
+    if (this.liveCount(record.requesterKey, now) >= MAX_LIVE_REFS_PER_REQUESTER) throw new LatchkeyError('BUSY', BUSY_MESSAGE);
+    const ref = `lkref_${newRef()}` as SecretRef;
     this.#refs.set(ref, record);
-    return ref;
+    return { ref, expiresAt: record.expiresAt };
   }
 
   /**

@@ -52,6 +52,8 @@ export class OperationsService {
       grantId = rec.grantId;
       connectionId = rec.connectionId;
       record = this.d.connections.require(connectionId);
+      // A ref is consent for one target; a new host or URL since it was issued voids it.
+      if (rec.target !== this.d.connections.currentTarget(record)) throw new LatchkeyError('DENIED', "This connection's target changed since the SecretRef was issued; request access again");
     } catch (error) {
       const known = this.d.refs.peek(ref);
       await this.d.audit.record({

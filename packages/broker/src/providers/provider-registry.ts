@@ -11,11 +11,27 @@ interface Entry {
 export class ProviderRegistry {
   readonly #providers = new Map<string, Entry>();
   readonly #schemas = new Map<string, ReturnType<typeof compileFields>>();
+  /** Provider ids the built-in packs declare, by pack: no other pack may take them, even while one is disabled. */
+  readonly #reserved = new Map<string, string>();
+
+  /** The host reserves every built-in pack's provider ids at start, before any pack registers. */
+  reserve(providerIds: readonly string[], extensionId: string): void {
+    for (const id of providerIds) if (!this.#reserved.has(id)) this.#reserved.set(id, extensionId);
+  }
+
+  /** Who owns a provider id: the built-in pack that reserved it, else the pack registered now. */
+  ownerOf(id: string): string | undefined {
+    return this.#reserved.get(id) ?? this.#providers.get(id)?.extensionId;
+  }
 
   register(raw: unknown, extensionId: string): Manifest {
     const parsed = ProviderManifest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error, `Provider from ${extensionId} is invalid`);
     const manifest = parsed.data;
+    const reservedBy = this.#reserved.get(manifest.id);
+    if (reservedBy && reservedBy !== extensionId) {
+      throw new LatchkeyError('CONFLICT', `Provider "${manifest.id}" is reserved for the built-in ${reservedBy}`);
+    }
     const existing = this.#providers.get(manifest.id);
     if (existing) {
       throw new LatchkeyError('CONFLICT', `Provider "${manifest.id}" is already registered by ${existing.extensionId}`);

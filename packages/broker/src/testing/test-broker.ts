@@ -13,7 +13,7 @@ export const testHttpProvider: ProviderManifestInput = {
   summary: '{{config.baseUrl}}',
   operations: ['http.fetch'],
   fields: [
-    { name: 'baseUrl', label: 'Base URL', type: 'string', format: 'url', required: true },
+    { name: 'baseUrl', label: 'Base URL', type: 'string', format: 'url', required: true, role: 'url' },
     {
       name: 'authType',
       label: 'Authentication',
@@ -28,11 +28,11 @@ export const testHttpProvider: ProviderManifestInput = {
       ],
     },
     { name: 'token', label: 'Token', type: 'string', secret: true, required: true, showWhen: [{ field: 'authType', equals: 'bearer' }] },
-    { name: 'username', label: 'Username', type: 'string', required: true, showWhen: [{ field: 'authType', equals: 'basic' }] },
+    { name: 'username', label: 'Username', type: 'string', role: 'username', required: true, showWhen: [{ field: 'authType', equals: 'basic' }] },
     { name: 'password', label: 'Password', type: 'string', secret: true, required: true, showWhen: [{ field: 'authType', equals: 'basic' }] },
     { name: 'apiKey', label: 'API key', type: 'string', secret: true, required: true, showWhen: [{ field: 'authType', equals: 'apiKeyQuery' }] },
     { name: 'healthPath', label: 'Health path', type: 'string', default: '' },
-    { name: 'timeoutMs', label: 'Timeout (ms)', type: 'number', min: 100, max: 120000 },
+    { name: 'timeoutMs', label: 'Timeout (ms)', type: 'number', min: 100, max: 120000, role: 'timeout' },
   ],
   test: { transport: 'http', method: 'GET', path: '{{config.healthPath}}' },
   authenticate: [

@@ -17,7 +17,7 @@ async function setup(answer: ConstructorParameters<typeof ScriptedPrompter>[0]) 
   const env = realBroker(prompter);
   env.broker.providers.register(testHttpProvider, '@latchkey/ext-http');
   const connection = await env.app.connections.create({ providerId: 'http', name: 'Status API', config: { baseUrl: api.url, authType: 'bearer' }, secrets: { token: 'agent-canary' } });
-  const session = createAgentSession(env.broker, { id: 'assistant', displayName: 'Latchkey Assistant' });
+  const session = createAgentSession(env.broker, { displayName: 'Latchkey Assistant' });
   return { ...env, api, prompter, connection, tool: connectionFetchTool(session) };
 }
 
@@ -28,7 +28,7 @@ describe('the sample agent tool', () => {
     expect(result).toEqual({ ok: true, status: 200, body: { up: true, auth: true } });
     expect(prompter.seen).toEqual([
       expect.objectContaining({
-        requester: { kind: 'agent', id: 'assistant', displayName: 'Latchkey Assistant' },
+        requester: { kind: 'agent', id: expect.stringMatching(/^session-/), displayName: 'Latchkey Assistant' },
         reason: 'Check whether the status API is up',
         scopes: [expect.objectContaining({ scope: 'http.fetch', warning: false })],
       }),

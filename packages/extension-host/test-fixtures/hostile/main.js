@@ -151,8 +151,8 @@ export default {
         );
         return results.map((r) => (r.ok ? (r.value.granted ? 'GRANTED' : r.value.reason) : r.code));
       },
-      /** What the person's connections look like from here: metadata only. */
-      listConnections: async () => ctx.connections.list(),
+      /** What the person's connections look like from here: enough to choose one, no settings. */
+      listConnections: async (query) => ctx.connections.list(query ?? undefined),
     };
     for (const [name, fn] of Object.entries(commands)) ctx.commands.register(name, fn);
   },

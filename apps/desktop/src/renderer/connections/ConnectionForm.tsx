@@ -1,8 +1,8 @@
 import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import { useForm, type FieldErrors, type Resolver } from 'react-hook-form';
-import { ConnectionName, visibleFields, type Connection, type FieldSpec, type ProviderInfo, type TestResult } from '@latchkey/contracts';
+import { ConnectionName, targetFields, visibleFields, type Connection, type FieldSpec, type ProviderInfo, type TestResult } from '@latchkey/contracts';
 import { errorCode, errorIssues, errorMessage, latchkey } from '../latchkey';
-import { checkDraft, fieldValues, hostFieldName, initialConfig, tlsDefaultFor, tlsField, type FormConfig } from './draft';
+import { checkDraft, fieldValues, hostFieldName, initialConfig, retargetWarning, tlsDefaultFor, tlsField, type FormConfig } from './draft';
 import { TestDetails, TestResultView, type TestState } from './TestResultView';
 
 interface FormValues {
@@ -47,6 +47,10 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
   const { register, handleSubmit, watch, setValue, setError, getValues, formState } = form;
   const config = watch('config');
   const shown = visibleFields(manifest.fields, fieldValues(manifest.fields, config));
+  // Editing a saved connection: a changed target field will drop the stored secrets kept here.
+  const savedConfig = useMemo(() => (connection ? initialConfig(manifest, connection) : null), [manifest, connection]);
+  const targetNames = useMemo(() => new Set(targetFields(manifest).map((f) => f.name)), [manifest]);
+  const keptSecretFields = manifest.fields.filter((f) => keptSecrets.has(f.name));
 
   // SSL on for a host that is not loopback, until the person chooses themselves.
   const hostName = useMemo(() => hostFieldName(manifest), [manifest]);
@@ -123,7 +127,9 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
     const error = formState.errors.config?.[field.name]?.message;
     const helpId = field.help ? `${id}-help` : undefined;
     const errorId = error ? `${id}-error` : undefined;
-    const describedBy = [helpId, errorId].filter(Boolean).join(' ') || undefined;
+    const retarget = savedConfig && targetNames.has(field.name) && config[field.name] !== savedConfig[field.name] ? retargetWarning(field, keptSecretFields) : null;
+    const retargetId = retarget ? `${id}-retarget` : undefined;
+    const describedBy = [helpId, retargetId, errorId].filter(Boolean).join(' ') || undefined;
     const label = (
       <label htmlFor={id} className="field-label">
         {field.label}
@@ -135,6 +141,11 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
         {field.help && (
           <p id={helpId} className="field-help">
             {field.help}
+          </p>
+        )}
+        {retarget && (
+          <p id={retargetId} className="field-help field-warning" role="status">
+            {retarget}
           </p>
         )}
         {error && (

@@ -52,6 +52,23 @@ export function checkDraft(manifest: ProviderManifest, config: FormConfig, optio
   return { ok: true, ...splitSecrets(manifest.fields, parsed.data) };
 }
 
+/** "Host" → "host", "Base URL" → "base URL", "API key" stays: a label inside a sentence. */
+function inSentence(label: string): string {
+  return /^[A-Z][a-z]/.test(label) ? label[0]!.toLowerCase() + label.slice(1) : label;
+}
+
+/**
+ * The broker drops stored secrets when a field that decides where they go changes (its
+ * target binding); the form says so before the person saves: "Changing the host clears the
+ * stored password".
+ */
+export function retargetWarning(field: Pick<FieldSpec, 'label'>, storedSecrets: readonly Pick<FieldSpec, 'label'>[]): string | null {
+  if (storedSecrets.length === 0) return null;
+  const labels = storedSecrets.map((f) => inSentence(f.label));
+  const list = labels.length === 1 ? labels[0]! : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)!}`;
+  return `Changing the ${inSentence(field.label)} clears the stored ${list}`;
+}
+
 const ON_VALUES = ['require', 'verify-full', 'tls', 'starttls', 'ssl'];
 const OFF_VALUES = ['disable', 'none', 'off', 'prefer'];
 
