@@ -96,7 +96,10 @@ export function needlesFor(secret: string): Needle[] {
     secret.length <= MAX_FLEXIBLE_LENGTH
       ? [{ source: [...secret].map(charPattern).join(''), minLength: secret.length }]
       : literalTextForms(secret).map((form) => ({ source: escapeRe(form), minLength: form.length }));
-  for (const form of base64Forms(bytes)) out.push({ source: escapeRe(form), minLength: form.length });
+  // A JWT or any JSON document that was base64-encoded carries the secret JSON-escaped.
+  const jsonEscaped = JSON.stringify(secret).slice(1, -1);
+  const encodedTexts = jsonEscaped === secret ? [bytes] : [bytes, utf8.encode(jsonEscaped)];
+  for (const form of new Set(encodedTexts.flatMap(base64Forms))) out.push({ source: escapeRe(form), minLength: form.length });
   out.push({ source: [...bytes].map((b) => hexAnyCase(b, 2)).join(''), minLength: bytes.length * 2 });
   return out;
 }

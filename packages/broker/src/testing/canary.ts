@@ -13,7 +13,7 @@ const htmlNamed = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, 
 const htmlNumeric = (s: string): string => [...s].map((c) => (/[A-Za-z0-9]/.test(c) ? c : `&#${c.codePointAt(0)};`)).join('');
 const htmlHex = (s: string): string => [...s].map((c) => (/[A-Za-z0-9]/.test(c) ? c : `&#x${c.codePointAt(0)!.toString(16).toUpperCase()};`)).join('');
 /** Go's encoding/json and many others write <, >, & and non-ASCII as \u escapes. */
-const jsonUnicode = (s: string): string => [...JSON.stringify(s).slice(1, -1)].map((c) => (/[<>&'\u0080-\uffff]/.test(c) ? Array.from(c, (u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join('') : c)).join('');
+const jsonUnicode = (s: string): string => [...JSON.stringify(s).slice(1, -1)].map((c) => (/[<>&'\u0080-\uffff]/.test(c) ? c.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join('') : c)).join('');
 
 /** Every form in which a peer might echo the canary, by name. */
 export function canaryEncodings(secret: string): Record<string, string> {
@@ -73,6 +73,13 @@ function includesBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
   return false;
 }
 
+const decoder = new TextDecoder();
+/** The secret's bytes in the decoded bytes, or its JSON-escaped text (a base64 JSON document, a JWT). */
+function holdsSecret(bytes: Uint8Array, secret: Uint8Array): boolean {
+  if (includesBytes(bytes, secret)) return true;
+  return jsonUnescape(decoder.decode(bytes)).includes(decoder.decode(secret));
+}
+
 function base64Runs(text: string, secret: Uint8Array): boolean {
   for (const run of text.match(/[A-Za-z0-9+/_-]{6,}/g) ?? []) {
     const std = run.replace(/-/g, '+').replace(/_/g, '/');
@@ -83,7 +90,7 @@ function base64Runs(text: string, secret: Uint8Array): boolean {
       else if (part.length % 4 !== 0) part += '='.repeat(4 - (part.length % 4));
       try {
         const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
-        if (includesBytes(bytes, secret)) return true;
+        if (holdsSecret(bytes, secret)) return true;
       } catch {
         // not base64 at this offset
       }
@@ -98,7 +105,7 @@ function hexRuns(text: string, secret: Uint8Array): boolean {
       const part = run.slice(offset);
       const bytes = new Uint8Array(Math.floor(part.length / 2));
       for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(part.slice(2 * i, 2 * i + 2), 16);
-      if (includesBytes(bytes, secret)) return true;
+      if (holdsSecret(bytes, secret)) return true;
     }
   }
   return false;
