@@ -53,19 +53,53 @@ export function secretValues(secrets: Iterable<string>): string[] {
   return [...out].filter((v) => v.length >= MIN_SECRET_LENGTH);
 }
 
+/** The characters every escaped form needs (percent, JSON, HTML); a text without them holds only literal forms. */
+const ESCAPE_CHARS = /[%\\&]/;
+
 /**
- * Compiles the needles of every secret once into a single regex, so a text is searched in one
- * pass however many secrets and encodings there are. Longest first, so a secret containing
- * another (or the whole base64 containing a window of it) is masked whole.
+ * Compiles every secret's needles once: exact forms for indexOf, and one combined regex for the
+ * per-character escaped forms. Matches from all needles are merged, so overlapping forms (a
+ * secret containing another, a base64 window inside the whole encoding) are masked as one.
  */
 export function createMasker(secrets: Iterable<string>): Masker {
-  const needles = secretValues(secrets).flatMap(needlesFor);
-  needles.sort((a, b) => b.minLength - a.minLength);
-  const combined = needles.length > 0 ? new RegExp([...new Set(needles.map((n) => n.source))].join('|'), 'g') : null;
+  // Longest first: at one position the regex takes the first alternative that matches.
+  const compiled = secretValues(secrets)
+    .sort((a, b) => b.length - a.length)
+    .map(needlesFor);
+  const literals = [...new Set(compiled.flatMap((n) => n.literals))];
+  const flexibleSources = compiled.flatMap((n) => (n.flexible ? [n.flexible] : []));
+  const flexible = flexibleSources.length > 0 ? new RegExp(flexibleSources.join('|'), 'g') : null;
 
-  const mask = (text: string): string => {
-    const out = combined ? text.replace(combined, MASK) : text;
-    return out.includes('://') ? out.replace(URL_USERINFO, `$1:${MASK}@`) : out;
+  const matches = (text: string): [number, number][] => {
+    const found: [number, number][] = [];
+    for (const needle of literals) {
+      for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) found.push([at, at + needle.length]);
+    }
+    if (flexible && ESCAPE_CHARS.test(text)) {
+      flexible.lastIndex = 0;
+      for (let m = flexible.exec(text); m; m = flexible.exec(text)) {
+        found.push([m.index, m.index + m[0].length]);
+        if (m[0].length === 0) flexible.lastIndex++;
+      }
+    }
+    return found;
+  };
+
+  const mask = (input: string): string => {
+    const found = matches(input);
+    let text = input;
+    if (found.length > 0) {
+      found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+      let out = '';
+      let cursor = 0;
+      for (const [start, end] of found) {
+        if (end <= cursor) continue;
+        if (start >= cursor) out += text.slice(cursor, start) + MASK;
+        cursor = end;
+      }
+      text = out + text.slice(cursor);
+    }
+    return text.includes('://') ? text.replace(URL_USERINFO, `$1:${MASK}@`) : text;
   };
 
   const maskDeep = (value: Json): Json => {
@@ -92,7 +126,7 @@ export function createMasker(secrets: Iterable<string>): Masker {
     return out as T;
   };
 
-  return { mask, maskDeep, maskFields, needleCount: needles.length };
+  return { mask, maskDeep, maskFields, needleCount: literals.length + flexibleSources.length };
 }
 
 const compiled = new WeakMap<object, Masker>();

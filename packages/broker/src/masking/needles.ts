@@ -3,10 +3,14 @@
  * Pure string work (TextEncoder, btoa): runs in the broker, the renderer or a worker alike.
  */
 
-/** A pattern source for the combined regex, with the shortest text it can match (to order longest first). */
-export interface Needle {
-  source: string;
-  minLength: number;
+/**
+ * How one secret is searched for. `literals` are exact strings (found with indexOf, which V8 runs
+ * far faster than any regex alternation); `flexible` is a regex source matching the secret with
+ * any of its characters escaped, needed only when the text holds an escape character at all.
+ */
+export interface SecretNeedles {
+  literals: string[];
+  flexible: string | null;
 }
 
 const RE_SPECIAL = /[\\^$.*+?()[\]{}|/-]/g;
@@ -82,24 +86,26 @@ function base64Forms(bytes: Uint8Array): string[] {
  */
 const MAX_FLEXIBLE_LENGTH = 512;
 
+/** The whole-value text encodings, as literals: raw, percent (component, form), JSON, HTML. */
 function literalTextForms(secret: string): string[] {
   const percent = encodeURIComponent(secret);
   const json = JSON.stringify(secret).slice(1, -1);
   const html = secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-  return [...new Set([secret, percent, percent.replace(/%20/g, '+'), json, html])];
+  // With no escape character in the text, the per-character pattern can only match these two.
+  return [secret, secret.replace(/ /g, '+'), percent, percent.replace(/%20/g, '+'), json, html];
 }
 
-/** All needles for one secret value: escaped text, base64 at every alignment, hex (bytea, dumps). */
-export function needlesFor(secret: string): Needle[] {
+const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** All needles for one secret value: text encodings, base64 at every alignment, hex (bytea, dumps). */
+export function needlesFor(secret: string): SecretNeedles {
   const bytes = utf8.encode(secret);
-  const out: Needle[] =
-    secret.length <= MAX_FLEXIBLE_LENGTH
-      ? [{ source: [...secret].map(charPattern).join(''), minLength: secret.length }]
-      : literalTextForms(secret).map((form) => ({ source: escapeRe(form), minLength: form.length }));
   // A JWT or any JSON document that was base64-encoded carries the secret JSON-escaped.
   const jsonEscaped = JSON.stringify(secret).slice(1, -1);
   const encodedTexts = jsonEscaped === secret ? [bytes] : [bytes, utf8.encode(jsonEscaped)];
-  for (const form of new Set(encodedTexts.flatMap(base64Forms))) out.push({ source: escapeRe(form), minLength: form.length });
-  out.push({ source: [...bytes].map((b) => hexAnyCase(b, 2)).join(''), minLength: bytes.length * 2 });
-  return out;
+  const literals = new Set([...literalTextForms(secret), ...encodedTexts.flatMap(base64Forms), hex(bytes), hex(bytes).toUpperCase()]);
+  return {
+    literals: [...literals].filter((l) => l.length >= 4),
+    flexible: secret.length <= MAX_FLEXIBLE_LENGTH ? [...secret].map(charPattern).join('') : null,
+  };
 }
