@@ -4,7 +4,7 @@
  * kept here only as the baseline.
  */
 import { bench, describe } from 'vitest';
-import { createMasker } from './masker.js';
+import { createMasker, maskerFor } from './masker.js';
 
 const SECRETS = {
   token: 'ghp_4f9Qk2Lx8Vb7Nc3Zt6Wy1Rd5Ps0Ja2Hm9Ue4',
@@ -42,6 +42,16 @@ const masker = createMasker(values);
 describe('compile (once per resolved connection)', () => {
   bench('createMasker, 3 secrets (one a JSON env)', () => {
     createMasker(values);
+  });
+});
+
+describe('masker of a resolved connection', () => {
+  bench('maskerFor, cached (every operation after the first)', () => {
+    maskerFor(SECRETS);
+  });
+  const response = { status: 200, statusText: 'OK', headers: { 'content-type': 'application/json', 'x-request-id': 'abc-123' }, body: body(4 * 1024), truncated: false, latencyMs: 12 };
+  bench('maskFields of a 4 KB http.fetch response', () => {
+    masker.maskFields(response);
   });
 });
 

@@ -54,7 +54,8 @@ export function secretValues(secrets: Iterable<string>): string[] {
 }
 
 /** The characters every escaped form needs (percent, JSON, HTML); a text without them holds only literal forms. */
-const ESCAPE_CHARS = /[%\\&]/;
+const ESCAPES = /[%\\&]/g;
+const BASE64_CHAR = /[A-Za-z0-9+/_-]/;
 
 /**
  * Compiles every secret's needles once: exact forms for indexOf, and one combined regex for the
@@ -63,25 +64,61 @@ const ESCAPE_CHARS = /[%\\&]/;
  */
 export function createMasker(secrets: Iterable<string>): Masker {
   // Longest first: at one position the regex takes the first alternative that matches.
-  const compiled = secretValues(secrets)
-    .sort((a, b) => b.length - a.length)
-    .map(needlesFor);
+  const values = secretValues(secrets).sort((a, b) => b.length - a.length);
+  const compiled = values.map(needlesFor);
   const literals = [...new Set(compiled.flatMap((n) => n.literals))];
+  const windows = [...new Set(compiled.flatMap((n) => n.base64))];
   const flexibleSources = compiled.flatMap((n) => (n.flexible ? [n.flexible] : []));
   const flexible = flexibleSources.length > 0 ? new RegExp(flexibleSources.join('|'), 'g') : null;
+  // The longest text an escaped form can take: 12 characters per UTF-16 unit (`%F0%9F%98%80`, `&#x0001F600;`).
+  const reach = 12 * Math.max(0, ...compiled.map((n, i) => (n.flexible ? values[i]!.length : 0)));
+
+  /**
+   * An escaped match the exact forms missed holds an escape character, so the regex runs only
+   * around those (merged), not over a whole body that has a few.
+   */
+  const escapedMatches = (text: string, found: [number, number][]): void => {
+    let from = -1;
+    let to = -1;
+    const run = (): void => {
+      if (from < 0) return;
+      const part = text.slice(from, to);
+      flexible!.lastIndex = 0;
+      for (let m = flexible!.exec(part); m; m = flexible!.exec(part)) {
+        found.push([from + m.index, from + m.index + m[0].length]);
+        if (m[0].length === 0) flexible!.lastIndex++;
+      }
+    };
+    ESCAPES.lastIndex = 0;
+    for (let e = ESCAPES.exec(text); e; e = ESCAPES.exec(text)) {
+      const start = Math.max(0, e.index - reach);
+      const end = Math.min(text.length, e.index + reach + 1);
+      if (start <= to) to = end;
+      else {
+        run();
+        from = start;
+        to = end;
+      }
+    }
+    run();
+  };
 
   const matches = (text: string): [number, number][] => {
     const found: [number, number][] = [];
     for (const needle of literals) {
       for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) found.push([at, at + needle.length]);
     }
-    if (flexible && ESCAPE_CHARS.test(text)) {
-      flexible.lastIndex = 0;
-      for (let m = flexible.exec(text); m; m = flexible.exec(text)) {
-        found.push([m.index, m.index + m[0].length]);
-        if (m[0].length === 0) flexible.lastIndex++;
+    for (const needle of windows) {
+      for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
+        let start = at;
+        let end = at + needle.length;
+        if (start > 0 && BASE64_CHAR.test(text[start - 1]!)) start--;
+        if (end < text.length && BASE64_CHAR.test(text[end]!)) end++;
+        while (end < text.length && text[end] === '=' && end - at < needle.length + 3) end++;
+        found.push([start, end]);
       }
     }
+    if (flexible) escapedMatches(text, found);
     return found;
   };
 
@@ -126,20 +163,25 @@ export function createMasker(secrets: Iterable<string>): Masker {
     return out as T;
   };
 
-  return { mask, maskDeep, maskFields, needleCount: literals.length + flexibleSources.length };
+  return { mask, maskDeep, maskFields, needleCount: literals.length + windows.length + flexibleSources.length };
 }
 
-const compiled = new WeakMap<object, Masker>();
-
 /**
- * The masker of one resolved connection's secrets, compiled on first use and shared by every
- * layer that masks the same connection object (transport outcome, test runner, operation).
+ * Compiled maskers by secret values. A connection is resolved afresh for every operation, so
+ * the cache is keyed by what the masker depends on (its secret values), not by the object;
+ * bounded, least recently used first out. The keys are plaintext, like the maskers' needles:
+ * both live only in the broker's memory.
  */
+const MAX_CACHED = 64;
+const cache = new Map<string, Masker>();
+
+/** The masker of one connection's secrets, compiled on its first use and reused while they stay the same. */
 export function maskerFor(secrets: Readonly<Record<string, string>>): Masker {
-  let m = compiled.get(secrets);
-  if (!m) {
-    m = createMasker(Object.values(secrets));
-    compiled.set(secrets, m);
-  }
+  const key = JSON.stringify(Object.values(secrets).sort());
+  let m = cache.get(key);
+  if (m) cache.delete(key);
+  else m = createMasker(Object.values(secrets));
+  cache.set(key, m);
+  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
   return m;
 }

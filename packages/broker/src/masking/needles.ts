@@ -10,6 +10,8 @@
  */
 export interface SecretNeedles {
   literals: string[];
+  /** Base64 windows: exact strings too, but a match is widened over its edge characters. */
+  base64: string[];
   flexible: string | null;
 }
 
@@ -45,8 +47,9 @@ function charPattern(ch: string): string {
   const short = JSON_SHORT[ch];
   if (short) forms.add(escapeRe(short));
   for (const named of HTML_NAMED[ch] ?? []) forms.add(escapeRe(named));
-  forms.add(`&#0*${code};`);
-  forms.add(`&#[xX]0*${hexAnyCase(code)};`);
+  // A few leading zeros at most: keeps every form within 12 characters, which the masker relies on.
+  forms.add(`&#0{0,3}${code};`);
+  forms.add(`&#[xX]0{0,3}${hexAnyCase(code)};`);
   return forms.size === 1 ? [...forms][0]! : `(?:${[...forms].join('|')})`;
 }
 
@@ -62,13 +65,12 @@ const urlSafe = (b64: string): string => b64.replace(/\+/g, '-').replace(/\//g, 
  * `user:password`, a JSON token, a data URL). Base64 maps 3 bytes to 4 characters, so a secret
  * starting at byte offset k (mod 3) encodes to one of three character runs; the characters that
  * depend on the secret's bytes alone are the same whatever surrounds it. Those runs, standard
- * and URL-safe, plus the whole standalone encoding with and without padding.
+ * and URL-safe. The masker widens a match by the one character on each side that mixes the
+ * secret's edge bits with its neighbours, and any padding, so the standalone encoding needs no
+ * needle of its own.
  */
-function base64Forms(bytes: Uint8Array): string[] {
+function base64Windows(bytes: Uint8Array): string[] {
   const out = new Set<string>();
-  const whole = base64(bytes);
-  out.add(whole);
-  out.add(whole.replace(/=+$/, ''));
   for (let k = 0; k < 3; k++) {
     const shifted = new Uint8Array(k + bytes.length);
     shifted.set(bytes, k);
@@ -103,9 +105,10 @@ export function needlesFor(secret: string): SecretNeedles {
   // A JWT or any JSON document that was base64-encoded carries the secret JSON-escaped.
   const jsonEscaped = JSON.stringify(secret).slice(1, -1);
   const encodedTexts = jsonEscaped === secret ? [bytes] : [bytes, utf8.encode(jsonEscaped)];
-  const literals = new Set([...literalTextForms(secret), ...encodedTexts.flatMap(base64Forms), hex(bytes), hex(bytes).toUpperCase()]);
+  const literals = new Set([...literalTextForms(secret), hex(bytes), hex(bytes).toUpperCase()]);
   return {
     literals: [...literals].filter((l) => l.length >= 4),
+    base64: [...new Set(encodedTexts.flatMap(base64Windows))],
     flexible: secret.length <= MAX_FLEXIBLE_LENGTH ? [...secret].map(charPattern).join('') : null,
   };
 }
