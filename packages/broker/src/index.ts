@@ -2,5 +2,5 @@ export * from './ports.js';
 export * from './types.js';
 export { createBroker, createAgentSession, DEFAULT_OPTIONS } from './create-broker.js';
 export type { BrokerInternals } from './create-broker.js';
-export { scrub } from './scrub.js';
+export { MASK, MIN_SECRET_LENGTH, createMasker, maskerFor, type Masker } from './masking/masker.js';
 export { hashEvent, canonicalJson, GENESIS_HASH } from './audit/hash.js';

@@ -32,22 +32,47 @@ function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || v === '';
 }
 
-function valueSchema(f: FieldSpec): z.ZodType<Json> {
+function parseUrl(v: string): URL | null {
+  try {
+    return new URL(v);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where the person should put a password found in a URL: the provider's password field, else its
+ * first secret field. A plain field is readable by the renderer and listed to extensions, so a
+ * credential typed there is refused rather than stored.
+ */
+function credentialsInUrlMessage(f: FieldSpec, fields: FieldSpec[]): string {
+  const secrets = fields.filter((x) => x.secret);
+  const target = secrets.find((x) => /password/i.test(x.name)) ?? secrets[0];
+  const fix = target ? `Put the password in the ${target.label} field, not in the URL.` : 'Remove them from the URL.';
+  return `${f.label} must not contain a user name or password. ${fix}`;
+}
+
+function urlSchema(s: z.ZodString, f: FieldSpec, fields: FieldSpec[]): z.ZodType<Json> {
+  const http = s.refine((v) => {
+    const u = parseUrl(v);
+    return u !== null && (u.protocol === 'http:' || u.protocol === 'https:');
+  }, `${f.label} must be an http:// or https:// URL`);
+  // A secret URL (a Slack or Discord webhook) is itself the credential and is stored encrypted.
+  if (f.secret) return http;
+  return http.refine((v) => {
+    const u = parseUrl(v);
+    return u === null || (u.username === '' && u.password === '');
+  }, credentialsInUrlMessage(f, fields));
+}
+
+function valueSchema(f: FieldSpec, fields: FieldSpec[]): z.ZodType<Json> {
   switch (f.type) {
     case 'string':
     case 'file': {
       let s = z.string().max(f.max ?? 65536);
       if (f.min !== undefined) s = s.min(f.min);
       if (f.pattern) s = s.regex(new RegExp(f.pattern), `${f.label} has the wrong format`);
-      if (f.format === 'url')
-        return s.refine((v) => {
-          try {
-            const u = new URL(v);
-            return u.protocol === 'http:' || u.protocol === 'https:';
-          } catch {
-            return false;
-          }
-        }, `${f.label} must be an http:// or https:// URL`);
+      if (f.format === 'url') return urlSchema(s, f, fields);
       if (f.format === 'email') return s.pipe(z.email(`${f.label} must be an email address`));
       if (f.format === 'host') return s.regex(/^[A-Za-z0-9._:[\]-]+$/, `${f.label} must be a host name or IP address`);
       return s;
@@ -89,7 +114,7 @@ export interface CompileOptions {
  */
 export function compileFields(fields: FieldSpec[], options: CompileOptions = {}): z.ZodType<Record<string, Json>, FieldValues> {
   const byName = new Map(fields.map((f) => [f.name, f]));
-  const validators = new Map(fields.map((f) => [f.name, valueSchema(f)]));
+  const validators = new Map(fields.map((f) => [f.name, valueSchema(f, fields)]));
   return z.record(z.string(), z.any()).transform((values, ctx) => {
     const out: Record<string, Json> = {};
     for (const key of Object.keys(values)) {

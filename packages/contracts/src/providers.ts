@@ -66,7 +66,12 @@ export const TestSpec = z.discriminatedUnion('transport', [
     /** Non-secret facts to show after a successful test, e.g. Ollama's model names. */
     collect: z.strictObject({ as: z.string(), array: z.string(), field: z.string() }).optional(),
   }),
-  z.strictObject({ transport: z.enum(['postgres', 'mysql', 'sqlite', 'mssql', 'smtp', 'webhook', 'mcp', 'oauth2']) }),
+  z.strictObject({
+    transport: z.literal('webhook'),
+    /** What a test delivers; default {"test": true}. Slack and Discord refuse a message without text. */
+    payload: Json.optional(),
+  }),
+  z.strictObject({ transport: z.enum(['postgres', 'mysql', 'sqlite', 'mssql', 'smtp', 'mcp', 'oauth2']) }),
 ]);
 export type TestSpec = z.infer<typeof TestSpec>;
 

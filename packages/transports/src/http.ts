@@ -2,8 +2,7 @@ import type { PreparedHttpRequest } from '@latchkey/broker';
 import type { HttpFetchResponse } from '@latchkey/contracts';
 import { elapsedSince } from './deadline.js';
 import { bestMessage, classifyNetwork, timeoutMessage, toTransportError } from './errors.js';
-import { TransportError } from '@latchkey/broker';
-import { scrubSecrets } from './scrub.js';
+import { TransportError, createMasker } from '@latchkey/broker';
 
 /**
  * Executes a request the broker has already authenticated and origin-checked. Redirects come back
@@ -41,7 +40,7 @@ export async function executeHttp(request: PreparedHttpRequest): Promise<HttpFet
     // fetch's own messages can quote a header value ("… is an invalid header value"); the broker
     // put the credential in a header or the query, so neither is repeated here.
     const sent = [...Object.values(request.headers), ...url.searchParams.values()].filter((v) => v.length >= 4);
-    throw new TransportError('other', scrubSecrets(bestMessage(err), sent));
+    throw new TransportError('other', createMasker(sent).mask(bestMessage(err)));
   }
 }
 

@@ -12,7 +12,6 @@ import { SqliteDriver } from './sql/sqlite.js';
 import { sendWebhook, testWebhook } from './webhook.js';
 
 export { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook.js';
-export { scrubSecrets } from './scrub.js';
 export { TRANSPORT_FIELDS } from './fields.js';
 
 export interface TransportsOptions {

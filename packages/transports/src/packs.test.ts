@@ -19,15 +19,17 @@ describe('built-in provider packs', () => {
         const wanted = TRANSPORT_FIELDS[kind];
         if (!wanted) continue;
         const byName = new Map(provider.fields.map((f) => [f.name, f]));
-        for (const name of wanted.config) expect(byName.get(name)?.secret, `${provider.id}.${name} (config)`).toBe(false);
-        for (const name of wanted.secrets) expect(byName.get(name)?.secret, `${provider.id}.${name} (secret)`).toBe(true);
+        const optional = new Set(wanted.optional ?? []);
+        for (const name of wanted.config) if (!optional.has(name) || byName.has(name)) expect(byName.get(name)?.secret, `${provider.id}.${name} (config)`).toBe(false);
+        for (const name of wanted.secrets) if (!optional.has(name) || byName.has(name)) expect(byName.get(name)?.secret, `${provider.id}.${name} (secret)`).toBe(true);
+        for (const name of wanted.secretOrConfig ?? []) expect(byName.has(name), `${provider.id}.${name}`).toBe(true);
         // A transport-tested provider should not declare fields nothing reads.
         // timeoutMs is the broker's: how long Test connection waits.
-        for (const f of provider.fields) expect([...wanted.config, ...wanted.secrets, 'timeoutMs'], `${provider.id}.${f.name} is read by the ${kind} transport`).toContain(f.name);
+        for (const f of provider.fields) expect([...wanted.config, ...wanted.secrets, ...(wanted.secretOrConfig ?? []), 'timeoutMs'], `${provider.id}.${f.name} is read by the ${kind} transport`).toContain(f.name);
         checked.push(provider.id);
       }
     }
-    expect(checked.sort()).toEqual(['mcp', 'mssql', 'mysql', 'postgres', 'smtp', 'sqlite', 'webhook']);
+    expect(checked.sort()).toEqual(['discord-webhook', 'mcp', 'mssql', 'mysql', 'postgres', 'slack-webhook', 'smtp', 'sqlite', 'webhook']);
   });
 
   it('gives the AI providers HTTP tests with the documented model-list paths and no hard-coded secret', () => {

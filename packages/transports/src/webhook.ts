@@ -6,7 +6,19 @@ import { json, str, stringMap } from './config.js';
 import { executeHttp } from './http.js';
 import { failure, runTest } from './outcome.js';
 
-export const WEBHOOK_FIELDS = { config: ['url', 'method', 'authType', 'headers'], secrets: ['token', 'hmacSecret'] } as const;
+export const WEBHOOK_FIELDS = {
+  config: ['method', 'authType', 'headers'],
+  secrets: ['token', 'hmacSecret'],
+  // A Slack or Discord webhook URL is itself the credential: its provider marks it secret.
+  secretOrConfig: ['url'],
+  // Left out by a provider with a fixed shape (Slack, Discord): POST, no auth, no extra headers.
+  optional: ['method', 'authType', 'headers', 'token', 'hmacSecret'],
+} as const;
+
+/** The URL from the secrets where the provider stores it as one, else from the settings. */
+function urlOf(c: ResolvedConnection): string {
+  return c.secrets.url ?? str(c.config, 'url');
+}
 
 export const SIGNATURE_HEADER = 'X-Latchkey-Signature';
 export const TIMESTAMP_HEADER = 'X-Latchkey-Timestamp';
@@ -22,7 +34,7 @@ export interface WebhookClock {
 }
 
 async function send(c: ResolvedConnection, payload: unknown, extraHeaders: Record<string, string>, timeoutMs: number, clock: WebhookClock) {
-  const url = str(c.config, 'url');
+  const url = urlOf(c);
   if (url === '') throw new TransportError('invalid_config', 'No webhook URL is set');
   const method = str(c.config, 'method', 'POST').toUpperCase();
   if (method !== 'POST' && method !== 'PUT') throw new TransportError('invalid_config', `Webhooks are sent with POST or PUT, not ${method}`);
@@ -54,7 +66,7 @@ async function send(c: ResolvedConnection, payload: unknown, extraHeaders: Recor
 
 function target(c: ResolvedConnection, timeoutMs: number) {
   try {
-    const u = new URL(str(c.config, 'url'));
+    const u = new URL(urlOf(c));
     return { host: u.hostname, port: u.port ? Number(u.port) : undefined, timeoutMs };
   } catch {
     return { timeoutMs };
@@ -63,7 +75,9 @@ function target(c: ResolvedConnection, timeoutMs: number) {
 
 export async function testWebhook(c: ResolvedConnection, timeoutMs: number, clock: WebhookClock): Promise<TestOutcome> {
   return runTest(c, target(c, timeoutMs), async () => {
-    const response = await send(c, { test: true }, { 'X-Test': 'true' }, timeoutMs, clock);
+    const spec = c.manifest.test;
+    const payload = spec.transport === 'webhook' && spec.payload !== undefined ? spec.payload : { test: true };
+    const response = await send(c, payload, { 'X-Test': 'true' }, timeoutMs, clock);
     const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
     if (response.status === 401 || response.status === 403) throw new TransportError('auth', `Authentication failed: the receiver answered ${status}`);
     if (response.status < 200 || response.status > 299) throw new TransportError('http_status', `The receiver answered ${status}`);

@@ -4,7 +4,7 @@ import { iso } from '../clock.js';
 import { prepareHttp } from '../operations/prepare-http.js';
 import { TransportError } from '../ports.js';
 import type { Clock, ResolvedConnection, TestOutcome, Transports } from '../ports.js';
-import { scrub } from '../scrub.js';
+import { maskerFor } from '../masking/masker.js';
 
 function statusOutcome(status: number, statusText: string, latencyMs: number, okStatus?: number[]): TestOutcome {
   const ok = okStatus ? okStatus.includes(status) : status >= 200 && status < 300;
@@ -52,14 +52,15 @@ export async function runTest(transports: Transports, connection: ResolvedConnec
     else if (isLatchkeyError(error) && (error.code === 'VALIDATION' || error.code === 'DENIED')) outcome = { ok: false, code: 'invalid_config', message: error.message, latencyMs };
     else outcome = { ok: false, code: 'other', message: error instanceof Error ? error.message : 'The test failed', latencyMs };
   }
-  const secrets = Object.values(connection.secrets);
+  // The message may quote the peer (a status line, a driver error): masked before it is stored or shown.
+  const masker = maskerFor(connection.secrets);
   const result: TestResult = {
     ok: outcome.ok,
     latencyMs: Math.max(0, Math.round(outcome.latencyMs)),
     code: outcome.code,
-    message: scrub(outcome.message, secrets).slice(0, 1000),
+    message: masker.mask(outcome.message).slice(0, 1000),
     at: iso(clock.now()),
   };
-  if (outcome.details) result.details = JSON.parse(scrub(JSON.stringify(outcome.details), secrets)) as Record<string, Json>;
+  if (outcome.details) result.details = masker.maskDeep(outcome.details) as Record<string, Json>;
   return result;
 }

@@ -19,7 +19,7 @@ import type { ConsentService } from '../consent/consent-service.js';
 import type { RefRegistry } from '../consent/ref-registry.js';
 import type { Clock, ConnectionRecord, DatabaseKind, ResolvedConnection, Transports } from '../ports.js';
 import { TransportError } from '../ports.js';
-import { scrub } from '../scrub.js';
+import { maskerFor } from '../masking/masker.js';
 import { prepareHttp } from './prepare-http.js';
 
 export interface OperationsDeps {
@@ -34,7 +34,7 @@ export interface OperationsDeps {
 
 const DATABASES: ReadonlySet<string> = new Set<DatabaseKind>(['postgres', 'mysql', 'sqlite', 'mssql']);
 
-/** What a SecretRef can do. Each call: check the ref, audit, run with the secret, scrub errors. */
+/** What a SecretRef can do. Each call: check the ref, audit, run with the secret, mask what comes back. */
 export class OperationsService {
   constructor(private readonly d: OperationsDeps) {}
 
@@ -73,12 +73,16 @@ export class OperationsService {
     return { connection, grantId };
   }
 
-  async #run<T>(requester: Requester, connection: ResolvedConnection, scope: Scope, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs an operation and masks everything it hands back: the result (a peer's status line,
+   * headers, body, rows, tool output) and any error, before the caller or the audit log sees it.
+   */
+  async #run<T extends object>(requester: Requester, connection: ResolvedConnection, scope: Scope, fn: () => Promise<T>): Promise<T> {
+    const masker = maskerFor(connection.secrets);
     try {
-      return await fn();
+      return masker.maskFields(await fn());
     } catch (error) {
-      const secrets = Object.values(connection.secrets);
-      const message = scrub(error instanceof Error ? error.message : String(error), secrets).slice(0, 1000);
+      const message = masker.mask(error instanceof Error ? error.message : String(error)).slice(0, 1000);
       await this.d.audit.record({ type: 'ref.use', outcome: 'error', connectionId: connection.id, requester, scopes: [scope], detail: message });
       if (error instanceof LatchkeyError) throw new LatchkeyError(error.code, message, error.issues);
       if (error instanceof TransportError) throw new LatchkeyError(error.code === 'timeout' ? 'TIMEOUT' : 'UNAVAILABLE', message);
@@ -90,12 +94,9 @@ export class OperationsService {
     const { connection } = await this.resolve(requester, ref, 'http.fetch');
     return this.#run(requester, connection, 'http.fetch', async () => {
       const prepared = prepareHttp(connection, { method: request.method, url: request.url, headers: request.headers, body: request.body, timeoutMs: request.timeoutMs ?? this.d.testTimeoutMs });
-      const res = await this.d.transports.http(prepared);
-      // A response that echoes the credential back (a debugging endpoint, say) must not hand it over.
-      const secrets = Object.values(connection.secrets);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) headers[k] = scrub(v, secrets);
-      return { ...res, headers, body: scrub(res.body, secrets) };
+      // A response that echoes the credential back (a debugging endpoint, say) is masked by #run:
+      // status text, header names and values, body.
+      return this.d.transports.http(prepared);
     });
   }
 

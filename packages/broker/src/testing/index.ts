@@ -1,3 +1,4 @@
 export * from './memory-ports.js';
 export * from './fetch-transports.js';
 export * from './test-broker.js';
+export * from './canary.js';
