@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { tryParseBoundedJson } from './bounded-json.js';
 import type { Json } from './common.js';
+import { matchesPattern } from './field-pattern.js';
 import type { Condition, FieldSpec } from './providers.js';
 
 export type FieldValues = Record<string, Json | undefined>;
@@ -38,7 +40,8 @@ function valueSchema(f: FieldSpec): z.ZodType<Json> {
     case 'file': {
       let s = z.string().max(f.max ?? 65536);
       if (f.min !== undefined) s = s.min(f.min);
-      if (f.pattern) s = s.regex(new RegExp(f.pattern), `${f.label} has the wrong format`);
+      const pattern = f.pattern;
+      if (pattern) s = s.refine((v) => matchesPattern(pattern, v), `${f.label} has the wrong format`);
       if (f.format === 'url')
         return s.refine((v) => {
           try {
@@ -67,11 +70,10 @@ function valueSchema(f: FieldSpec): z.ZodType<Json> {
     case 'json':
       return z.preprocess((v) => {
         if (typeof v !== 'string') return v;
-        try {
-          return JSON.parse(v) as unknown;
-        } catch {
-          return Symbol.for('invalid-json');
-        }
+        // Bounded like any peer's JSON: a value nested thousands deep would break every
+        // stringify and schema after this one.
+        const parsed = tryParseBoundedJson(v, { maxLength: f.max ?? 65536 });
+        return parsed.ok ? parsed.value : Symbol.for('invalid-json');
       }, z.custom<Json>((v) => typeof v !== 'symbol', `${f.label} must be valid JSON`));
   }
 }

@@ -13,3 +13,4 @@ export * from './binder.js';
 export * from './compile-fields.js';
 export * from './api.js';
 export * from './bounded-json.js';
+export * from './field-pattern.js';
