@@ -242,6 +242,8 @@ export async function startBridgeServer(options: BridgeServerOptions, port = 0):
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolveListen());
   });
+  // After listening, a server error (EMFILE on accept, say) is reported, never left unhandled.
+  server.on('error', (error) => options.onInternalError?.('http server', error));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('The headless host could not read its port');
   boundPort = address.port;

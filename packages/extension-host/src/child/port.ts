@@ -25,7 +25,7 @@ interface ElectronParentPort {
  * keep this process alive once its host is gone (it could still block the event loop; an
  * orphan holds no secret and no channel).
  */
-const exitNow: (code: number) => never = (process as unknown as { reallyExit: (code: number) => never }).reallyExit.bind(process);
+const exitNow: (code: number) => void = ((process as unknown as { reallyExit?: (code: number) => void }).reallyExit ?? process.exit).bind(process);
 
 /**
  * The host refuses a frame past its limits without knowing which call it answered, so the
