@@ -45,7 +45,12 @@ export type HostFrame = z.infer<typeof HostFrame>;
  * Frames cross as JSON text, never as objects a runtime deserialized for us: the receiving
  * side parses them itself within these limits (bounded-json.ts) before any schema recurses.
  */
-export const MAX_FRAME_CHARS = 1024 * 1024;
+/**
+ * Above the largest legitimate frame: an `http:fetch` body may be 10,000,000 characters and
+ * JSON escapes a control character as six (`\u0001`), so 60 M characters plus the envelope;
+ * results carry at most 5 MiB bodies or rows. Past this a line is dropped while it arrives.
+ */
+export const MAX_FRAME_CHARS = 64 * 1024 * 1024;
 export const MAX_FRAME_DEPTH = 64;
 
 export const encodeFrame = (frame: ChildFrame | HostFrame | { t: 'hello'; permission: boolean }): string => JSON.stringify(frame);
