@@ -236,7 +236,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
 
   const handleCall = async (slot: Slot, proc: ExtensionProcess, generation: number, id: number, channel: string, input: unknown) => {
     const result = await call(slot.caller, channel, input);
-    if (generation === slot.generation) proc.send(encodeFrame({ t: 'result', id, result: result as never }));
+    if (generation === slot.generation) proc.send(encodeFrame({ t: 'result', id, result }));
   };
 
   const violation = (slot: Slot, why: string) => {
