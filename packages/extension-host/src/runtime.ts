@@ -65,9 +65,21 @@ export function launchNodeChild(spec: LaunchSpec, execArgv: string[]): Extension
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
   const pipe = child.stdio[FRAME_FD] as Duplex;
-  // The child ending (or resetting) its end is its exit's business, reported by 'exit'.
-  pipe.on('error', () => undefined);
-  child.on('error', () => undefined);
+  // The child ending (or resetting) its end of a stream is its exit's business, reported below.
+  for (const stream of [pipe, child.stdout, child.stderr]) stream?.on('error', () => undefined);
+  const exitListeners: ((code: number | null, signal: string | null) => void)[] = [];
+  let exited = false;
+  const exit = (code: number | null, signal: string | null) => {
+    if (exited) return;
+    exited = true;
+    for (const listener of exitListeners) listener(code, signal);
+  };
+  child.on('exit', exit);
+  // A spawn that fails emits 'error' and never 'exit'; other errors (a signal that could not be
+  // sent) leave the process as it was, and its 'exit' will come.
+  child.on('error', () => {
+    if (child.pid === undefined) exit(null, null);
+  });
   pipe.setEncoding('utf8');
   const listeners: ((frame: unknown) => void)[] = [];
   const reader = createLineReader(MAX_FRAME_CHARS, (line) => {
@@ -79,7 +91,7 @@ export function launchNodeChild(spec: LaunchSpec, execArgv: string[]): Extension
       if (pipe.writable) pipe.write(`${text}\n`);
     },
     onFrame: (listener) => void listeners.push(listener),
-    onExit: (listener) => void child.on('exit', listener),
+    onExit: (listener) => void exitListeners.push(listener),
     onOutput(listener) {
       child.stdout?.setEncoding('utf8').on('data', (text: string) => listener('stdout', text));
       child.stderr?.setEncoding('utf8').on('data', (text: string) => listener('stderr', text));
