@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect, test, type Locator } from '@playwright/test';
 import { startBearerApi } from './support/bearer-api';
-import { connectBridge } from './support/bridge-client';
+import { connectBridge, openWithSession } from './support/bridge-client';
 import { connectionsFlow } from './support/flow';
 import { filesUnder, startHeadlessHost, type RunningHost } from './support/headless';
 
@@ -115,7 +115,7 @@ test.describe('Connections in the headless host (Chromium)', () => {
     bridge.close();
 
     const started = Date.now();
-    await page.goto(host.url);
+    await openWithSession(page, host.url, bridge.cookie);
     const list = page.getByRole('list', { name: 'Connections' });
     await expect(list.getByRole('listitem').first()).toContainText('Service 0000');
     await expect(page.getByText('5,000 connections')).toBeVisible();

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { startPostgres, type PostgresPeer } from '@latchkey/transports/testing';
-import { connectBridge } from './support/bridge-client';
+import { connectBridge, openWithSession } from './support/bridge-client';
 import { expectNoSecretInDom, screenshot } from './support/flow';
 import { filesUnder, startHeadlessHost, type RunningHost } from './support/headless';
 
@@ -150,7 +150,7 @@ test.describe('PostgreSQL connection against a real server (Chromium)', () => {
     expect(saved.value).toMatchObject({ ok: true, code: 'ok' });
 
     const received = recordReceivedFrames(page);
-    await page.goto(host!.url);
+    await openWithSession(page, host!.url, bridge.cookie);
     const row = page.getByRole('list', { name: 'Connections' }).getByRole('listitem').filter({ hasText: 'Orders DB' });
     await row.getByRole('button').click();
     const detail = page.getByRole('dialog', { name: /Orders DB/ });

@@ -1,6 +1,9 @@
+import type { Page } from '@playwright/test';
 import { WebSocket } from 'ws';
 
 export interface BridgeClient {
+  /** The session cookie (`name=value`) this client got for the launch token. */
+  cookie: string;
   call(channel: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>;
   close(): void;
 }
@@ -36,6 +39,19 @@ export async function connectBridge(url: string): Promise<BridgeClient> {
         ws.send(JSON.stringify({ id, channel, input }));
       });
     },
+    cookie,
     close: () => ws.close(),
   };
+}
+
+/**
+ * The launch token is single-use: once connectBridge has exchanged it, the page cannot
+ * exchange it again. This hands the page the session the bridge client got, then opens the
+ * app as a reload would.
+ */
+export async function openWithSession(page: Page, url: string, cookie: string): Promise<void> {
+  const origin = new URL(url).origin;
+  const eq = cookie.indexOf('=');
+  await page.context().addCookies([{ name: cookie.slice(0, eq), value: cookie.slice(eq + 1), url: origin, httpOnly: true, sameSite: 'Strict' }]);
+  await page.goto(`${origin}/`);
 }

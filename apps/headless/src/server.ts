@@ -7,7 +7,7 @@ import type { Broker } from '@latchkey/broker';
 import { appChannels, appEvents, createDispatcher, type AppEvents, type Requester } from '@latchkey/contracts';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy, isAllowedHost, isAllowedOrigin, parseCookies, secretEquals, sessionCookieName } from './access.js';
-import { BRIDGE_SCRIPT_PATH, BRIDGE_SOCKET_PATH, MAX_FRAME_BYTES, parseCallFrame } from './bridge/protocol.js';
+import { BRIDGE_SCRIPT_PATH, BRIDGE_SOCKET_PATH, MAX_FRAME_BYTES, parseCallFrame, type ParsedCallFrame } from './bridge/protocol.js';
 
 /** The part of the broker the bridge needs. */
 export type BridgeBroker = Pick<Broker, 'app' | 'on' | 'abortConsent'>;
@@ -26,6 +26,18 @@ export interface BridgeServer {
   /** The URL to open: carries this launch's token. */
   readonly url: string;
   close(): Promise<void>;
+}
+
+/**
+ * The request target as a URL, or null when it does not parse (`http://[`, `//%%`): a peer
+ * chooses it, so a parse failure is a 400, never a throw. The base is fixed; Host is checked apart.
+ */
+function parseTarget(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
 }
 
 const RENDERER_REQUESTER: Requester = { kind: 'app', id: 'renderer', displayName: 'Latchkey' };
@@ -48,7 +60,10 @@ const CONTENT_TYPES: Record<string, string> = {
  * it, name our Host (no DNS rebinding) and, where a browser sends one, our Origin.
  */
 export async function startBridgeServer(options: BridgeServerOptions, port = 0): Promise<BridgeServer> {
-  const token = randomBytes(32).toString('base64url');
+  // Single use: the first exchange burns it, so a copy of the printed URL (shell history, a
+  // screenshot, another local user's `ps`) is worth nothing once the person has opened it.
+  let token: string | null = randomBytes(32).toString('base64url');
+  const printedToken = token;
   const session = randomBytes(32).toString('base64url');
   const rendererRoot = resolve(options.rendererDir);
   const indexHtml = await readFile(join(rendererRoot, 'index.html'), 'utf8').catch(() => {
@@ -117,10 +132,19 @@ export async function startBridgeServer(options: BridgeServerOptions, port = 0):
     securityHeaders(res, host!);
     if (!isAllowedOrigin(req.headers.origin, boundPort, false)) return refuse(res, 403, 'Refused: request from another origin.');
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Only GET and HEAD are served.');
-    const url = new URL(req.url ?? '/', `http://${host}`);
+    const url = parseTarget(req.url);
+    if (!url) return refuse(res, 400, 'Bad request target');
     const given = url.searchParams.get('token');
     if (given !== null) {
-      if (!secretEquals(given, token)) return refuse(res, 401, 'Refused: this link is not for this launch of Latchkey. Use the URL it printed.');
+      // Opening the printed link again in the browser that already holds the session is a reload, not a second exchange.
+      if (hasSession(req)) {
+        res.writeHead(303, { Location: '/' });
+        res.end();
+        return;
+      }
+      if (token === null && secretEquals(given, printedToken)) return refuse(res, 401, 'Refused: this link was already used. Open Latchkey in the browser that opened it first, or restart Latchkey for a new link.');
+      if (token === null || !secretEquals(given, token)) return refuse(res, 401, 'Refused: this link is not for this launch of Latchkey. Use the URL it printed.');
+      token = null;
       // The token leaves the address bar at once; the cookie (unreadable to scripts) takes over.
       res.writeHead(303, {
         Location: '/',
@@ -152,29 +176,61 @@ export async function startBridgeServer(options: BridgeServerOptions, port = 0):
     });
   });
 
+  // A malformed request line or header: answer 400 and drop the connection, as Node would
+  // by default; having a handler means no socket error is ever unhandled.
+  server.on('clientError', (_error: Error, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
   function refuseUpgrade(socket: Duplex, status: number, text: string): void {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
 
+  function checkUpgrade(req: IncomingMessage): [number, string] | null {
+    if (!isAllowedHost(req.headers.host, boundPort)) return [421, 'Misdirected Request'];
+    if (!isAllowedOrigin(req.headers.origin, boundPort, true)) return [403, 'Forbidden'];
+    const url = parseTarget(req.url);
+    if (!url) return [400, 'Bad Request'];
+    if (url.pathname !== BRIDGE_SOCKET_PATH) return [404, 'Not Found'];
+    if (!hasSession(req)) return [401, 'Unauthorized'];
+    return null;
+  }
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!isAllowedHost(req.headers.host, boundPort)) return refuseUpgrade(socket, 421, 'Misdirected Request');
-    if (!isAllowedOrigin(req.headers.origin, boundPort, true)) return refuseUpgrade(socket, 403, 'Forbidden');
-    if (new URL(req.url ?? '/', 'http://x').pathname !== BRIDGE_SOCKET_PATH) return refuseUpgrade(socket, 404, 'Not Found');
-    if (!hasSession(req)) return refuseUpgrade(socket, 401, 'Unauthorized');
-    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
+    // Until ws owns it, this raw socket is ours: a reset here must not become an uncaught 'error'.
+    socket.on('error', () => socket.destroy());
+    try {
+      const refusal = checkUpgrade(req);
+      if (refusal) return refuseUpgrade(socket, ...refusal);
+      wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
+    } catch (error) {
+      options.onInternalError?.('upgrade', error);
+      socket.destroy();
+    }
   });
+  wss.on('error', (error) => options.onInternalError?.('websocket server', error));
 
   function onSocket(ws: WebSocket): void {
     sockets.add(ws);
+    // Protocol errors from the peer (invalid UTF-8, an unmasked frame, a reserved opcode, an
+    // oversize length): ws has already sent the close code and ends the socket; this only
+    // keeps the error from being unhandled, which would end the host.
+    ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
-      const frame = isBinary ? null : parseCallFrame(data.toString());
-      if (!frame) {
-        ws.close(1008, 'Frames are JSON {id, channel, input}');
+      const parsed: ParsedCallFrame = isBinary ? { ok: false, error: { code: 'VALIDATION', message: 'Frames are text' } } : parseCallFrame(data.toString());
+      if (!parsed.ok) {
+        ws.send(JSON.stringify({ error: parsed.error }));
+        // The reason is fixed: ws throws on one over 123 bytes, and the typed error went just before.
+        ws.close(1008, 'Invalid frame');
         return;
       }
-      void dispatch(frame.channel, frame.input, { requester: RENDERER_REQUESTER }).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: frame.id, result }));
-      });
+      const { frame } = parsed;
+      dispatch(frame.channel, frame.input, { requester: RENDERER_REQUESTER })
+        .then((result) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: frame.id, result }));
+        })
+        .catch((error: unknown) => options.onInternalError?.(frame.channel, error));
     });
     ws.on('close', () => {
       sockets.delete(ws);
@@ -187,6 +243,8 @@ export async function startBridgeServer(options: BridgeServerOptions, port = 0):
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolveListen());
   });
+  // After listening, a server error (EMFILE on accept, say) is reported, never left unhandled.
+  server.on('error', (error) => options.onInternalError?.('http server', error));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('The headless host could not read its port');
   boundPort = address.port;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { createClient, createDispatcher } from './binder.js';
+import { Json } from './common.js';
 import { LatchkeyError } from './errors.js';
 
 const map = {
@@ -42,6 +43,12 @@ describe('createDispatcher', () => {
     expect(res).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'The broker produced an invalid response for things:leak' } });
     expect(JSON.stringify(res)).not.toContain('hunter2');
     expect(seen).toEqual(['things:leak']);
+  });
+
+  it('answers input too deep for a recursive schema with VALIDATION, not a thrown RangeError', async () => {
+    const deep = createDispatcher({ 'things:put': { input: z.strictObject({ value: Json }), output: z.strictObject({}) } }, { 'things:put': () => ({}) } as never);
+    const value = JSON.parse('['.repeat(20_000) + ']'.repeat(20_000)) as unknown;
+    expect(await deep('things:put', { value }, {})).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
   });
 
   it('passes typed errors through as { code, message }', async () => {

@@ -33,7 +33,14 @@ export function createDispatcher<M extends ChannelMap, Ctx>(map: M, handlers: Ha
       return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown channel "${channel.slice(0, 100)}"` } };
     }
     const def = map[channel] as ChannelDef;
-    const parsed = def.input.safeParse(rawInput);
+    let parsed;
+    try {
+      parsed = def.input.safeParse(rawInput);
+    } catch {
+      // A value too deep for a recursive schema throws RangeError out of safeParse. Transports
+      // bound depth before this (bounded-json.ts); this keeps any other path typed, not fatal.
+      return { ok: false, error: { code: 'VALIDATION', message: 'Invalid input: the value is too deeply nested' } };
+    }
     if (!parsed.success) return { ok: false, error: validationError(parsed.error).toPayload() };
     try {
       const handler = handlers[channel as keyof M] as (input: unknown, ctx: Ctx) => unknown;

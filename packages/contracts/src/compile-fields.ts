@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { tryParseBoundedJson } from './bounded-json.js';
 import type { Json } from './common.js';
+import { matchesPattern } from './field-pattern.js';
 import type { Condition, FieldSpec } from './providers.js';
 
 export type FieldValues = Record<string, Json | undefined>;
@@ -71,7 +73,8 @@ function valueSchema(f: FieldSpec, fields: FieldSpec[]): z.ZodType<Json> {
     case 'file': {
       let s = z.string().max(f.max ?? 65536);
       if (f.min !== undefined) s = s.min(f.min);
-      if (f.pattern) s = s.regex(new RegExp(f.pattern), `${f.label} has the wrong format`);
+      const pattern = f.pattern;
+      if (pattern) s = s.refine((v) => matchesPattern(pattern, v), `${f.label} has the wrong format`);
       if (f.format === 'url') return urlSchema(s, f, fields);
       if (f.format === 'email') return s.pipe(z.email(`${f.label} must be an email address`));
       if (f.format === 'host') return s.regex(/^[A-Za-z0-9._:[\]-]+$/, `${f.label} must be a host name or IP address`);
@@ -92,11 +95,10 @@ function valueSchema(f: FieldSpec, fields: FieldSpec[]): z.ZodType<Json> {
     case 'json':
       return z.preprocess((v) => {
         if (typeof v !== 'string') return v;
-        try {
-          return JSON.parse(v) as unknown;
-        } catch {
-          return Symbol.for('invalid-json');
-        }
+        // Bounded like any peer's JSON: a value nested thousands deep would break every
+        // stringify and schema after this one.
+        const parsed = tryParseBoundedJson(v, { maxLength: f.max ?? 65536 });
+        return parsed.ok ? parsed.value : Symbol.for('invalid-json');
       }, z.custom<Json>((v) => typeof v !== 'symbol', `${f.label} must be valid JSON`));
   }
 }

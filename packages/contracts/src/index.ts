@@ -12,3 +12,5 @@ export * from './channels.js';
 export * from './binder.js';
 export * from './compile-fields.js';
 export * from './api.js';
+export * from './bounded-json.js';
+export * from './field-pattern.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Json } from './common.js';
+import { patternProblem } from './field-pattern.js';
 
 export const FieldType = z.enum(['string', 'number', 'boolean', 'select', 'json', 'file']);
 export type FieldType = z.infer<typeof FieldType>;
@@ -37,7 +38,14 @@ export const FieldSpec = z.strictObject({
   options: z.array(z.strictObject({ value: z.string(), label: z.string() })).optional(),
   min: z.number().optional(),
   max: z.number().optional(),
-  pattern: z.string().optional(),
+  /** RE2 syntax, run in linear time (field-pattern.ts); refused here when it cannot be. */
+  pattern: z
+    .string()
+    .superRefine((p, ctx) => {
+      const problem = patternProblem(p);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   format: z.enum(['url', 'email', 'host']).optional(),
   showWhen: z.array(Condition).optional(),
   role: FieldRole.optional(),

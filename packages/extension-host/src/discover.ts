@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ExtensionId, ExtensionPackageManifest } from '@latchkey/contracts';
+import { ExtensionId, ExtensionPackageManifest, isLatchkeyError, parseBoundedJson } from '@latchkey/contracts';
 import type { ExtensionPackageManifest as Manifest } from '@latchkey/contracts';
 
 export interface DiscoveredExtension {
@@ -15,6 +15,8 @@ export interface DiscoveryProblem {
   dir: string;
   message: string;
 }
+
+const MAX_PACKAGE_JSON_CHARS = 1024 * 1024;
 
 /** Reads every `<dir>/*\/package.json` carrying a `latchkey` key and validates it. */
 export async function discoverExtensions(roots: { dir: string; builtIn: boolean }[]): Promise<{ found: DiscoveredExtension[]; problems: DiscoveryProblem[] }> {
@@ -31,10 +33,14 @@ export async function discoverExtensions(roots: { dir: string; builtIn: boolean 
       const dir = join(root.dir, name);
       let pkg: { name?: unknown; version?: unknown; latchkey?: unknown };
       try {
-        pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as typeof pkg;
-      } catch {
+        // A third party wrote this file: bounded like any peer's JSON, so a manifest nested
+        // thousands deep is this folder's problem, not a RangeError that stops every extension.
+        pkg = parseBoundedJson(await readFile(join(dir, 'package.json'), 'utf8'), { maxLength: MAX_PACKAGE_JSON_CHARS }) as typeof pkg;
+      } catch (error) {
+        if (isLatchkeyError(error) && !/not valid JSON/.test(error.message)) problems.push({ dir, message: `Extension in ${dir}: package.json: ${error.message}` });
         continue;
       }
+      if (typeof pkg !== 'object' || pkg === null) continue;
       if (pkg.latchkey === undefined) continue;
       const id = ExtensionId.safeParse(pkg.name);
       const manifest = ExtensionPackageManifest.safeParse(pkg.latchkey);

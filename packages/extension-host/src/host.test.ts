@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedPrompter } from '@latchkey/broker/testing';
 import { restartDelay, startExtensionHost, type ExtensionHost, type ExtensionHostOptions } from './host.js';
-import { nodeForkRuntime, type ExtensionRuntime } from './runtime.js';
+import { launchNodeChild, nodeForkRuntime, type ExtensionRuntime } from './runtime.js';
 import { auditEvents, buildRuntimeForTest, fixtureRoot, realBroker, recordingRuntime, tempDir, until } from './test-support.js';
-import { fork } from 'node:child_process';
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 let entry: string;
@@ -217,16 +216,7 @@ describe('isolation preconditions', () => {
   /** What Electron's utility process does today: the permission flags are ignored. */
   const unconfinedRuntime: ExtensionRuntime = {
     name: 'unconfined-test',
-    launch(spec) {
-      const child = fork(spec.entry, [], { cwd: spec.extensionDir, env: {}, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-      return {
-        send: (frame) => void (child.connected && child.send(frame as object)),
-        onFrame: (l) => void child.on('message', l),
-        onExit: (l) => void child.on('exit', l),
-        onOutput: () => undefined,
-        kill: () => void child.kill('SIGKILL'),
-      };
-    },
+    launch: (spec) => launchNodeChild(spec, []),
   };
 
   it('refuses to run a third-party extension when the runtime reports no file confinement', async () => {

@@ -6,7 +6,7 @@ import { createCallBoundary, safeName, type Caller } from './call-boundary.js';
 import { discoverExtensions, type DiscoveredExtension, type DiscoveryProblem } from './discover.js';
 import { EnabledState } from './enabled-state.js';
 import { checkExtensionFolder } from './folder-guard.js';
-import { ChildFrame } from './protocol.js';
+import { ChildFrame, decodeFrame, encodeFrame } from './protocol.js';
 import type { ExtensionProcess, ExtensionRuntime } from './runtime.js';
 
 type ExtensionState = ExtensionInfo['state'];
@@ -236,11 +236,20 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
 
   const handleCall = async (slot: Slot, proc: ExtensionProcess, generation: number, id: number, channel: string, input: unknown) => {
     const result = await call(slot.caller, channel, input);
-    if (generation === slot.generation) proc.send({ t: 'result', id, result });
+    if (generation === slot.generation) proc.send(encodeFrame({ t: 'result', id, result }));
   };
 
-  const handleFrame = (slot: Slot, proc: ExtensionProcess, generation: number, raw: unknown) => {
+  const violation = (slot: Slot, why: string) => {
+    slot.violations++;
+    refuse(slot, `Sent a malformed message: ${why}`);
+    if (slot.violations >= limits.maxProtocolViolations) stopForGood(slot, `Stopped after ${slot.violations} malformed messages`);
+  };
+
+  const handleFrame = (slot: Slot, proc: ExtensionProcess, generation: number, text: unknown) => {
     if (generation !== slot.generation) return;
+    // Size and depth limits before anything recursive (a schema, a stringify) touches it.
+    const decoded = decodeFrame(text);
+    const raw = decoded.ok ? decoded.value : undefined;
     // The first frame comes from the runtime before any extension code is loaded, so its
     // report of the permission model can be trusted; everything later cannot.
     if (!slot.greeted) {
@@ -255,16 +264,12 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
         stopForGood(slot, `The ${runtime.name} runtime cannot limit file access here, and unconfined extensions are not allowed`);
         return;
       }
-      proc.send({ t: 'activate', main: slot.mainUrl });
+      proc.send(encodeFrame({ t: 'activate', main: slot.mainUrl }));
       return;
     }
+    if (!decoded.ok) return violation(slot, decoded.reason);
     const parsed = ChildFrame.safeParse(raw);
-    if (!parsed.success) {
-      slot.violations++;
-      refuse(slot, 'Sent a malformed message');
-      if (slot.violations >= limits.maxProtocolViolations) stopForGood(slot, `Stopped after ${slot.violations} malformed messages`);
-      return;
-    }
+    if (!parsed.success) return violation(slot, 'not a frame of the extension protocol');
     const frame = parsed.data;
     switch (frame.t) {
       case 'call':
@@ -441,7 +446,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
           reject(new LatchkeyError('TIMEOUT', `${name} did not finish within ${limits.commandTimeoutMs / 1000} s`));
         }, limits.commandTimeoutMs);
         slot.commands.set(id, { resolve, reject, timer });
-        proc.send({ t: 'command', id, name, args });
+        proc.send(encodeFrame({ t: 'command', id, name, args }));
       });
     },
     async close() {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChildFrame, HostFrame } from './protocol.js';
+import { HttpFetchRequest } from '@latchkey/contracts';
+import { ChildFrame, HostFrame, MAX_FRAME_CHARS } from './protocol.js';
 
 describe('frames from a child', () => {
   it('accepts the frames the runtime sends', () => {
@@ -41,5 +42,13 @@ describe('frames from the host', () => {
     expect(HostFrame.safeParse({ t: 'command', id: 1, name: 'x', args: null }).success).toBe(true);
     expect(HostFrame.safeParse({ t: 'command', id: 1, name: 'x' }).success).toBe(false);
     expect(HostFrame.safeParse({ t: 'eval', code: '1' }).success).toBe(false);
+  });
+});
+
+describe('the frame size limit', () => {
+  it('lets the largest request a contract allows cross, escaped at its worst', () => {
+    const bodyMax = (HttpFetchRequest.shape.body.unwrap() as unknown as { maxLength: number }).maxLength;
+    expect(bodyMax).toBeGreaterThan(0);
+    expect(MAX_FRAME_CHARS).toBeGreaterThan(6 * bodyMax + 64 * 1024);
   });
 });

@@ -1,4 +1,8 @@
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import type { Duplex } from 'node:stream';
+import { createLineReader } from './line-framing.js';
+import { MAX_FRAME_CHARS } from './protocol.js';
+import { FRAME_FD } from './runtime-constants.js';
 
 /** What the host asks a runtime to start: one extension, in its own process. */
 export interface LaunchSpec {
@@ -9,16 +13,20 @@ export interface LaunchSpec {
   extensionDir: string;
 }
 
-/** One running extension process, as the host drives it. */
+/**
+ * One running extension process, as the host drives it. Frames are JSON text both ways
+ * (protocol.ts); `onFrame` hands over what arrived (text, the reader's oversize marker, or
+ * whatever a runtime's own channel delivered) for the host to decode within its limits.
+ */
 export interface ExtensionProcess {
-  send(frame: unknown): void;
+  send(text: string): void;
   onFrame(listener: (frame: unknown) => void): void;
   onExit(listener: (code: number | null, signal: string | null) => void): void;
   onOutput(listener: (stream: 'stdout' | 'stderr', text: string) => void): void;
   kill(): void;
 }
 
-/** Starts extension processes: `child_process.fork` here, Electron's `utilityProcess` in the desktop app. */
+/** Starts extension processes: a Node child on a pipe here, Electron's `utilityProcess` in the desktop app. */
 export interface ExtensionRuntime {
   readonly name: string;
   launch(spec: LaunchSpec): ExtensionProcess;
@@ -45,29 +53,56 @@ export function permissionExecArgv(spec: LaunchSpec): string[] {
  */
 export const EXTENSION_ENV: Readonly<Record<string, string>> = Object.freeze({ NODE_ENV: 'production' });
 
+/**
+ * Starts the child runtime with Node and a plain pipe on fd 3 for frames (line-framing.ts),
+ * not Node's IPC channel. When the host dies, however it dies, the pipe closes and the child's
+ * runtime exits (child/port.ts). `execArgv` are Node's flags (the permission model here).
+ */
+export function launchNodeChild(spec: LaunchSpec, execArgv: string[]): ExtensionProcess {
+  const child = spawn(process.execPath, [...execArgv, spec.entry], {
+    cwd: spec.extensionDir,
+    env: { ...EXTENSION_ENV },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+  });
+  const pipe = child.stdio[FRAME_FD] as Duplex;
+  // The child ending (or resetting) its end of a stream is its exit's business, reported below.
+  for (const stream of [pipe, child.stdout, child.stderr]) stream?.on('error', () => undefined);
+  const exitListeners: ((code: number | null, signal: string | null) => void)[] = [];
+  let exited = false;
+  const exit = (code: number | null, signal: string | null) => {
+    if (exited) return;
+    exited = true;
+    for (const listener of exitListeners) listener(code, signal);
+  };
+  child.on('exit', exit);
+  // A spawn that fails emits 'error' and never 'exit'; other errors (a signal that could not be
+  // sent) leave the process as it was, and its 'exit' will come.
+  child.on('error', () => {
+    if (child.pid === undefined) exit(null, null);
+  });
+  pipe.setEncoding('utf8');
+  const listeners: ((frame: unknown) => void)[] = [];
+  const reader = createLineReader(MAX_FRAME_CHARS, (line) => {
+    for (const listener of listeners) listener(line);
+  });
+  pipe.on('data', (text: string) => reader.push(text));
+  return {
+    send(text) {
+      if (pipe.writable) pipe.write(`${text}\n`);
+    },
+    onFrame: (listener) => void listeners.push(listener),
+    onExit: (listener) => void exitListeners.push(listener),
+    onOutput(listener) {
+      child.stdout?.setEncoding('utf8').on('data', (text: string) => listener('stdout', text));
+      child.stderr?.setEncoding('utf8').on('data', (text: string) => listener('stderr', text));
+    },
+    kill: () => void child.kill('SIGKILL'),
+  };
+}
+
 export const nodeForkRuntime: ExtensionRuntime = {
   name: 'node-fork',
-  launch(spec) {
-    const child = fork(spec.entry, [], {
-      cwd: spec.extensionDir,
-      env: { ...EXTENSION_ENV },
-      execArgv: permissionExecArgv(spec),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
-    return {
-      send(frame) {
-        if (child.connected) child.send(frame as object, (error) => void error);
-      },
-      onFrame: (listener) => void child.on('message', listener),
-      onExit: (listener) => void child.on('exit', listener),
-      onOutput(listener) {
-        child.stdout?.setEncoding('utf8').on('data', (text: string) => listener('stdout', text));
-        child.stderr?.setEncoding('utf8').on('data', (text: string) => listener('stderr', text));
-      },
-      kill: () => void child.kill('SIGKILL'),
-    };
-  },
+  launch: (spec) => launchNodeChild(spec, permissionExecArgv(spec)),
 };
 
 /** The slice of Electron's `utilityProcess` this runtime uses; apps/desktop passes the real one. */
@@ -105,7 +140,8 @@ export function utilityProcessRuntime(utilityProcess: UtilityProcessModule, opti
         serviceName: `Latchkey extension ${spec.extensionId}`,
       });
       return {
-        send: (frame) => child.postMessage(frame),
+        // Text, decoded by the host within its limits, like the pipe's lines.
+        send: (text) => child.postMessage(text),
         onFrame: (listener) => void child.on('message', listener),
         onExit: (listener) => void child.on('exit', (code: number) => listener(code, null)),
         onOutput(listener) {

@@ -64,13 +64,13 @@ export function recordingRuntime(inner: ExtensionRuntime): ExtensionRuntime & { 
       launches.push({ extensionId: spec.extensionId, at: performance.now() });
       const proc = inner.launch(spec);
       const id = spec.extensionId;
-      proc.onFrame((frame) => log.push({ extensionId: id, direction: 'from-child', data: JSON.stringify(frame) ?? String(frame) }));
+      proc.onFrame((frame) => log.push({ extensionId: id, direction: 'from-child', data: typeof frame === 'string' ? frame : String(frame) }));
       proc.onOutput((stream, text) => log.push({ extensionId: id, direction: stream, data: text }));
       const tapped: ExtensionProcess = {
         ...proc,
-        send(frame) {
-          log.push({ extensionId: id, direction: 'to-child', data: JSON.stringify(frame) });
-          proc.send(frame);
+        send(text) {
+          log.push({ extensionId: id, direction: 'to-child', data: text });
+          proc.send(text);
         },
       };
       return tapped;

@@ -95,7 +95,7 @@ async function start(): Promise<void> {
 
   let win: BrowserWindow | null = null;
   const openWindow = () => {
-    win = createMainWindow({ preload, trusted });
+    win = createMainWindow({ preload, trusted, packaged: app.isPackaged });
     // Nobody is left to answer a consent prompt: deny it (DESIGN.md, invariant 4).
     win.on('closed', () => {
       win = null;

@@ -21,8 +21,12 @@ let activated = false;
 function invoke(channel: string, input: unknown): Promise<Result> {
   return new Promise((resolve) => {
     const id = nextCallId++;
-    pending.set(id, resolve);
-    port.send({ t: 'call', id, channel, input });
+    try {
+      port.send({ t: 'call', id, channel, input });
+      pending.set(id, resolve);
+    } catch (error) {
+      resolve({ ok: false, error: toError(error) });
+    }
   });
 }
 

@@ -1,9 +1,22 @@
 // TEST FIXTURE ONLY. Every command here is an attack the extension host and broker must refuse;
 // each returns what happened so the tests can assert on it. Everything the process receives is
 // echoed to stdout, so the tests' leak search covers it.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeSync } from 'node:fs';
 
-process.on('message', (frame) => process.stdout.write(`received ${JSON.stringify(frame)}\n`));
+// The runtime reads frames off fd 3 and parses each with JSON.parse; code sharing the process
+// can watch that (and it is how this fixture reads answers to its raw calls).
+const frameListeners = new Set();
+const parse = JSON.parse;
+JSON.parse = function (text, reviver) {
+  const value = parse.call(this, text, reviver);
+  if (value && typeof value === 'object' && 't' in value) {
+    process.stdout.write(`received ${text}\n`);
+    for (const listener of frameListeners) listener(value);
+  }
+  return value;
+};
+/** Writes a frame straight onto the host's pipe, past the SDK. */
+const rawSend = (frame) => writeSync(3, `${JSON.stringify(frame)}\n`);
 
 const codeOf = (error) => (error && typeof error === 'object' && 'code' in error ? String(error.code) : String(error));
 
@@ -25,12 +38,12 @@ function rawCall(channel, input) {
     const onFrame = (frame) => {
       if (frame && frame.t === 'result' && frame.id === id) {
         clearTimeout(timer);
-        process.off('message', onFrame);
+        frameListeners.delete(onFrame);
         resolve({ channel, ok: frame.result.ok, code: frame.result.ok ? null : frame.result.error.code });
       }
     };
-    process.on('message', onFrame);
-    process.send({ t: 'call', id, channel, input });
+    frameListeners.add(onFrame);
+    rawSend({ t: 'call', id, channel, input });
   });
 }
 
@@ -133,7 +146,7 @@ export default {
           { t: 'ready', requester: { kind: 'app', id: 'x', displayName: 'x' } },
           { t: 'result', id: 0, result: { ok: true, value: 1 } },
         ];
-        for (const frame of frames) process.send(frame);
+        for (const frame of frames) rawSend(frame);
         return frames.length;
       },
       /** Straight to the API, around the broker: Node 20 does not confine the network. */
