@@ -76,5 +76,10 @@ export interface Broker {
   abortConsent(reason: string): void;
   /** Denies one requester's open prompts (its extension crashed or was disabled). */
   abortConsentFor(requester: Pick<Requester, 'kind' | 'id'>, reason: string): void;
+  /**
+   * Settles when start-up recovery is done: audit events a crash kept out of the log appended (in
+   * order, before any new event), blobs no record points at swept. Never rejects.
+   */
+  readonly ready: Promise<void>;
   close(): Promise<void>;
 }

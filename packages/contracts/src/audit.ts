@@ -35,6 +35,11 @@ export const AuditEventInput = z.strictObject({
   scopes: z.array(Scope).optional(),
   grantId: Id.optional(),
   detail: z.string().max(1000).optional(),
+  /**
+   * Set when the event was written ahead with the change it records (connections.json's journal):
+   * after a crash, the journal's events whose id is not in the log yet are appended.
+   */
+  eventId: z.string().min(1).max(64).optional(),
 });
 export type AuditEventInput = z.input<typeof AuditEventInput>;
 

@@ -16,6 +16,8 @@ export const SystemStatus = z.strictObject({
     backend: z.string(),
     /** Why secrets cannot be saved, and how to fix it. */
     reason: z.string().nullable(),
+    /** The master key is not the one the stored secrets were saved with (`reason` says which is expected). */
+    wrongKey: z.boolean().optional(),
   }),
   storeProblems: z.array(StoreProblem),
   host: z.enum(['electron', 'headless']),

@@ -1,5 +1,5 @@
-import { ConnectionRecordSchema, type ConnectionRecord } from '@latchkey/broker';
-import { Grant, Json, type StoreProblem } from '@latchkey/contracts';
+import { ConnectionRecordSchema, type ConnectionChange, type ConnectionRecord, type ConnectionRepository, type JournaledAuditInput } from '@latchkey/broker';
+import { AuditEventInput, Grant, Json, type StoreProblem } from '@latchkey/contracts';
 import { Low } from 'lowdb';
 import { z } from 'zod';
 import type { FileIo } from './atomic-file.js';
@@ -7,6 +7,7 @@ import { CoalescingWriter } from './coalescing-writer.js';
 import { describeIssue, loadDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
 import { FileRepository, STORE_CLOSED, validateRecords } from './repository.js';
+import { storageError } from './storage-error.js';
 import { fingerprintOf, isVerified, stampVerified } from './verified-stamp.js';
 
 export const CONNECTIONS_SCHEMA_VERSION = 1;
@@ -22,6 +23,18 @@ export interface ConnectionsDocument {
   connections: ConnectionRecord[];
   grants: Grant[];
   variables: Record<string, Json>;
+  /** Audit events written with their change and not yet confirmed in the audit log (absent when none). */
+  pendingAudit?: JournaledAuditInput[];
+}
+
+const JournaledEvent = AuditEventInput.extend({ eventId: z.string().min(1).max(64) });
+
+/** Journal entries one by one: a damaged entry is dropped, not the file (it records, it is not data). */
+function validJournal(items: readonly unknown[]): JournaledAuditInput[] {
+  return items.flatMap((item) => {
+    const parsed = JournaledEvent.safeParse(item);
+    return parsed.success ? [parsed.data as JournaledAuditInput] : [];
+  });
 }
 
 const Shape = z.object({
@@ -29,6 +42,7 @@ const Shape = z.object({
   connections: z.array(z.unknown()),
   grants: z.array(z.unknown()),
   variables: z.record(z.string(), Json).default({}),
+  pendingAudit: z.array(z.unknown()).default([]),
 });
 
 let schemas: string | null = null;
@@ -51,6 +65,7 @@ function validate(raw: Record<string, unknown>, trusted: boolean): Validation<Co
       connections: shape.data.connections as ConnectionRecord[],
       grants: shape.data.grants as Grant[],
       variables: shape.data.variables,
+      pendingAudit: validJournal(shape.data.pendingAudit),
     };
     return { ok: true, data, dropped: null };
   }
@@ -61,6 +76,7 @@ function validate(raw: Record<string, unknown>, trusted: boolean): Validation<Co
     connections: connections.records,
     grants: grants.records,
     variables: shape.data.variables,
+    pendingAudit: validJournal(shape.data.pendingAudit),
   };
   const count = connections.dropped + grants.dropped;
   if (count === 0) return { ok: true, data, dropped: null };
@@ -76,8 +92,74 @@ function validate(raw: Record<string, unknown>, trusted: boolean): Validation<Co
   };
 }
 
+/** The connections repository with its write-ahead audit journal (see the ConnectionRepository port). */
+export class JournaledConnections extends FileRepository<ConnectionRecord> implements ConnectionRepository {
+  /** Durable entries whose append is not confirmed yet, by event id. */
+  #journal = new Map<string, JournaledAuditInput>();
+  #pendingJournal: JournaledAuditInput[] = [];
+  #stagedJournal: Map<string, JournaledAuditInput> | null = null;
+
+  constructor(target: ConstructorParameters<typeof FileRepository<ConnectionRecord>>[2], initial: readonly ConnectionRecord[], journal: readonly JournaledAuditInput[]) {
+    super(ConnectionRecordSchema, 'connection', target, initial);
+    for (const entry of journal) this.#journal.set(entry.eventId, entry);
+  }
+
+  commit(change: ConnectionChange): Promise<void> {
+    // All or nothing: a record that fails validation stages none of the change.
+    const before = this.pendingCount();
+    try {
+      for (const record of change.put ?? []) this.stagePut(record);
+      for (const id of change.delete ?? []) this.stageDelete(id);
+    } catch (error) {
+      this.dropPendingFrom(before);
+      return Promise.reject(error as Error);
+    }
+    this.#pendingJournal.push(...change.audit.map((e) => ({ ...e })));
+    return this.save();
+  }
+
+  pendingAudit(): readonly JournaledAuditInput[] {
+    return [...this.#journal.values()];
+  }
+
+  auditRecorded(eventIds: readonly string[]): void {
+    for (const id of eventIds) {
+      this.#journal.delete(id);
+      this.#stagedJournal?.delete(id);
+    }
+  }
+
+  override stage(): void {
+    super.stage();
+    this.#stagedJournal = new Map(this.#journal);
+    for (const entry of this.#pendingJournal) this.#stagedJournal.set(entry.eventId, entry);
+    this.#pendingJournal = [];
+  }
+
+  /** The last durable write carried journal entries: closing should write once more to clear them. */
+  journalOnDisk = false;
+
+  override landed(): void {
+    super.landed();
+    if (this.#stagedJournal) this.journalOnDisk = this.#stagedJournal.size > 0;
+    // Entries confirmed while the write ran were deleted from the staged map too.
+    if (this.#stagedJournal) this.#journal = this.#stagedJournal;
+    this.#stagedJournal = null;
+  }
+
+  override abort(): void {
+    super.abort();
+    this.#stagedJournal = null;
+  }
+
+  /** The journal as it goes into this write. */
+  journalJson(): string {
+    return JSON.stringify([...(this.#stagedJournal ?? this.#journal).values()]);
+  }
+}
+
 export interface ConnectionsFile {
-  connections: FileRepository<ConnectionRecord>;
+  connections: JournaledConnections;
   grants: FileRepository<Grant>;
   problem: StoreProblem | null;
   writer: CoalescingWriter;
@@ -107,26 +189,44 @@ export async function openConnectionsFile(
     io: options.io,
     // Built from each repository's cached record JSON: with 10,000 connections this is a join of
     // strings (~3 ms) where JSON.stringify of the whole document costs ~16 ms on every write.
-    serialize: (doc): string =>
-      `{"schemaVersion":${doc.schemaVersion},"connections":${connections.toJson()},"grants":${grants.toJson()},"variables":${JSON.stringify(doc.variables)}}`,
+    serialize: (doc): string => {
+      const journal = connections.journalJson();
+      return (
+        `{"schemaVersion":${doc.schemaVersion},"connections":${connections.toJson()},"grants":${grants.toJson()},"variables":${JSON.stringify(doc.variables)}` +
+        `${journal === '[]' ? '' : `,"pendingAudit":${journal}`}}`
+      );
+    },
   });
   const db = new Low<ConnectionsDocument>(loaded.file, loaded.data);
-  const writer = new CoalescingWriter(() => {
-    // Snapshot at write time: everything put since the last write goes out in this one.
-    db.data = {
-      schemaVersion: currentVersion,
-      connections: connections.all() as ConnectionRecord[],
-      grants: grants.all() as Grant[],
-      variables: db.data.variables,
-    };
-    return db.write().then(() => stampVerified(path, stamp));
+  const writer = new CoalescingWriter(async () => {
+    // Staged at write time: everything asked for since the last write goes out in this one, and
+    // reaches memory only once it is durable.
+    connections.stage();
+    grants.stage();
+    db.data = { schemaVersion: currentVersion, connections: [], grants: [], variables: db.data.variables };
+    try {
+      await db.write();
+    } catch (error) {
+      connections.abort();
+      grants.abort();
+      throw storageError(error, path);
+    }
+    connections.landed();
+    grants.landed();
+    stampVerified(path, stamp);
   });
   let closed = false;
   const target = { save: () => writer.request(), readOnly: () => (closed ? STORE_CLOSED : loaded.readOnly) };
-  const connections: FileRepository<ConnectionRecord> = new FileRepository(ConnectionRecordSchema, 'connection', target, loaded.data.connections);
+  const connections = new JournaledConnections(target, loaded.data.connections, loaded.data.pendingAudit ?? []);
   const grants: FileRepository<Grant> = new FileRepository(Grant, 'grant', target, loaded.data.grants);
   if (loaded.dirty) await writer.request();
   else if (!trusted && !loaded.problem) stampVerified(path, stamp);
-  const close = () => ((closed = true), writer.drain());
+  if (connections.pendingAudit().length) connections.journalOnDisk = true;
+  const close = async () => {
+    closed = true;
+    await writer.drain();
+    // A clean shutdown leaves no confirmed entries behind, so the next start need not look for them.
+    if (connections.journalOnDisk && !loaded.readOnly) await writer.request().catch(() => undefined);
+  };
   return { connections, grants, problem: loaded.problem, writer, trusted, close };
 }

@@ -40,7 +40,8 @@ describe('a folder that cannot be opened', () => {
   it('fails with the reason and leaves no lock behind', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'audit'), 'a file where the audit folder belongs');
-    await expect(openFileStore(dir)).rejects.toThrow(/EEXIST|ENOTDIR/);
+    // Before: a raw "EEXIST: file already exists, mkdir …/audit".
+    await expect(openFileStore(dir)).rejects.toMatchObject({ code: 'STORAGE_FAILED', message: expect.stringMatching(/audit log in the folder .*audit, but a file is there/) });
     expect(existsSync(join(dir, 'latchkey.lock'))).toBe(false);
   });
 });
