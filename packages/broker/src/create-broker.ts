@@ -113,6 +113,18 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       return info;
     },
     'system:status': () => status(),
+    'store:generations': async () => ({ generations: (await ports.generations?.list()) ?? [] }),
+    'store:restore': async (i, c) => {
+      const generations = ports.generations;
+      if (!generations) throw new LatchkeyError('UNAVAILABLE', 'This store keeps no earlier versions of its files');
+      const { result: message } = await journal.commitWith((audit) => generations.restore(i.file, audit), [
+        { type: 'store.restore', requester: c.requester, detail: `${i.file} restored from its last good version` },
+      ]);
+      events.emit('connections:changed', { ids: [] });
+      events.emit('grants:changed', {});
+      events.emit('system:status', status());
+      return { ok: true as const, message };
+    },
   };
 
   const extension: Handlers<ExtensionChannels, CallContext> = {

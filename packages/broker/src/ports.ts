@@ -15,6 +15,8 @@ import type {
   SmtpSendResult,
   SqlQueryRequest,
   SqlQueryResult,
+  StoreFileName,
+  StoreGeneration,
   TestCode,
   WebhookSendRequest,
   WebhookSendResult,
@@ -82,6 +84,19 @@ export interface ConnectionRepository extends Repository<ConnectionRecord> {
   auditRecorded(eventIds: readonly string[]): void;
 }
 export type GrantRepository = Repository<Grant>;
+
+/**
+ * The last good generation of each store file (kept beside it), for when the file was damaged:
+ * what restoring it would change, and the restore itself.
+ */
+export interface StoreGenerationsPort {
+  list(): Promise<StoreGeneration[]>;
+  /**
+   * Restores `file` from its generation in one durable write; for connections.json the audit
+   * events go in the same write (as with `ConnectionRepository.commit`). Returns a sentence.
+   */
+  restore(file: StoreFileName, audit: JournaledAuditInput[]): Promise<string>;
+}
 
 /** Cipher blobs by secret id, nothing else. */
 export interface SecretStore {

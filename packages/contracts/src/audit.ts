@@ -20,6 +20,7 @@ export const AuditType = z.enum([
   'ref.use',
   'ref.refused',
   'store.corrupt',
+  'store.restore',
   'extension.crash',
   'extension.state',
   'boundary.refused',

@@ -27,7 +27,7 @@ import {
   withRef,
 } from './operations.js';
 import { ProviderInfo } from './providers.js';
-import { SystemStatus } from './system.js';
+import { StoreGenerations, StoreRestoreInput, StoreRestoreResult, SystemStatus } from './system.js';
 
 export interface ChannelDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   input: I;
@@ -64,6 +64,8 @@ export const appChannels = {
   'extensions:list': channel(Empty, z.array(ExtensionInfo)),
   'extensions:setEnabled': channel(SetExtensionEnabledInput, ExtensionInfo),
   'system:status': channel(Empty, SystemStatus),
+  'store:generations': channel(Empty, StoreGenerations),
+  'store:restore': channel(StoreRestoreInput, StoreRestoreResult),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 

@@ -100,6 +100,8 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     readonly path: string,
     private readonly io: Partial<FileIo> = realIo,
     private readonly serialize: (data: T) => string = (data) => JSON.stringify(data),
+    /** Runs once the new version is durable in its temp file, before it replaces the file (keeps a generation). */
+    private readonly beforeRename?: () => Promise<void>,
   ) {}
 
   /** Raw text, or null when the file does not exist. */
@@ -118,6 +120,6 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 
   write(data: T): Promise<void> {
-    return writeFileAtomic(this.path, this.serialize(data), this.io);
+    return writeFileAtomic(this.path, this.serialize(data), this.io, this.beforeRename);
   }
 }

@@ -1,5 +1,5 @@
 import { ConnectionRecordSchema, type ConnectionChange, type ConnectionRecord, type ConnectionRepository, type JournaledAuditInput } from '@latchkey/broker';
-import { AuditEventInput, Grant, Json, type StoreProblem } from '@latchkey/contracts';
+import { AuditEventInput, Grant, Json, LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { Low } from 'lowdb';
 import { z } from 'zod';
 import type { FileIo } from './atomic-file.js';
@@ -7,6 +7,7 @@ import { CoalescingWriter } from './coalescing-writer.js';
 import { describeIssue, loadDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
 import { FileRepository, STORE_CLOSED, validateRecords } from './repository.js';
+import { keepGeneration, readGeneration } from './generations.js';
 import { storageError } from './storage-error.js';
 import { fingerprintOf, isVerified, stampVerified } from './verified-stamp.js';
 
@@ -158,6 +159,20 @@ export class JournaledConnections extends FileRepository<ConnectionRecord> imple
   }
 }
 
+/** The kept generation of connections.json, validated as a load would, or null when there is none that reads. */
+export async function readConnectionsGeneration(path: string, currentVersion = CONNECTIONS_SCHEMA_VERSION): Promise<{ data: ConnectionsDocument; savedAt: Date } | null> {
+  const generation = await readGeneration(path);
+  if (!generation) return null;
+  try {
+    const raw = JSON.parse(generation.text) as Record<string, unknown>;
+    if (raw.schemaVersion !== currentVersion) return null;
+    const validation = validate(raw, false);
+    return validation.ok ? { data: validation.data, savedAt: generation.savedAt } : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface ConnectionsFile {
   connections: JournaledConnections;
   grants: FileRepository<Grant>;
@@ -167,6 +182,8 @@ export interface ConnectionsFile {
   trusted: boolean;
   /** Refuses further changes, then waits for the writes already asked for. */
   close(): Promise<void>;
+  /** Replaces connections and grants with the kept generation, the audit events in the same write. */
+  restoreGeneration(audit: JournaledAuditInput[]): Promise<{ connections: number; grants: number }>;
 }
 
 /** connections.json: connection metadata and grants, one lowdb document, one writer for both. */
@@ -177,6 +194,7 @@ export async function openConnectionsFile(
   const currentVersion = options.currentVersion ?? CONNECTIONS_SCHEMA_VERSION;
   const stamp = schemasFingerprint(currentVersion);
   const trusted = isVerified(path, stamp);
+  let keepGenerations = false;
   const loaded = await loadDocument<ConnectionsDocument>({
     path,
     versionKey: 'schemaVersion',
@@ -187,6 +205,9 @@ export async function openConnectionsFile(
     emptyMeaning: 'no connections and no grants',
     now: options.now,
     io: options.io,
+    // Not while the file that loaded was damaged: the half-empty state of this session must not
+    // push out the last good version before the person has chosen whether to restore it.
+    beforeRename: () => (keepGenerations ? keepGeneration(path).catch(() => undefined) : Promise.resolve()),
     // Built from each repository's cached record JSON: with 10,000 connections this is a join of
     // strings (~3 ms) where JSON.stringify of the whole document costs ~16 ms on every write.
     serialize: (doc): string => {
@@ -219,6 +240,7 @@ export async function openConnectionsFile(
   const target = { save: () => writer.request(), readOnly: () => (closed ? STORE_CLOSED : loaded.readOnly) };
   const connections = new JournaledConnections(target, loaded.data.connections, loaded.data.pendingAudit ?? []);
   const grants: FileRepository<Grant> = new FileRepository(Grant, 'grant', target, loaded.data.grants);
+  keepGenerations = loaded.problem === null;
   if (loaded.dirty) await writer.request();
   else if (!trusted && !loaded.problem) stampVerified(path, stamp);
   if (connections.pendingAudit().length) connections.journalOnDisk = true;
@@ -228,5 +250,14 @@ export async function openConnectionsFile(
     // A clean shutdown leaves no confirmed entries behind, so the next start need not look for them.
     if (connections.journalOnDisk && !loaded.readOnly) await writer.request().catch(() => undefined);
   };
-  return { connections, grants, problem: loaded.problem, writer, trusted, close };
+  const restoreGeneration = async (audit: JournaledAuditInput[]) => {
+    const generation = await readConnectionsGeneration(path, currentVersion);
+    if (!generation) throw new LatchkeyError('NOT_FOUND', 'No readable earlier version of connections.json is kept.');
+    grants.stageReplaceAll(generation.data.grants);
+    connections.stageReplaceAll(generation.data.connections);
+    await connections.commit({ audit });
+    keepGenerations = true;
+    return { connections: generation.data.connections.length, grants: generation.data.grants.length };
+  };
+  return { connections, grants, problem: loaded.problem, writer, trusted, close, restoreGeneration };
 }

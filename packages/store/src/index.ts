@@ -1,4 +1,4 @@
-import type { AuditSink, ConnectionRepository, GrantRepository, SecretStore } from '@latchkey/broker';
+import type { AuditSink, ConnectionRepository, GrantRepository, SecretStore, StoreGenerationsPort } from '@latchkey/broker';
 import { LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,9 +8,11 @@ import { FileAuditLog, type AuditLogOptions } from './audit-log.js';
 import { openConnectionsFile } from './connections-file.js';
 import type { Migration } from './migrations.js';
 import { openSecretsFile } from './secrets-file.js';
+import { storeGenerations } from './store-generations.js';
 
 export { writeFileAtomic, AtomicJsonFile, realIo, type FileIo } from './atomic-file.js';
 export { storageError } from './storage-error.js';
+export { GENERATION_SUFFIX } from './generations.js';
 export { FileAuditLog, type AuditLogOptions } from './audit-log.js';
 export { CONNECTIONS_SCHEMA_VERSION, ConnectionRecordSchema, connectionsMigrations, type ConnectionsDocument } from './connections-file.js';
 export { SECRETS_FILE_VERSION, type SecretsDocument } from './secrets-file.js';
@@ -39,6 +41,8 @@ export interface FileStore {
   hasSecrets(): boolean;
   /** Files found corrupt or too new at load, for the status the UI shows and the audit. */
   problems(): StoreProblem[];
+  /** The last good generation of each file, and restoring from it (see generations.ts). */
+  generations: StoreGenerationsPort;
   /** Refuses further changes, waits for pending writes, releases the audit file and the folder lock. Idempotent. */
   close(): Promise<void>;
 }
@@ -78,7 +82,11 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
   const connectionsFile = connectionsResult.value;
   const secretsFile = secretsResult.value;
   const audit = auditResult.value;
-  const problems = [connectionsFile.problem, secretsFile.problem].filter((p): p is StoreProblem => p !== null);
+  let problems = [connectionsFile.problem, secretsFile.problem].filter((p): p is StoreProblem => p !== null);
+  const paths = { 'connections.json': join(dataDir, FILE_NAMES.connections), 'secrets.json': join(dataDir, FILE_NAMES.secrets) };
+  const generations = storeGenerations(paths, { connections: connectionsFile, secrets: secretsFile }, (file) => {
+    problems = problems.filter((p) => p.file !== paths[file]);
+  });
   let closing: Promise<void> | null = null;
 
   return {
@@ -89,6 +97,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
     // A key check alone also counts: a key was in use, and a fresh one would not be it.
     hasSecrets: () => secretsFile.secrets.size > 0 || secretsFile.secrets.keyCheck() !== undefined,
     problems: () => problems.map((p) => ({ ...p })),
+    generations,
     close() {
       closing ??= (async () => {
         await Promise.all([connectionsFile.close(), secretsFile.close()]);

@@ -20,7 +20,7 @@ export interface WriteTarget {
   readOnly(): string | null;
 }
 
-type Change<T> = { put: T } | { delete: string };
+type Change<T> = { put: T } | { delete: string } | { all: readonly T[] };
 
 /**
  * A repository held in memory and written through. `put` validates, so a record that would make
@@ -108,10 +108,19 @@ export class FileRepository<T extends { id: string }> implements Repository<T> {
     this.#pending.length = count;
   }
 
+  /** Queues replacing every record (a restore), without asking for a write. Records are validated. */
+  stageReplaceAll(records: readonly T[]): void {
+    const readOnly = this.target.readOnly();
+    if (readOnly) throw readOnlyError(readOnly);
+    const valid = validateRecords(this.schema, records, this.noun);
+    this.#pending.push({ all: valid.records.map(freeze) });
+  }
+
   /** Whether the id exists once everything already asked for has landed. */
   #exists(id: string): boolean {
     for (let i = this.#pending.length - 1; i >= 0; i--) {
       const change = this.#pending[i]!;
+      if ('all' in change) return change.all.some((r) => r.id === id);
       if ('put' in change ? change.put.id === id : change.delete === id) return 'put' in change;
     }
     return (this.#staged ?? this.#records).has(id);
@@ -121,9 +130,10 @@ export class FileRepository<T extends { id: string }> implements Repository<T> {
   stage(): void {
     if (!this.#pending.length) return;
     // A copy: memory stays as it is until the write is durable. ~0.3 ms for 10,000 records.
-    const next = new Map(this.#staged ?? this.#records);
+    let next = new Map(this.#staged ?? this.#records);
     for (const change of this.#pending) {
-      if ('put' in change) next.set(change.put.id, change.put);
+      if ('all' in change) next = new Map(change.all.map((r) => [r.id, r]));
+      else if ('put' in change) next.set(change.put.id, change.put);
       else next.delete(change.delete);
     }
     this.#pending = [];

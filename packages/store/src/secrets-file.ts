@@ -3,9 +3,10 @@ import { LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { Low } from 'lowdb';
 import type { FileIo } from './atomic-file.js';
 import { CoalescingWriter } from './coalescing-writer.js';
-import { describeIssue, loadDocument, type Validation } from './document.js';
+import { describeIssue, loadDocument, type LoadedDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
 import { STORE_CLOSED } from './repository.js';
+import { keepGeneration, readGeneration } from './generations.js';
 import { readOnlyError, storageError } from './storage-error.js';
 
 export const SECRETS_FILE_VERSION = 1;
@@ -156,12 +157,25 @@ export interface SecretsFile {
   close(): Promise<void>;
 }
 
+/** The blobs of the kept generation of secrets.json, or null when there is none that reads. */
+export async function readSecretsGeneration(path: string): Promise<{ blobs: Record<string, string>; savedAt: Date } | null> {
+  const generation = await readGeneration(path);
+  if (!generation) return null;
+  try {
+    const raw = JSON.parse(generation.text) as Record<string, unknown>;
+    const validation = validate(raw);
+    return validation.ok ? { blobs: validation.data.blobs, savedAt: generation.savedAt } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** secrets.json: `{ version: 1, blobs: { [secretId]: base64 } }`, written atomically. */
 export async function openSecretsFile(
   path: string,
   options: { now: () => number; io?: FileIo; migrations?: readonly Migration[] },
 ): Promise<SecretsFile> {
-  const loaded = await loadDocument<SecretsDocument>({
+  const loaded: LoadedDocument<SecretsDocument> = await loadDocument<SecretsDocument>({
     path,
     versionKey: 'version',
     currentVersion: SECRETS_FILE_VERSION,
@@ -171,7 +185,10 @@ export async function openSecretsFile(
     emptyMeaning: 'no stored secrets (connections that had one need it entered again)',
     now: options.now,
     io: options.io,
+    beforeRename: (): Promise<void> => (keepGenerations ? keepGeneration(path).catch(() => undefined) : Promise.resolve()),
   });
+  // As for connections.json: a damaged file's session does not push out the last good version.
+  const keepGenerations: boolean = loaded.problem === null;
   const db = new Low<SecretsDocument>(loaded.file, loaded.data);
   const writer = new CoalescingWriter(async () => {
     store.stage();

@@ -32,13 +32,19 @@ export class AuditJournal {
 
   /** Writes the change with its events; resolves once both are durable (the events at least in the journal). */
   async commit(change: Omit<ConnectionChange, 'audit'>, events: AuditEventInput[]): Promise<string[]> {
+    const { audit } = await this.commitWith((journaled) => this.repo.commit({ ...change, audit: journaled }), events);
+    return audit.map((event) => event.eventId);
+  }
+
+  /** The same for a write the store makes itself (a restore): `write` must put `audit` in the journal with its change. */
+  async commitWith<T>(write: (audit: JournaledAuditInput[]) => Promise<T>, events: AuditEventInput[]): Promise<{ result: T; audit: JournaledAuditInput[] }> {
     if (this.repo.pendingAudit().length >= MAX_UNAPPENDED) {
       throw new LatchkeyError('STORAGE_FAILED', 'The audit log cannot be written, so no change is made. Check the audit folder in the data folder (free space, permissions) and restart Latchkey.');
     }
     const audit: JournaledAuditInput[] = events.map((event) => ({ ...event, eventId: nanoid(16) }));
-    await this.repo.commit({ ...change, audit });
+    const result = await write(audit);
     await this.#append(audit);
-    return audit.map((event) => event.eventId);
+    return { result, audit };
   }
 
   /** Appends in order; an append that fails leaves its events in the journal for the next start. */
