@@ -1,4 +1,4 @@
-import { ConnectionRecordSchema, type ConnectionChange, type ConnectionRecord, type ConnectionRepository, type JournaledAuditInput } from '@latchkey/broker';
+import { ConnectionRecordSchema, type ConnectionRecord, type JournaledAuditInput } from '@latchkey/broker';
 import { AuditEventInput, Grant, Json, LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { Low } from 'lowdb';
 import { z } from 'zod';
@@ -6,6 +6,7 @@ import type { FileIo } from './atomic-file.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import { describeIssue, loadDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
+import { JournaledConnections } from './journaled-connections.js';
 import { FileRepository, STORE_CLOSED, validateRecords } from './repository.js';
 import { keepGeneration, readGeneration } from './generations.js';
 import { storageError } from './storage-error.js';
@@ -91,72 +92,6 @@ function validate(raw: Record<string, unknown>, trusted: boolean): Validation<Co
       issue: connections.issue ?? grants.issue ?? 'invalid record',
     },
   };
-}
-
-/** The connections repository with its write-ahead audit journal (see the ConnectionRepository port). */
-export class JournaledConnections extends FileRepository<ConnectionRecord> implements ConnectionRepository {
-  /** Durable entries whose append is not confirmed yet, by event id. */
-  #journal = new Map<string, JournaledAuditInput>();
-  #pendingJournal: JournaledAuditInput[] = [];
-  #stagedJournal: Map<string, JournaledAuditInput> | null = null;
-
-  constructor(target: ConstructorParameters<typeof FileRepository<ConnectionRecord>>[2], initial: readonly ConnectionRecord[], journal: readonly JournaledAuditInput[]) {
-    super(ConnectionRecordSchema, 'connection', target, initial);
-    for (const entry of journal) this.#journal.set(entry.eventId, entry);
-  }
-
-  commit(change: ConnectionChange): Promise<void> {
-    // All or nothing: a record that fails validation stages none of the change.
-    const before = this.pendingCount();
-    try {
-      for (const record of change.put ?? []) this.stagePut(record);
-      for (const id of change.delete ?? []) this.stageDelete(id);
-    } catch (error) {
-      this.dropPendingFrom(before);
-      return Promise.reject(error as Error);
-    }
-    this.#pendingJournal.push(...change.audit.map((e) => ({ ...e })));
-    return this.save();
-  }
-
-  pendingAudit(): readonly JournaledAuditInput[] {
-    return [...this.#journal.values()];
-  }
-
-  auditRecorded(eventIds: readonly string[]): void {
-    for (const id of eventIds) {
-      this.#journal.delete(id);
-      this.#stagedJournal?.delete(id);
-    }
-  }
-
-  override stage(): void {
-    super.stage();
-    this.#stagedJournal = new Map(this.#journal);
-    for (const entry of this.#pendingJournal) this.#stagedJournal.set(entry.eventId, entry);
-    this.#pendingJournal = [];
-  }
-
-  /** The last durable write carried journal entries: closing should write once more to clear them. */
-  journalOnDisk = false;
-
-  override landed(): void {
-    super.landed();
-    if (this.#stagedJournal) this.journalOnDisk = this.#stagedJournal.size > 0;
-    // Entries confirmed while the write ran were deleted from the staged map too.
-    if (this.#stagedJournal) this.#journal = this.#stagedJournal;
-    this.#stagedJournal = null;
-  }
-
-  override abort(): void {
-    super.abort();
-    this.#stagedJournal = null;
-  }
-
-  /** The journal as it goes into this write. */
-  journalJson(): string {
-    return JSON.stringify([...(this.#stagedJournal ?? this.#journal).values()]);
-  }
 }
 
 /** The kept generation of connections.json, validated as a load would, or null when there is none that reads. */
