@@ -52,7 +52,11 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
     transports,
     host: 'headless',
     storeProblems: () => store.problems(),
+    generations: store.generations,
   });
+  // Start-up checks: a wrong master key is caught in createBroker (a key check value); here audit
+  // events a crash kept out of the log are appended and orphan blobs swept before anything is served.
+  await broker.ready;
 
   const roots = [{ dir: BUILT_IN_EXTENSIONS_DIR, builtIn: true }, ...(options.extensionDirs ?? []).map((dir) => ({ dir, builtIn: false }))];
   let extensions: ExtensionHost;

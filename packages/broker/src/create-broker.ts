@@ -3,6 +3,7 @@ import { LatchkeyError, createClient, createDispatcher, extensionChannels } from
 import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester } from '@latchkey/contracts';
 import { AuditService } from './audit/audit-service.js';
 import { systemClock } from './clock.js';
+import { AuditJournal } from './connections/audit-journal.js';
 import { ConnectionsService } from './connections/connections-service.js';
 import { listForExtension } from './connections/extension-view.js';
 import { ConsentService } from './consent/consent-service.js';
@@ -42,6 +43,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const registry = new ProviderRegistry();
   const refs = new RefRegistry();
   const secrets = new SecretsService(ports.cipher, ports.secrets);
+  const journal = new AuditJournal(ports.connections, audit, ports.audit);
   const eventPrompter = new EventPrompter(events);
   const prompter = ports.prompter ?? eventPrompter;
   let extensions: ExtensionController | null = null;
@@ -53,6 +55,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     secrets,
     registry,
     audit,
+    journal,
     events,
     transports: ports.transports,
     clock,
@@ -63,13 +66,25 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const operations = new OperationsService({ refs, consent, connections, audit, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs });
 
   const status = () => ({
-    cipher: { available: ports.cipher.isAvailable(), backend: ports.cipher.backend, reason: ports.cipher.isAvailable() ? null : ports.cipher.unavailableReason() },
+    // A key other than the one the secrets were saved with is no cipher at all for this store.
+    cipher: secrets.wrongKey
+      ? { available: false, backend: ports.cipher.backend, reason: secrets.wrongKey, wrongKey: true }
+      : { available: ports.cipher.isAvailable(), backend: ports.cipher.backend, reason: ports.cipher.isAvailable() ? null : ports.cipher.unavailableReason() },
     storeProblems: ports.storeProblems?.() ?? [],
     host: ports.host,
     version: VERSION,
   });
 
+  // Before any new event: what a crash kept out of the log goes in first, in its order.
+  const recovered = journal.recover();
   for (const p of ports.storeProblems?.() ?? []) void audit.record({ type: 'store.corrupt', outcome: 'error', detail: p.message });
+  if (secrets.wrongKey) void audit.record({ type: 'store.corrupt', outcome: 'error', detail: 'The master key is not the one the secrets were saved with; secrets are refused until it is.' });
+  // Only when every record was read: with connections.json moved aside, every blob looks orphaned.
+  const orphans = (ports.storeProblems?.() ?? []).length ? [] : secrets.orphans(new Set(ports.connections.all().flatMap((r) => Object.values(r.secretIds))));
+  const ready = (async () => {
+    await recovered.catch(() => undefined);
+    await secrets.drop(orphans).catch(() => undefined);
+  })();
 
   const app: Handlers<AppChannels, CallContext> = {
     'connections:list': (i) => connections.list(i),
@@ -100,6 +115,18 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       return info;
     },
     'system:status': () => status(),
+    'store:generations': async () => ({ generations: (await ports.generations?.list()) ?? [] }),
+    'store:restore': async (i, c) => {
+      const generations = ports.generations;
+      if (!generations) throw new LatchkeyError('UNAVAILABLE', 'This store keeps no earlier versions of its files');
+      const { result: message } = await journal.commitWith((audit) => generations.restore(i.file, audit), [
+        { type: 'store.restore', requester: c.requester, detail: `${i.file} restored from its last good version` },
+      ]);
+      events.emit('connections:changed', { ids: [] });
+      events.emit('grants:changed', {});
+      events.emit('system:status', status());
+      return { ok: true as const, message };
+    },
   };
 
   const extension: Handlers<ExtensionChannels, CallContext> = {
@@ -139,8 +166,10 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     },
     abortConsentFor: (requester, reason) => consent.abortFor(requester, reason),
     recordAudit: (event) => audit.record(event).then(() => undefined),
+    ready,
     close: async () => {
       consent.abortAll('Latchkey is quitting');
+      await ready;
       await audit.flush();
       await ports.transports.close();
     },

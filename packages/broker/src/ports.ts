@@ -2,6 +2,7 @@ import { Connection as ConnectionSchema } from '@latchkey/contracts';
 import { z } from 'zod';
 import type {
   AuditEvent,
+  AuditEventInput,
   ConsentDecision,
   ConsentPrompt,
   Grant,
@@ -14,6 +15,8 @@ import type {
   SmtpSendResult,
   SqlQueryRequest,
   SqlQueryResult,
+  StoreFileName,
+  StoreGeneration,
   TestCode,
   WebhookSendRequest,
   WebhookSendResult,
@@ -53,9 +56,10 @@ export const ConnectionRecordSchema = ConnectionSchema.extend({
 export type ConnectionRecord = z.infer<typeof ConnectionRecordSchema>;
 
 /**
- * Repositories keep everything in memory and write through. A mutation updates memory at once
- * and returns a promise that settles when the change is durable; writes in the same tick are
- * coalesced into one file write.
+ * Repositories keep everything in memory and write through. A mutation returns a promise that
+ * settles when the change is durable; memory shows the change only from then on, and a write that
+ * fails changes nothing and rejects with a typed error (STORAGE_FULL, STORAGE_READ_ONLY,
+ * STORAGE_FAILED). Writes in the same tick are coalesced into one file write.
  */
 export interface Repository<T extends { id: string }> {
   all(): readonly T[];
@@ -63,14 +67,57 @@ export interface Repository<T extends { id: string }> {
   put(record: T): Promise<void>;
   delete(id: string): Promise<void>;
 }
-export type ConnectionRepository = Repository<ConnectionRecord>;
+/** An audit event written ahead with the change it records, found again by its id. */
+export type JournaledAuditInput = AuditEventInput & { eventId: string };
+
+/** One atomic change to connections: every put and delete, and the audit events that record it. */
+export interface ConnectionChange {
+  put?: ConnectionRecord[];
+  delete?: string[];
+  audit: JournaledAuditInput[];
+}
+
+/**
+ * Connections, with a write-ahead audit journal: `commit` writes the records and the events that
+ * record them in one atomic write, so a change is never durable without its record. The broker
+ * appends the events to the audit log after, marks them `auditRecorded`, and at start appends
+ * whatever a crash left in `pendingAudit` and is not in the log yet.
+ */
+export interface ConnectionRepository extends Repository<ConnectionRecord> {
+  commit(change: ConnectionChange): Promise<void>;
+  /** Events durable with their change whose append to the audit log is not confirmed. */
+  pendingAudit(): readonly JournaledAuditInput[];
+  /** These are in the audit log now; the next write leaves them out of the journal. */
+  auditRecorded(eventIds: readonly string[]): void;
+}
 export type GrantRepository = Repository<Grant>;
+
+/**
+ * The last good generation of each store file (kept beside it), for when the file was damaged:
+ * what restoring it would change, and the restore itself.
+ */
+export interface StoreGenerationsPort {
+  list(): Promise<StoreGeneration[]>;
+  /**
+   * Restores `file` from its generation in one durable write; for connections.json the audit
+   * events go in the same write (as with `ConnectionRepository.commit`). Returns a sentence.
+   */
+  restore(file: StoreFileName, audit: JournaledAuditInput[]): Promise<string>;
+}
 
 /** Cipher blobs by secret id, nothing else. */
 export interface SecretStore {
   get(id: string): Uint8Array | undefined;
   put(id: string, blob: Uint8Array): Promise<void>;
   delete(id: string): Promise<void>;
+  /** Every stored secret id (the broker sweeps blobs no record points at). */
+  ids(): Iterable<string>;
+  /**
+   * The key check value: a blob of a fixed text encrypted under the key the secrets were saved
+   * with. A key that cannot decrypt it is not that key (DESIGN.md, invariant 7).
+   */
+  keyCheck(): Uint8Array | undefined;
+  setKeyCheck(blob: Uint8Array): Promise<void>;
 }
 
 /** Raw audit lines as the sink holds them, oldest first, for query and verification. */

@@ -11,7 +11,7 @@ import type {
   StoreProblem,
 } from '@latchkey/contracts';
 import type { z } from 'zod';
-import type { AuditSink, Cipher, Clock, ConnectionRepository, ConsentPrompter, GrantRepository, SecretStore, Transports } from './ports.js';
+import type { AuditSink, Cipher, Clock, ConnectionRepository, ConsentPrompter, GrantRepository, SecretStore, StoreGenerationsPort, Transports } from './ports.js';
 
 /** Who is calling. Set by the transport from the sender it verified, never from the payload. */
 export interface CallContext {
@@ -39,6 +39,8 @@ export interface BrokerPorts {
   host: 'electron' | 'headless';
   /** Problems the store found at load (corrupt files moved aside). */
   storeProblems?: () => StoreProblem[];
+  /** Last good generations of the store files, to restore from after damage. */
+  generations?: StoreGenerationsPort;
   options?: Partial<BrokerOptions>;
 }
 
@@ -78,5 +80,10 @@ export interface Broker {
   abortConsent(reason: string): void;
   /** Denies one requester's open prompts (its extension crashed or was disabled). */
   abortConsentFor(requester: Pick<Requester, 'kind' | 'id'>, reason: string): void;
+  /**
+   * Settles when start-up recovery is done: audit events a crash kept out of the log appended (in
+   * order, before any new event), blobs no record points at swept. Never rejects.
+   */
+  readonly ready: Promise<void>;
   close(): Promise<void>;
 }

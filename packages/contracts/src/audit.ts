@@ -20,6 +20,7 @@ export const AuditType = z.enum([
   'ref.use',
   'ref.refused',
   'store.corrupt',
+  'store.restore',
   'extension.crash',
   'extension.state',
   'boundary.refused',
@@ -35,6 +36,11 @@ export const AuditEventInput = z.strictObject({
   scopes: z.array(Scope).optional(),
   grantId: Id.optional(),
   detail: z.string().max(1000).optional(),
+  /**
+   * Set when the event was written ahead with the change it records (connections.json's journal):
+   * after a crash, the journal's events whose id is not in the log yet are appended.
+   */
+  eventId: z.string().min(1).max(64).optional(),
 });
 export type AuditEventInput = z.input<typeof AuditEventInput>;
 

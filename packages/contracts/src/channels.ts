@@ -27,7 +27,7 @@ import {
   withRef,
 } from './operations.js';
 import { ProviderInfo } from './providers.js';
-import { SystemStatus } from './system.js';
+import { StoreGenerations, StoreRestoreInput, StoreRestoreResult, SystemStatus } from './system.js';
 
 /**
  * The two Electron IPC channels every app call and event travel on (the channel map's name goes
@@ -71,6 +71,8 @@ export const appChannels = {
   'extensions:list': channel(Empty, z.array(ExtensionInfo)),
   'extensions:setEnabled': channel(SetExtensionEnabledInput, ExtensionInfo),
   'system:status': channel(Empty, SystemStatus),
+  'store:generations': channel(Empty, StoreGenerations),
+  'store:restore': channel(StoreRestoreInput, StoreRestoreResult),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 

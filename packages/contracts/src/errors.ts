@@ -14,6 +14,14 @@ export const ErrorCode = z.enum([
   'INVALID_SECRET',
   'UNAVAILABLE',
   'TIMEOUT',
+  /** The disk (or the person's quota) is full: nothing was changed. */
+  'STORAGE_FULL',
+  /** The data folder cannot be written (read-only, or no permission): nothing was changed. */
+  'STORAGE_READ_ONLY',
+  /** Another storage failure: nothing was changed. */
+  'STORAGE_FAILED',
+  /** The master key is not the one the stored secrets were saved with: secrets are refused. */
+  'WRONG_KEY',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

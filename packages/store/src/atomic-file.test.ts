@@ -44,7 +44,7 @@ describe('writeFileAtomic', () => {
 });
 
 describe('a store write that fails before its rename', () => {
-  it('rejects the put, keeps the previous file, and the next write carries everything', async () => {
+  it('rejects the put with a typed error, keeps the previous file, and the refused change is never written later', async () => {
     const dir = tempDir();
     const io = countingIo();
     const store = await openFileStore(dir, { io });
@@ -52,7 +52,8 @@ describe('a store write that fails before its rename', () => {
     const before = readFileSync(join(dir, 'connections.json'), 'utf8');
 
     io.failing = true;
-    await expect(store.connections.put(connection(2))).rejects.toThrow(/simulated crash/);
+    await expect(store.connections.put(connection(2))).rejects.toMatchObject({ code: 'STORAGE_FAILED', message: expect.stringContaining('Nothing was changed') });
+    expect(store.connections.get('conn-2')).toBeUndefined();
     expect(readFileSync(join(dir, 'connections.json'), 'utf8')).toBe(before);
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
 
@@ -60,7 +61,8 @@ describe('a store write that fails before its rename', () => {
     await store.connections.put(connection(3));
     await store.close();
     const reopened = await openFileStore(dir);
-    expect(reopened.connections.all().map((c) => c.id)).toEqual(['conn-1', 'conn-2', 'conn-3']);
+    // Before: conn-2, refused with an error, was carried out by the next write anyway.
+    expect(reopened.connections.all().map((c) => c.id)).toEqual(['conn-1', 'conn-3']);
     await reopened.close();
   });
 

@@ -3,11 +3,25 @@ import { constants, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 
-/** The file operations whose failure matters for atomicity, replaceable to inject faults in tests. */
+/**
+ * The file operations a write goes through, replaceable to inject faults in tests (a full disk
+ * at `write`, a read-only folder at `open`, a crash before `rename`).
+ */
 export interface FileIo {
+  open(path: string, flags: number, mode: number): Promise<fsp.FileHandle>;
+  write(handle: fsp.FileHandle, bytes: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  sync(handle: fsp.FileHandle): Promise<void>;
   rename(from: string, to: string): Promise<void>;
 }
-export const realIo: FileIo = { rename: (from, to) => fsp.rename(from, to) };
+export const realIo: FileIo = {
+  open: (path, flags, mode) => fsp.open(path, flags, mode),
+  write: (handle, bytes, offset, length, position) => handle.write(bytes, offset, length, position),
+  sync: (handle) => handle.sync(),
+  rename: (from, to) => fsp.rename(from, to),
+};
+
+/** Real operations, with whichever ones a test replaces. */
+export const withIo = (io: Partial<FileIo> = {}): FileIo => ({ ...realIo, ...io });
 
 const TEMP_SUFFIX = '.tmp';
 
@@ -50,22 +64,29 @@ async function renameWithRetry(io: FileIo, from: string, to: string): Promise<vo
  * one, never a mix: write a temp file in the same folder, fsync it, rename it over the target,
  * fsync the folder.
  */
-export async function writeFileAtomic(path: string, text: string, io: FileIo = realIo): Promise<void> {
+export async function writeFileAtomic(path: string, text: string, io: Partial<FileIo> = realIo, beforeRename?: () => Promise<void>): Promise<void> {
+  const ops = withIo(io);
   const folder = dirname(path);
   const temp = join(folder, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   // 0600: connections.json names hosts and users, secrets.json holds ciphertext: the owner's only.
-  const handle = await fsp.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  const handle = await ops.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
     try {
       // One write call: FileHandle.writeFile would split 5 MB into ten 512 KiB round trips.
       const bytes = Buffer.from(text, 'utf8');
       let offset = 0;
-      while (offset < bytes.length) offset += (await handle.write(bytes, offset, bytes.length - offset, offset)).bytesWritten;
-      await handle.sync();
+      while (offset < bytes.length) {
+        const { bytesWritten } = await ops.write(handle, bytes, offset, bytes.length - offset, offset);
+        // A write that makes no progress would loop for ever; on a full disk it is ENOSPC in all but name.
+        if (bytesWritten <= 0) throw Object.assign(new Error(`ENOSPC: short write to ${basename(temp)}`), { code: 'ENOSPC' });
+        offset += bytesWritten;
+      }
+      await ops.sync(handle);
     } finally {
       await handle.close();
     }
-    await renameWithRetry(io, temp, path);
+    await beforeRename?.();
+    await renameWithRetry(ops, temp, path);
   } catch (error) {
     await fsp.rm(temp, { force: true });
     throw error;
@@ -77,8 +98,10 @@ export async function writeFileAtomic(path: string, text: string, io: FileIo = r
 export class AtomicJsonFile<T> implements Adapter<T> {
   constructor(
     readonly path: string,
-    private readonly io: FileIo = realIo,
+    private readonly io: Partial<FileIo> = realIo,
     private readonly serialize: (data: T) => string = (data) => JSON.stringify(data),
+    /** Runs once the new version is durable in its temp file, before it replaces the file (keeps a generation). */
+    private readonly beforeRename?: () => Promise<void>,
   ) {}
 
   /** Raw text, or null when the file does not exist. */
@@ -97,6 +120,6 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 
   write(data: T): Promise<void> {
-    return writeFileAtomic(this.path, this.serialize(data), this.io);
+    return writeFileAtomic(this.path, this.serialize(data), this.io, this.beforeRename);
   }
 }

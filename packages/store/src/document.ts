@@ -22,6 +22,8 @@ export interface DocumentSpec<D> {
   io?: FileIo;
   /** How the document is written; JSON.stringify by default. */
   serialize?: (data: D) => string;
+  /** Runs before each new version replaces the file (see generations.ts). */
+  beforeRename?: () => Promise<void>;
 }
 
 export interface LoadedDocument<D> {
@@ -47,7 +49,7 @@ function firstLine(error: unknown): string {
  * could not be used are kept beside the file, never overwritten and never deleted.
  */
 export async function loadDocument<D>(spec: DocumentSpec<D>): Promise<LoadedDocument<D>> {
-  const file = new AtomicJsonFile<D>(spec.path, spec.io, spec.serialize);
+  const file = new AtomicJsonFile<D>(spec.path, spec.io, spec.serialize, spec.beforeRename);
   const name = nameOf(spec.path);
   const now = spec.now();
   const result = (data: D, extra: Partial<LoadedDocument<D>> = {}): LoadedDocument<D> => ({ file, data, problem: null, readOnly: null, dirty: false, ...extra });

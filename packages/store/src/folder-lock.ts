@@ -24,19 +24,37 @@ function isAlive(pid: number): boolean {
 }
 
 /**
+ * When a process started, as the kernel counts it (Linux: /proc/<pid>/stat field 22, clock ticks
+ * since boot), or null where that cannot be read. A pid is reused after its process dies; the
+ * pair (pid, start time) is not, so a lock naming a live pid with another start time is stale.
+ */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may itself hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state), so field 22 is fields[19].
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Takes the data folder for this process (the Electron app and the headless host may both be
  * pointed at it). A lock left by a process that has died is taken over. Returns the release.
  */
 export function lockDataFolder(dataDir: string): () => void {
   const path = join(dataDir, LOCK_FILE);
-  const me = { pid: process.pid, host: hostname() };
+  const started = processStartTime(process.pid);
+  const me = { pid: process.pid, host: hostname(), ...(started ? { started } : {}) };
   for (let attempt = 0; attempt < 2; attempt++) {
     let fd: number;
     try {
       fd = openSync(path, 'wx', 0o600);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let holder: { pid?: unknown; host?: unknown } = {};
+      let holder: { pid?: unknown; host?: unknown; started?: unknown } = {};
       try {
         holder = JSON.parse(readFileSync(path, 'utf8')) as typeof holder;
       } catch {
@@ -49,12 +67,14 @@ export function lockDataFolder(dataDir: string): () => void {
             `Close it there; if it is not running, delete ${path}.`,
         );
       }
-      if (pid !== null && pid !== me.pid && isAlive(pid)) {
+      // Alive, but not the process that took the lock when its start time differs: the pid was reused.
+      const sameProcess = (p: number) => typeof holder.started !== 'string' || processStartTime(p) === null || processStartTime(p) === holder.started;
+      if (pid !== null && pid !== me.pid && isAlive(pid) && sameProcess(pid)) {
         throw new DataFolderInUseError(
           `The data folder ${dataDir} is in use by another Latchkey (process ${pid}). Close it first; if it is not running, delete ${path}.`,
         );
       }
-      if (pid === me.pid) {
+      if (pid === me.pid && sameProcess(pid)) {
         throw new DataFolderInUseError(`The data folder ${dataDir} is already open in this process; close that store first.`);
       }
       rmSync(path, { force: true });

@@ -1,15 +1,18 @@
-import type { AuditSink, ConnectionRepository, GrantRepository, SecretStore } from '@latchkey/broker';
-import type { StoreProblem } from '@latchkey/contracts';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import type { AuditSink, ConnectionRepository, GrantRepository, SecretStore, StoreGenerationsPort } from '@latchkey/broker';
+import { LatchkeyError, type StoreProblem } from '@latchkey/contracts';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isTempFileOf, realIo, type FileIo } from './atomic-file.js';
+import { isTempFileOf, withIo, type FileIo } from './atomic-file.js';
 import { lockDataFolder } from './folder-lock.js';
 import { FileAuditLog, type AuditLogOptions } from './audit-log.js';
 import { openConnectionsFile } from './connections-file.js';
 import type { Migration } from './migrations.js';
 import { openSecretsFile } from './secrets-file.js';
+import { storeGenerations } from './store-generations.js';
 
-export { writeFileAtomic, AtomicJsonFile, type FileIo } from './atomic-file.js';
+export { writeFileAtomic, AtomicJsonFile, realIo, type FileIo } from './atomic-file.js';
+export { storageError } from './storage-error.js';
+export { GENERATION_SUFFIX } from './generations.js';
 export { FileAuditLog, type AuditLogOptions } from './audit-log.js';
 export { CONNECTIONS_SCHEMA_VERSION, ConnectionRecordSchema, connectionsMigrations, type ConnectionsDocument } from './connections-file.js';
 export { SECRETS_FILE_VERSION, type SecretsDocument } from './secrets-file.js';
@@ -22,8 +25,8 @@ export interface FileStoreOptions {
   now?: () => number;
   /** Extra or replacement migration steps for connections.json (tests, future formats). */
   connectionsMigrations?: readonly Migration[];
-  /** Fault injection for tests: the rename that makes a write take effect. */
-  io?: FileIo;
+  /** Fault injection for tests: open, write, sync or rename of a store write (the rest stay real). */
+  io?: Partial<FileIo>;
 }
 
 export interface FileStore {
@@ -38,6 +41,8 @@ export interface FileStore {
   hasSecrets(): boolean;
   /** Files found corrupt or too new at load, for the status the UI shows and the audit. */
   problems(): StoreProblem[];
+  /** The last good generation of each file, and restoring from it (see generations.ts). */
+  generations: StoreGenerationsPort;
   /** Refuses further changes, waits for pending writes, releases the audit file and the folder lock. Idempotent. */
   close(): Promise<void>;
 }
@@ -52,8 +57,9 @@ export const FILE_NAMES = { connections: 'connections.json', secrets: 'secrets.j
  */
 export async function openFileStore(dataDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
   const now = options.now ?? Date.now;
-  const io = options.io ?? realIo;
+  const io = withIo(options.io);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  assertAuditFolder(join(dataDir, FILE_NAMES.audit));
   const unlock = lockDataFolder(dataDir);
   removeStaleTempFiles(dataDir);
   // Side by side, so one file's read overlaps the other's parse; all settle before a failure is
@@ -76,7 +82,11 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
   const connectionsFile = connectionsResult.value;
   const secretsFile = secretsResult.value;
   const audit = auditResult.value;
-  const problems = [connectionsFile.problem, secretsFile.problem].filter((p): p is StoreProblem => p !== null);
+  let problems = [connectionsFile.problem, secretsFile.problem].filter((p): p is StoreProblem => p !== null);
+  const paths = { 'connections.json': join(dataDir, FILE_NAMES.connections), 'secrets.json': join(dataDir, FILE_NAMES.secrets) };
+  const generations = storeGenerations(paths, { connections: connectionsFile, secrets: secretsFile }, (file) => {
+    problems = problems.filter((p) => p.file !== paths[file]);
+  });
   let closing: Promise<void> | null = null;
 
   return {
@@ -84,8 +94,10 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
     grants: connectionsFile.grants,
     secrets: secretsFile.secrets,
     audit,
-    hasSecrets: () => secretsFile.secrets.size > 0,
+    // A key check alone also counts: a key was in use, and a fresh one would not be it.
+    hasSecrets: () => secretsFile.secrets.size > 0 || secretsFile.secrets.keyCheck() !== undefined,
     problems: () => problems.map((p) => ({ ...p })),
+    generations,
     close() {
       closing ??= (async () => {
         await Promise.all([connectionsFile.close(), secretsFile.close()]);
@@ -95,6 +107,22 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       return closing;
     },
   };
+}
+
+/** Something else where the audit folder belongs would otherwise stop startup with a bare EEXIST. */
+function assertAuditFolder(path: string): void {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return; // absent: the audit log creates it
+  }
+  if (!stats.isDirectory()) {
+    throw new LatchkeyError(
+      'STORAGE_FAILED',
+      `Latchkey keeps its audit log in the folder ${path}, but a file is there. Move that file somewhere else (it is not Latchkey's) and start Latchkey again.`,
+    );
+  }
 }
 
 /** Temp files are only ever half of a write that did not finish; the real file is intact. */

@@ -1,17 +1,21 @@
 import type { SecretStore } from '@latchkey/broker';
-import type { StoreProblem } from '@latchkey/contracts';
+import { LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { Low } from 'lowdb';
 import type { FileIo } from './atomic-file.js';
 import { CoalescingWriter } from './coalescing-writer.js';
-import { describeIssue, loadDocument, type Validation } from './document.js';
+import { describeIssue, loadDocument, type LoadedDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
 import { STORE_CLOSED } from './repository.js';
+import { keepGeneration, readGeneration } from './generations.js';
+import { readOnlyError, storageError } from './storage-error.js';
 
 export const SECRETS_FILE_VERSION = 1;
 export const secretsMigrations: readonly Migration[] = [];
 
 export interface SecretsDocument {
   version: number;
+  /** The key check value (see SecretStore.keyCheck), base64; absent until the first secret is saved. */
+  keyCheck?: string;
   /** Cipher blobs, base64, by secret id. Never plaintext: the store only ever sees ciphertext. */
   blobs: Record<string, string>;
 }
@@ -37,21 +41,34 @@ function validate(raw: Record<string, unknown>): Validation<SecretsDocument> {
       issue ??= `blobs.${id} is not a cipher blob`;
     }
   }
-  const data = { version: SECRETS_FILE_VERSION, blobs };
+  const keyCheck = typeof raw.keyCheck === 'string' && raw.keyCheck.length > 0 ? raw.keyCheck : undefined;
+  const data: SecretsDocument = keyCheck === undefined ? { version: SECRETS_FILE_VERSION, blobs } : { version: SECRETS_FILE_VERSION, keyCheck, blobs };
   if (!dropped) return { ok: true, data, dropped: null };
   return { ok: true, data, dropped: { count: dropped, total: entries.length, noun: 'secrets', issue: issue ?? 'invalid blob' } };
 }
 
+type BlobChange = { id: string; blob: string | null };
+
+/**
+ * Cipher blobs in memory, written through. As in FileRepository, a change reaches memory only
+ * once the write carrying it is durable; a failed write drops it and rejects its callers.
+ */
 class FileSecretStore implements SecretStore {
-  readonly #blobs: Map<string, string>;
+  #blobs: Map<string, string>;
+  #pending: BlobChange[] = [];
+  #staged: Map<string, string> | null = null;
+  #keyCheck: string | undefined;
+  #pendingKeyCheck: string | undefined;
+  #stagedKeyCheck: string | undefined;
   closed = false;
 
   constructor(
-    initial: Record<string, string>,
+    initial: SecretsDocument,
     private readonly writer: CoalescingWriter,
     private readonly readOnlyReason: string | null,
   ) {
-    this.#blobs = new Map(Object.entries(initial));
+    this.#blobs = new Map(Object.entries(initial.blobs));
+    this.#keyCheck = initial.keyCheck;
   }
 
   private get readOnly(): string | null {
@@ -64,17 +81,33 @@ class FileSecretStore implements SecretStore {
     return blob === undefined ? undefined : new Uint8Array(Buffer.from(blob, 'base64'));
   }
 
+  ids(): Iterable<string> {
+    return [...this.#blobs.keys()];
+  }
+
   put(id: string, blob: Uint8Array): Promise<void> {
-    if (this.readOnly) return Promise.reject(new Error(this.readOnly));
-    if (!isSecretId(id)) return Promise.reject(new Error('This secret was not saved: its id is not valid.'));
-    if (!(blob instanceof Uint8Array) || blob.length === 0) return Promise.reject(new Error('This secret was not saved: it is not a cipher blob.'));
-    this.#blobs.set(id, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('base64'));
+    if (this.readOnly) return Promise.reject(readOnlyError(this.readOnly));
+    if (!isSecretId(id)) return Promise.reject(new LatchkeyError('VALIDATION', 'This secret was not saved: its id is not valid.'));
+    if (!(blob instanceof Uint8Array) || blob.length === 0) return Promise.reject(new LatchkeyError('VALIDATION', 'This secret was not saved: it is not a cipher blob.'));
+    this.#pending.push({ id, blob: toBase64(blob) });
     return this.writer.request();
   }
 
   delete(id: string): Promise<void> {
-    if (this.readOnly) return Promise.reject(new Error(this.readOnly));
-    if (!this.#blobs.delete(id)) return Promise.resolve();
+    if (this.readOnly) return Promise.reject(readOnlyError(this.readOnly));
+    if (!this.#blobs.has(id) && !this.#staged?.has(id) && !this.#pending.some((c) => c.id === id)) return Promise.resolve();
+    this.#pending.push({ id, blob: null });
+    return this.writer.request();
+  }
+
+  keyCheck(): Uint8Array | undefined {
+    return this.#keyCheck === undefined ? undefined : new Uint8Array(Buffer.from(this.#keyCheck, 'base64'));
+  }
+
+  setKeyCheck(blob: Uint8Array): Promise<void> {
+    if (this.readOnly) return Promise.reject(readOnlyError(this.readOnly));
+    if (!(blob instanceof Uint8Array) || blob.length === 0) return Promise.reject(new LatchkeyError('VALIDATION', 'The key check is not a cipher blob.'));
+    this.#pendingKeyCheck = toBase64(blob);
     return this.writer.request();
   }
 
@@ -82,10 +115,40 @@ class FileSecretStore implements SecretStore {
     return this.#blobs.size;
   }
 
+  /** The writer is starting: pending changes go into this write. */
+  stage(): void {
+    this.#stagedKeyCheck = this.#pendingKeyCheck ?? this.#keyCheck;
+    this.#pendingKeyCheck = undefined;
+    if (!this.#pending.length) return;
+    const next = new Map(this.#blobs);
+    for (const change of this.#pending) {
+      if (change.blob === null) next.delete(change.id);
+      else next.set(change.id, change.blob);
+    }
+    this.#pending = [];
+    this.#staged = next;
+  }
+
+  landed(): void {
+    if (this.#staged) this.#blobs = this.#staged;
+    this.#keyCheck = this.#stagedKeyCheck;
+    this.#staged = null;
+    this.#stagedKeyCheck = undefined;
+  }
+
+  abort(): void {
+    this.#staged = null;
+    this.#stagedKeyCheck = undefined;
+  }
+
   snapshot(): SecretsDocument {
-    return { version: SECRETS_FILE_VERSION, blobs: Object.fromEntries(this.#blobs) };
+    const blobs = Object.fromEntries(this.#staged ?? this.#blobs);
+    const keyCheck = this.#stagedKeyCheck ?? this.#keyCheck;
+    return keyCheck === undefined ? { version: SECRETS_FILE_VERSION, blobs } : { version: SECRETS_FILE_VERSION, keyCheck, blobs };
   }
 }
+
+const toBase64 = (blob: Uint8Array): string => Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('base64');
 
 export interface SecretsFile {
   secrets: SecretStore & { readonly size: number };
@@ -94,12 +157,25 @@ export interface SecretsFile {
   close(): Promise<void>;
 }
 
+/** The blobs of the kept generation of secrets.json, or null when there is none that reads. */
+export async function readSecretsGeneration(path: string): Promise<{ blobs: Record<string, string>; savedAt: Date } | null> {
+  const generation = await readGeneration(path);
+  if (!generation) return null;
+  try {
+    const raw = JSON.parse(generation.text) as Record<string, unknown>;
+    const validation = validate(raw);
+    return validation.ok ? { blobs: validation.data.blobs, savedAt: generation.savedAt } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** secrets.json: `{ version: 1, blobs: { [secretId]: base64 } }`, written atomically. */
 export async function openSecretsFile(
   path: string,
   options: { now: () => number; io?: FileIo; migrations?: readonly Migration[] },
 ): Promise<SecretsFile> {
-  const loaded = await loadDocument<SecretsDocument>({
+  const loaded: LoadedDocument<SecretsDocument> = await loadDocument<SecretsDocument>({
     path,
     versionKey: 'version',
     currentVersion: SECRETS_FILE_VERSION,
@@ -109,13 +185,23 @@ export async function openSecretsFile(
     emptyMeaning: 'no stored secrets (connections that had one need it entered again)',
     now: options.now,
     io: options.io,
+    beforeRename: (): Promise<void> => (keepGenerations ? keepGeneration(path).catch(() => undefined) : Promise.resolve()),
   });
+  // As for connections.json: a damaged file's session does not push out the last good version.
+  const keepGenerations: boolean = loaded.problem === null;
   const db = new Low<SecretsDocument>(loaded.file, loaded.data);
-  const writer = new CoalescingWriter(() => {
+  const writer = new CoalescingWriter(async () => {
+    store.stage();
     db.data = store.snapshot();
-    return db.write();
+    try {
+      await db.write();
+    } catch (error) {
+      store.abort();
+      throw storageError(error, path);
+    }
+    store.landed();
   });
-  const store = new FileSecretStore(loaded.data.blobs, writer, loaded.readOnly);
+  const store = new FileSecretStore(loaded.data, writer, loaded.readOnly);
   if (loaded.dirty) await writer.request();
   const close = () => ((store.closed = true), writer.drain());
   return { secrets: store, problem: loaded.problem, writer, close };

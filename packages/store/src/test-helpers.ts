@@ -20,7 +20,7 @@ afterEach(() => {
 });
 
 /** Real renames, counted per target file name, and made to fail on demand. */
-export function countingIo(): FileIo & { renames: Map<string, number>; failing: boolean } {
+export function countingIo(): Pick<FileIo, 'rename'> & { renames: Map<string, number>; failing: boolean } {
   const io = {
     renames: new Map<string, number>(),
     failing: false,

@@ -67,7 +67,11 @@ async function start(): Promise<void> {
     transports,
     host: 'electron',
     storeProblems: () => store.problems(),
+    generations: store.generations,
   });
+  // Start-up checks: a wrong master key is caught in createBroker (a key check value); here audit
+  // events a crash kept out of the log are appended and orphan blobs swept before anything is served.
+  await broker.ready;
 
   // Each extension with a `main` runs in its own utility process; providers register either way.
   // Electron's utility process ignores Node's permission flags, so third-party extensions that

@@ -1,8 +1,9 @@
 import { CreateConnectionInput, LatchkeyError, conditionsHold, splitSecrets, validationError } from '@latchkey/contracts';
-import type { Connection, Json, ProviderCategory, ProviderManifest, Requester, TestResult, CreateConnectionInput as CreateInput, UpdateConnectionInput as UpdateInput } from '@latchkey/contracts';
+import type { AuditEventInput, Connection, Json, ProviderCategory, ProviderManifest, Requester, TestResult, CreateConnectionInput as CreateInput, UpdateConnectionInput as UpdateInput } from '@latchkey/contracts';
 import { createHash } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import type { AuditService } from '../audit/audit-service.js';
+import type { AuditJournal } from './audit-journal.js';
 import { canonicalJson } from '../audit/hash.js';
 import { iso } from '../clock.js';
 import type { BrokerEvents } from '../events.js';
@@ -18,6 +19,8 @@ export interface ConnectionsDeps {
   secrets: SecretsService;
   registry: ProviderRegistry;
   audit: AuditService;
+  /** Connection changes and their audit events, written together (see audit-journal.ts). */
+  journal: AuditJournal;
   events: BrokerEvents;
   transports: Transports;
   clock: Clock;
@@ -124,15 +127,14 @@ export class ConnectionsService {
       target: targetFingerprint(manifest, config),
       providerOwner: this.d.registry.get(manifest.id)?.extensionId,
     };
-    // Blob, record and audit go to three files in one tick, so they share one round of fsyncs. A
-    // crash between them leaves at worst a record whose blob is missing: it shows as invalid and
-    // asks for the secret again, which is what the person was doing.
-    await Promise.all([
-      durable,
-      this.d.repo.put(record),
-      this.d.audit.record({ type: 'connection.create', connectionId: record.id, requester: actor, detail: `${manifest.name} "${name}"` }),
-      ...Object.keys(secretIds).map((field) => this.d.audit.record({ type: 'secret.set', connectionId: record.id, requester: actor, detail: field })),
-    ]);
+    // Blob first, then the record that points at it, with its audit events in the same write: a
+    // crash between leaves only a blob nothing points at (swept at start), never a record whose
+    // blob is missing, and never a change without its record.
+    await this.#afterBlobs(durable, secretIds);
+    await this.#commitOrDrop({ put: [record] }, [
+      { type: 'connection.create', connectionId: record.id, requester: actor, detail: `${manifest.name} "${name}"` },
+      ...Object.keys(secretIds).map((field) => ({ type: 'secret.set' as const, connectionId: record.id, requester: actor, detail: field })),
+    ], secretIds);
     this.#changed(record.id);
     return toPublic(record);
   }
@@ -176,25 +178,44 @@ export class ConnectionsService {
       providerOwner: current.providerOwner ?? this.d.registry.ownerOf(current.providerId),
     };
     if (Object.values(next.secretFields).includes('invalid')) next.status = 'invalid';
-    await Promise.all([
-      durable,
-      this.d.repo.put(next),
-      this.d.audit.record({
+    // New blobs are durable before the record that points at them (a crash during a Replace must
+    // not leave a working connection pointing at a blob that never landed).
+    await this.#afterBlobs(durable, newIds);
+    await this.#commitOrDrop({ put: [next] }, [
+      {
         type: 'connection.update',
         connectionId: current.id,
         requester: actor,
         ...(droppedForTarget.length ? { detail: `${labelList(changedTargetFields(manifest, current.config, nextConfig))} changed; stored ${droppedForTarget.join(', ')} dropped` } : {}),
-      }),
-      ...Object.keys(newIds).map((field) =>
-        this.d.audit.record({ type: current.secretIds[field] ? 'secret.replace' : 'secret.set', connectionId: current.id, requester: actor, detail: field }),
-      ),
-    ]);
+      },
+      ...Object.keys(newIds).map((field) => ({ type: current.secretIds[field] ? ('secret.replace' as const) : ('secret.set' as const), connectionId: current.id, requester: actor, detail: field })),
+    ], newIds);
     // Old blobs go only once the record no longer points at them. The caller need not wait for
-    // that second write: a blob left behind by a crash is ciphertext nothing refers to.
+    // that second write: a blob left behind by a crash is ciphertext nothing refers to (swept at start).
     void this.d.secrets.drop(dropped).catch(() => undefined);
     await this.d.transports.release(current.id);
     this.#changed(current.id);
     return toPublic(next);
+  }
+
+  /** Waits for new blobs; when they did not land, the orphans are dropped and the error passes on. */
+  async #afterBlobs(durable: Promise<void>, ids: Record<string, string>): Promise<void> {
+    try {
+      await durable;
+    } catch (error) {
+      void this.d.secrets.drop(Object.values(ids)).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Commits with the audit events; a refused commit drops the blobs written for it, which nothing points at. */
+  async #commitOrDrop(change: { put?: ConnectionRecord[]; delete?: string[] }, events: AuditEventInput[], newBlobs: Record<string, string> = {}): Promise<void> {
+    try {
+      await this.d.journal.commit(change, events);
+    } catch (error) {
+      if (Object.keys(newBlobs).length) void this.d.secrets.drop(Object.values(newBlobs)).catch(() => undefined);
+      throw error;
+    }
   }
 
   #visibleSecretFields(providerId: string, config: Record<string, Json>): Set<string> {
@@ -215,10 +236,9 @@ export class ConnectionsService {
     const current = this.require(id);
     const now = iso(this.d.clock.now());
     const next: ConnectionRecord = { ...current, deletedAt: now, isDefault: false, updatedAt: now };
-    await this.d.repo.put(next);
-    if (current.isDefault) await this.#promoteDefault(current.providerId);
+    const promoted = current.isDefault ? this.#nextDefault(current.providerId, id) : null;
+    await this.#commitOrDrop({ put: promoted ? [next, promoted] : [next] }, [{ type: 'connection.delete', connectionId: id, requester: actor, detail: 'moved to Trash' }]);
     await this.d.transports.release(id);
-    await this.d.audit.record({ type: 'connection.delete', connectionId: id, requester: actor, detail: 'moved to Trash' });
     this.#changed(id);
     return toPublic(next);
   }
@@ -229,8 +249,7 @@ export class ConnectionsService {
     this.#assertNameFree(current.providerId, current.name, id);
     const hasDefault = this.d.repo.all().some((r) => r.providerId === current.providerId && r.deletedAt === null && r.isDefault);
     const next: ConnectionRecord = { ...current, deletedAt: null, isDefault: !hasDefault, updatedAt: iso(this.d.clock.now()) };
-    await this.d.repo.put(next);
-    await this.d.audit.record({ type: 'connection.restore', connectionId: id, requester: actor });
+    await this.#commitOrDrop({ put: [next] }, [{ type: 'connection.restore', connectionId: id, requester: actor }]);
     this.#changed(id);
     return toPublic(next);
   }
@@ -238,10 +257,11 @@ export class ConnectionsService {
   async purge(id: string, actor: Requester): Promise<void> {
     const current = this.require(id, { allowDeleted: true });
     if (current.deletedAt === null) throw new LatchkeyError('CONFLICT', `Move "${current.name}" to the Trash before deleting it for good`);
-    await this.d.repo.delete(id);
+    await this.#commitOrDrop({ delete: [id] }, [{ type: 'connection.purge', connectionId: id, requester: actor }]);
+    // The record is gone and the purge recorded; blobs and grants follow. A crash before they do
+    // leaves blobs nothing points at (swept at start) and grants of a connection that is gone.
     await this.d.secrets.drop(Object.values(current.secretIds));
     await this.d.onPurged(id);
-    await this.d.audit.record({ type: 'connection.purge', connectionId: id, requester: actor });
     this.#changed(id);
   }
 
@@ -250,19 +270,20 @@ export class ConnectionsService {
     const now = iso(this.d.clock.now());
     const demoted = this.d.repo.all().filter((r) => r.providerId === current.providerId && r.isDefault && r.id !== id);
     const next = { ...current, isDefault: true, updatedAt: now };
-    // One tick, one write; a refused write surfaces here instead of as an unhandled rejection.
-    await Promise.all([...demoted.map((r) => this.d.repo.put({ ...r, isDefault: false, updatedAt: now })), this.d.repo.put(next)]);
-    await this.d.audit.record({ type: 'connection.update', connectionId: id, requester: actor, detail: 'set as default' });
+    await this.#commitOrDrop({ put: [...demoted.map((r) => ({ ...r, isDefault: false, updatedAt: now })), next] }, [
+      { type: 'connection.update', connectionId: id, requester: actor, detail: 'set as default' },
+    ]);
     this.#changed(id);
     return toPublic(next);
   }
 
-  async #promoteDefault(providerId: string): Promise<void> {
+  /** The oldest other live connection of the provider, made default: put in the same write as the delete. */
+  #nextDefault(providerId: string, leaving: string): ConnectionRecord | null {
     const next = this.d.repo
       .all()
-      .filter((r) => r.providerId === providerId && r.deletedAt === null)
+      .filter((r) => r.providerId === providerId && r.deletedAt === null && r.id !== leaving)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
-    if (next) await this.d.repo.put({ ...next, isDefault: true });
+    return next ? { ...next, isDefault: true } : null;
   }
 
   /** The target digest a record's stored secrets are bound to (computed for records older than the field). */
@@ -335,8 +356,9 @@ export class ConnectionsService {
   async #markInvalid(record: ConnectionRecord, fields: string[]): Promise<void> {
     const secretFields = { ...record.secretFields };
     for (const f of fields) secretFields[f] = 'invalid';
-    await this.d.repo.put({ ...record, secretFields, status: 'invalid', updatedAt: iso(this.d.clock.now()) });
-    await this.d.audit.record({ type: 'secret.invalid', outcome: 'error', connectionId: record.id, detail: fields.join(', ') });
+    await this.#commitOrDrop({ put: [{ ...record, secretFields, status: 'invalid', updatedAt: iso(this.d.clock.now()) }] }, [
+      { type: 'secret.invalid', outcome: 'error', connectionId: record.id, detail: fields.join(', ') },
+    ]);
     this.#changed(record.id);
   }
 
@@ -352,8 +374,9 @@ export class ConnectionsService {
     }
     const latest = this.require(id);
     const status = latest.status === 'invalid' ? 'invalid' : result.ok ? 'ok' : 'error';
-    await this.d.repo.put({ ...latest, lastTest: result, status });
-    await this.d.audit.record({ type: 'connection.test', outcome: result.ok ? 'ok' : 'error', connectionId: id, requester: actor, detail: result.message });
+    await this.#commitOrDrop({ put: [{ ...latest, lastTest: result, status }] }, [
+      { type: 'connection.test', outcome: result.ok ? 'ok' : 'error', connectionId: id, requester: actor, detail: result.message },
+    ]);
     this.#changed(id);
     return result;
   }

@@ -8,15 +8,70 @@ export class InvalidSecretError extends LatchkeyError {
   }
 }
 
+/** What the key check blob holds: known text, so decrypting it proves the key (AES-GCM authenticates it). */
+const KEY_CHECK_TEXT = 'latchkey key check v1';
+/** A store from before key checks: this many blobs that all fail to decrypt mean another key. */
+const LEGACY_PROBES = 16;
+
+/** Which key was expected and how to get it back, in the words of the backend in use. */
+export function wrongKeyMessage(backend: string): string {
+  const lead = 'The secrets in this data folder were saved with a different master key than the one Latchkey has now';
+  const tail = 'Until then secrets cannot be used or saved; nothing was changed or marked invalid.';
+  if (backend === 'env') {
+    return `${lead} (from LATCHKEY_MASTER_KEY). Set LATCHKEY_MASTER_KEY to the key they were saved with, or unset it if they were saved with the key in the system keychain, and restart Latchkey. ${tail}`;
+  }
+  if (backend === 'os-keychain') {
+    return `${lead} (from the system keychain, item "latchkey"). If they were saved with LATCHKEY_MASTER_KEY, set it to that key; otherwise restore the keychain item from a backup. Then restart Latchkey. ${tail}`;
+  }
+  return `${lead} (the ${backend} encryption of this user account). Start Latchkey as the user and on the machine that saved them. ${tail}`;
+}
+
 /** Write-only secrets: encrypt in, decrypt only for the broker's own use. */
 export class SecretsService {
+  /** Set at start when the key cannot decrypt the store's key check: every secret is refused. */
+  readonly wrongKey: string | null;
+
   constructor(
     private readonly cipher: Cipher,
     private readonly store: SecretStore,
-  ) {}
+  ) {
+    this.wrongKey = this.#checkKey();
+  }
 
-  /** Refuses before anything is written when no secure cipher is available. */
+  #checkKey(): string | null {
+    if (!this.cipher.isAvailable()) return null;
+    const check = this.store.keyCheck();
+    if (check) {
+      try {
+        if (this.cipher.decrypt(check) === KEY_CHECK_TEXT) return null;
+      } catch {
+        // another key (or a damaged check): refuse either way, never write under a doubtful key
+      }
+      return wrongKeyMessage(this.cipher.backend);
+    }
+    // Written before key checks existed: one blob that decrypts proves the key; if none of the
+    // first few does, it is the key that is wrong, not every blob at once.
+    let probed = 0;
+    for (const id of this.store.ids()) {
+      const blob = this.store.get(id);
+      if (!blob) continue;
+      try {
+        this.cipher.decrypt(blob);
+        return null;
+      } catch {
+        if (++probed >= LEGACY_PROBES) break;
+      }
+    }
+    return probed ? wrongKeyMessage(this.cipher.backend) : null;
+  }
+
+  #refuseWrongKey(): void {
+    if (this.wrongKey) throw new LatchkeyError('WRONG_KEY', this.wrongKey);
+  }
+
+  /** Refuses before anything is written when no secure cipher is available, or it holds another key. */
   assertWritable(): void {
+    this.#refuseWrongKey();
     if (!this.cipher.isAvailable()) {
       throw new LatchkeyError(
         'CIPHER_UNAVAILABLE',
@@ -27,14 +82,17 @@ export class SecretsService {
 
   /**
    * Encrypts and stores values: the new secret ids by field at once, and a promise for when the
-   * blobs are durable, so the caller can write the record in the same tick (one fsync round,
-   * not two). Old blobs are the caller's to drop once the record points elsewhere.
+   * blobs are durable. The caller writes the record that points at them only after that (a blob
+   * without a record is harmless ciphertext, swept at start; a record without its blob is a
+   * broken connection). Old blobs are the caller's to drop once the record points elsewhere.
    */
   write(values: Record<string, string>): { ids: Record<string, string>; durable: Promise<void> } {
     if (Object.keys(values).length === 0) return { ids: {}, durable: Promise.resolve() };
     this.assertWritable();
     const ids: Record<string, string> = {};
     const writes: Promise<void>[] = [];
+    // The first secret saved records which key it was saved with, in the same write.
+    if (!this.store.keyCheck()) writes.push(this.store.setKeyCheck(this.cipher.encrypt(KEY_CHECK_TEXT)));
     for (const [field, value] of Object.entries(values)) {
       const id = nanoid(21);
       writes.push(this.store.put(id, this.cipher.encrypt(value)));
@@ -45,6 +103,8 @@ export class SecretsService {
 
   /** Decrypts every secret of a connection, or names the fields that fail. */
   read(record: Pick<ConnectionRecord, 'secretIds'>): Record<string, string> {
+    if (Object.keys(record.secretIds).length === 0) return {};
+    this.#refuseWrongKey();
     if (!this.cipher.isAvailable()) throw new LatchkeyError('CIPHER_UNAVAILABLE', `Secrets cannot be read: ${this.cipher.unavailableReason() ?? 'no secure encryption is available'}`);
     const out: Record<string, string> = {};
     const broken: string[] = [];
@@ -66,5 +126,14 @@ export class SecretsService {
 
   async drop(ids: Iterable<string>): Promise<void> {
     await Promise.all([...ids].map((id) => this.store.delete(id)));
+  }
+
+  /**
+   * Blobs no record points at: what a crash between a blob and its record, or before an old blob
+   * was dropped, leaves behind. Taken before any call runs: later, a blob whose record is still
+   * being written would look the same.
+   */
+  orphans(referenced: ReadonlySet<string>): string[] {
+    return [...this.store.ids()].filter((id) => !referenced.has(id));
   }
 }

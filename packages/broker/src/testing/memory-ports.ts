@@ -1,6 +1,18 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { AuditEvent, ConsentDecision, ConsentPrompt, Grant } from '@latchkey/contracts';
-import type { AuditLine, AuditSink, Cipher, Clock, ConnectionRecord, ConsentPrompter, Repository, SecretStore } from '../ports.js';
+import type {
+  AuditLine,
+  AuditSink,
+  Cipher,
+  Clock,
+  ConnectionChange,
+  ConnectionRecord,
+  ConnectionRepository,
+  ConsentPrompter,
+  JournaledAuditInput,
+  Repository,
+  SecretStore,
+} from '../ports.js';
 
 export class MemoryRepository<T extends { id: string }> implements Repository<T> {
   readonly #items = new Map<string, T>();
@@ -21,6 +33,25 @@ export class MemoryRepository<T extends { id: string }> implements Repository<T>
   }
 }
 
+/** Connections with the write-ahead audit journal, in memory: a commit lands whole or not at all. */
+export class MemoryConnectionRepository extends MemoryRepository<ConnectionRecord> implements ConnectionRepository {
+  readonly journal = new Map<string, JournaledAuditInput>();
+  /** Set to make the next commits fail as a full disk would. */
+  failWith: Error | null = null;
+  async commit(change: ConnectionChange): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    for (const record of change.put ?? []) await this.put(record);
+    for (const id of change.delete ?? []) await this.delete(id);
+    for (const entry of change.audit) this.journal.set(entry.eventId, entry);
+  }
+  pendingAudit(): readonly JournaledAuditInput[] {
+    return [...this.journal.values()];
+  }
+  auditRecorded(eventIds: readonly string[]): void {
+    for (const id of eventIds) this.journal.delete(id);
+  }
+}
+
 export class MemorySecretStore implements SecretStore {
   readonly blobs = new Map<string, Uint8Array>();
   get(id: string) {
@@ -31,6 +62,16 @@ export class MemorySecretStore implements SecretStore {
   }
   async delete(id: string) {
     this.blobs.delete(id);
+  }
+  ids() {
+    return [...this.blobs.keys()];
+  }
+  check: Uint8Array | undefined;
+  keyCheck() {
+    return this.check;
+  }
+  async setKeyCheck(blob: Uint8Array) {
+    this.check = blob;
   }
 }
 
@@ -102,12 +143,12 @@ export class ScriptedPrompter implements ConsentPrompter {
 }
 
 export interface MemoryPorts {
-  connections: MemoryRepository<ConnectionRecord>;
+  connections: MemoryConnectionRepository;
   grants: MemoryRepository<Grant>;
   secrets: MemorySecretStore;
   audit: MemoryAuditSink;
 }
 
 export function createMemoryPorts(): MemoryPorts {
-  return { connections: new MemoryRepository(), grants: new MemoryRepository(), secrets: new MemorySecretStore(), audit: new MemoryAuditSink() };
+  return { connections: new MemoryConnectionRepository(), grants: new MemoryRepository(), secrets: new MemorySecretStore(), audit: new MemoryAuditSink() };
 }

@@ -29,6 +29,7 @@ const TYPE_LABELS: Record<AuditType, string> = {
   'ref.use': 'Reference used',
   'ref.refused': 'Reference refused',
   'store.corrupt': 'Store file corrupt',
+  'store.restore': 'Store restored',
   'extension.crash': 'Extension crashed',
   'extension.state': 'Extension state changed',
   'boundary.refused': 'Message refused at a boundary',

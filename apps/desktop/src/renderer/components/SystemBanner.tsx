@@ -1,8 +1,12 @@
 import { useEffect, useState } from 'react';
 import type { SystemStatus } from '@latchkey/contracts';
 import { errorMessage, latchkey } from '../latchkey';
+import { StoreRestoreAction } from './StoreRestoreAction';
 
-/** Says, at the top of every screen, when secrets cannot be saved or a store file was damaged. */
+/**
+ * Says, at the top of every screen, when secrets cannot be saved (no cipher, or another master key
+ * than the secrets were saved with) or a store file was damaged, and offers its last good version.
+ */
 export function SystemBanner() {
   const [status, setStatus] = useState<SystemStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -31,7 +35,12 @@ export function SystemBanner() {
   if (!status) return null;
   return (
     <>
-      {!status.cipher.available && (
+      {status.cipher.wrongKey && (
+        <div role="alert" className="banner banner-error">
+          <strong>Latchkey has a different master key than your secrets were saved with.</strong> {status.cipher.reason}
+        </div>
+      )}
+      {!status.cipher.available && !status.cipher.wrongKey && (
         <div role="alert" className="banner banner-warning">
           <strong>Secrets cannot be saved right now.</strong> {status.cipher.reason ?? `The ${status.cipher.backend} encryption backend is not available.`} Connections still
           save without their secrets.
@@ -40,6 +49,7 @@ export function SystemBanner() {
       {status.storeProblems.map((p) => (
         <div role="alert" className="banner banner-error" key={`${p.file}-${p.at}`}>
           <strong>{p.movedTo ? 'A data file was damaged and set aside.' : 'A data file could not be used.'}</strong> {p.message}{p.movedTo ? ` The damaged copy of ${p.file} was kept as ${p.movedTo}.` : ''}
+          {p.movedTo && <StoreRestoreAction problem={p} />}
         </div>
       ))}
     </>
