@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createBroker, type Broker } from '@latchkey/broker';
+import { createBroker, type Broker, type BrokerOptions } from '@latchkey/broker';
 import type { ExtensionHost } from '@latchkey/extension-host';
 import { startNodeExtensionHost } from '@latchkey/extension-host/node';
 import { createNodeCipher } from '@latchkey/node-cipher';
@@ -19,6 +19,13 @@ export interface HeadlessHostOptions {
   rendererDir?: string;
   /** Where LATCHKEY_MASTER_KEY is read; process.env by default. */
   env?: Record<string, string | undefined>;
+  /**
+   * Where a command prompt's one-time code is shown: the host's terminal (stderr) by default,
+   * which the page cannot read. Tests capture it here.
+   */
+  announceCommandCode?: (line: string) => void;
+  /** Broker options (timeouts) for tests. */
+  brokerOptions?: Partial<BrokerOptions>;
 }
 
 export interface HeadlessHost {
@@ -52,6 +59,8 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
     transports,
     host: 'headless',
     storeProblems: () => store.problems(),
+    announceCommandCode: options.announceCommandCode ?? ((line) => void process.stderr.write(`${line}\n`)),
+    ...(options.brokerOptions ? { options: options.brokerOptions } : {}),
   });
 
   const roots = [{ dir: BUILT_IN_EXTENSIONS_DIR, builtIn: true }, ...(options.extensionDirs ?? []).map((dir) => ({ dir, builtIn: false }))];

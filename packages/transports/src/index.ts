@@ -1,4 +1,4 @@
-import type { DatabaseKind, PreparedHttpRequest, ResolvedConnection, TestOutcome, Transports } from '@latchkey/broker';
+import type { CommandGate, DatabaseKind, PreparedHttpRequest, ResolvedConnection, TestOutcome, Transports } from '@latchkey/broker';
 import { TransportError } from '@latchkey/broker';
 import type { McpCallRequest, SmtpMessage, SqlQueryRequest, WebhookSendRequest } from '@latchkey/contracts';
 import { ClientRegistry } from './clients.js';
@@ -31,7 +31,16 @@ export interface TransportsOptions {
   sqliteWorkerPath?: string | URL;
   /** Webhook signature timestamps; tests pin it. */
   now: () => number;
+  /**
+   * Asked before a local process starts. The broker installs its own (useCommandGate); until
+   * then every command line is refused, so a composition root that forgets starts nothing.
+   */
+  commandGate?: CommandGate;
 }
+
+const refuseEveryCommand: CommandGate = async () => {
+  throw new TransportError('refused', 'Latchkey did not start the command: nothing here can approve a command line');
+};
 
 const DEFAULTS: TransportsOptions = {
   maxClientsPerConnection: 4,
@@ -46,7 +55,8 @@ export function createTransports(options: Partial<TransportsOptions> = {}): Tran
   const o: TransportsOptions = { ...DEFAULTS, ...options };
   const registry = new ClientRegistry();
   const sqlite = new SqliteDriver({ wasmPath: o.sqliteWasmPath, workerPath: o.sqliteWorkerPath, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs });
-  const mcp = new McpSessions(registry, { callTimeoutMs: o.operationTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs });
+  let gate: CommandGate = o.commandGate ?? refuseEveryCommand;
+  const mcp = new McpSessions(registry, { callTimeoutMs: o.operationTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs }, () => gate);
   const pool = { connectTimeoutMs: o.connectTimeoutMs, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, maxClients: o.maxClientsPerConnection };
   const clock = { now: o.now };
 
@@ -68,7 +78,7 @@ export function createTransports(options: Partial<TransportsOptions> = {}): Tran
         case 'webhook':
           return testWebhook(c, timeoutMs, clock);
         case 'mcp':
-          return testMcp(c, timeoutMs);
+          return testMcp(c, timeoutMs, gate);
         default:
           return { ok: false, code: 'invalid_config', message: `No transport can test "${kind}"`, latencyMs: 0 };
       }
@@ -92,6 +102,10 @@ export function createTransports(options: Partial<TransportsOptions> = {}): Tran
     smtpSend: (c: ResolvedConnection, message: SmtpMessage) => sendSmtp(c, message, o.operationTimeoutMs),
     webhookSend: (c: ResolvedConnection, request: Required<WebhookSendRequest>) => sendWebhook(c, request, o.operationTimeoutMs, clock),
     mcpCallTool: (c: ResolvedConnection, call: Required<McpCallRequest>) => mcp.call(c, call),
+
+    useCommandGate(next: CommandGate) {
+      gate = next;
+    },
 
     async release(connectionId: string) {
       mcp.forget(connectionId);
