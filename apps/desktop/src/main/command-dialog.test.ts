@@ -14,6 +14,7 @@ describe('the native command dialog', () => {
 
   it('escapes terminal control characters and bidirectional overrides, so what you read is what runs', () => {
     const o = commandDialogOptions({ ...request, args: ['safe\u202Eexe.txt', '\u001b[2Kfake'] }, new AbortController().signal);
+    // eslint-disable-next-line no-control-regex
     expect(o.detail).not.toMatch(/[\u202E\u001b]/);
     expect(o.detail).toContain('\\u{202e}');
   });
