@@ -5,7 +5,7 @@ import { startNodeExtensionHost } from '@latchkey/extension-host/node';
 import { createNodeCipher } from '@latchkey/node-cipher';
 import { openFileStore } from '@latchkey/store';
 import { createTransports } from '@latchkey/transports';
-import { bundleBridgeScript } from './bridge/bundle.js';
+import { loadBridgeScript } from './bridge/bundle.js';
 import { startBridgeServer } from './server.js';
 
 export interface HeadlessHostOptions {
@@ -37,15 +37,19 @@ export interface HeadlessHost {
   readonly extensions: ExtensionHost;
   /** Problems found while loading extensions, in words. */
   readonly extensionProblems: string[];
+  /** Whether secrets can be saved, and under which key (for the start-up line). */
+  readonly cipher: { available: boolean; backend: string; reason: string | null };
   close(): Promise<void>;
 }
 
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../desktop/out/renderer', import.meta.url));
 export const BUILT_IN_EXTENSIONS_DIR = fileURLToPath(new URL('../../../extensions', import.meta.url));
+/** Built beside the compiled host by scripts/build.ts; absent when run from source (then built at start). */
+const PREBUILT_EXTENSION_RUNTIME = fileURLToPath(new URL('./extension-runtime.mjs', import.meta.url));
 
 /** The headless composition root: the same broker as the desktop app, with Node adapters. */
 export async function createHeadlessHost(options: HeadlessHostOptions): Promise<HeadlessHost> {
-  const [store, bridgeScript] = await Promise.all([openFileStore(options.dataDir), bundleBridgeScript()]);
+  const [store, bridgeScript] = await Promise.all([openFileStore(options.dataDir), loadBridgeScript()]);
   // Opened after the store: when secrets already exist, a keychain that has lost its entry must
   // not mint a new key, which would make every stored secret unreadable.
   const cipher = await createNodeCipher({ env: options.env ?? process.env, createIfMissing: !store.hasSecrets() });
@@ -67,7 +71,7 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
   let extensions: ExtensionHost;
   try {
     // Registers every extension's providers, runs those with a `main` in confined child processes.
-    extensions = await startNodeExtensionHost({ broker, dataDir: options.dataDir, roots });
+    extensions = await startNodeExtensionHost({ broker, dataDir: options.dataDir, roots, prebuiltRuntime: PREBUILT_EXTENSION_RUNTIME });
   } catch (error) {
     await broker.close();
     await transports.close();
@@ -101,6 +105,7 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
     broker,
     extensions,
     extensionProblems,
+    cipher: { available: cipher.isAvailable(), backend: cipher.backend, reason: cipher.unavailableReason() },
     async close() {
       await server.close();
       // Extensions stop before the broker they call.
