@@ -59,19 +59,19 @@ export class CommandConsent {
     const controller = new AbortController();
     this.#open.add(controller);
     const timer = setTimeout(() => controller.abort(new Error('timed out')), this.d.timeoutMs);
+    // Raced against the signal: an approver that ignores it (a dialog that never returns) still ends in no.
+    const aborted = new Promise<false>((resolve) => controller.signal.addEventListener('abort', () => resolve(false), { once: true }));
     let approved: boolean;
     try {
-      approved =
-        (await this.d.approver?.approve(
-          {
-            command: line.command,
-            args: [...line.args],
-            envNames: Object.keys(line.env).sort(),
-            ...(line.cwd ? { cwd: line.cwd } : {}),
-            connectionName: saved?.name ?? 'A new connection (not saved yet)',
-          },
-          controller.signal,
-        )) === true && !controller.signal.aborted;
+      const request = {
+        command: line.command,
+        args: [...line.args],
+        envNames: Object.keys(line.env).sort(),
+        ...(line.cwd ? { cwd: line.cwd } : {}),
+        connectionName: saved?.name ?? 'A new connection (not saved yet)',
+      };
+      const answer = this.d.approver ? Promise.resolve(this.d.approver.approve(request, controller.signal)) : Promise.resolve(false);
+      approved = (await Promise.race([answer, aborted])) === true && !controller.signal.aborted;
     } catch {
       approved = false;
     } finally {
