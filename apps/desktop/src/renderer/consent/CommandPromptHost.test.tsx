@@ -1,29 +1,16 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { CommandGate, ResolvedConnection } from '@latchkey/broker';
-import { createFetchTransports } from '@latchkey/broker/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBrokerBackedApi } from '../test/broker-backed-api.js';
+import { createCommandGateApi } from '../test/broker-backed-api.js';
 import { CommandPromptHost } from './CommandPromptHost.js';
 
 afterEach(cleanup);
 
-function setup() {
-  let gate: CommandGate | undefined;
-  const printed: string[] = [];
-  const h = createBrokerBackedApi({
-    transports: { ...createFetchTransports(), useCommandGate: (g) => void (gate = g) },
-    announceCommandCode: (line) => printed.push(line),
-  });
-  const start = (args: string[]) =>
-    gate!({ id: 'draft-1' } as ResolvedConnection, { command: 'npx', args, env: { API_KEY: 'env-canary-value' } }).then(
-      () => 'started',
-      (e: { code?: string }) => e.code,
-    );
-  const code = () => /type (\d{3}-\d{3}) in the app/.exec(printed.at(-1) ?? '')?.[1];
-  return { ...h, start, code };
-}
+const setup = () => {
+  const h = createCommandGateApi();
+  return { ...h, start: (args: string[]) => h.start('npx', args, { API_KEY: 'env-canary-value' }) };
+};
 
 describe('CommandPromptHost', () => {
   it('shows the exact command line, never the code or an environment value, and runs it with the typed code', async () => {
