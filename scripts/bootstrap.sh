@@ -15,11 +15,11 @@ if [ -x "$ROOT/.tools/node_modules/.bin/pnpm" ] && [ -f "$STAMP" ] && [ "$(cat "
 fi
 PNPM_VERSION="$(node -p "require('./package.json').packageManager.split('@')[1]")"
 if [ ! -x "$ROOT/.tools/node_modules/.bin/pnpm" ] || [ "$("$ROOT/.tools/node_modules/.bin/pnpm" --version)" != "$PNPM_VERSION" ]; then
-  echo "Installing pnpm $PNPM_VERSION into .tools/"
+  echo "Installing pnpm $PNPM_VERSION into .tools/" >&2
   npm install --silent --no-audit --no-fund --prefix "$ROOT/.tools" "pnpm@$PNPM_VERSION" >/dev/null
 fi
 mkdir -p "$(dirname "$STAMP")"
-echo "Installing packages (package.json or the lockfile changed)…"
+echo "Installing packages (package.json or the lockfile changed)…" >&2
 pnpm install --frozen-lockfile --reporter=append-only > "$ROOT/node_modules/.cache/latchkey-start/install.log" 2>&1 || {
   grep -v '^Progress' "$ROOT/node_modules/.cache/latchkey-start/install.log" | tail -40; echo "pnpm install failed"; exit 1; }
 echo "$INSTALL_DIGEST" > "$STAMP"

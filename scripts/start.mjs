@@ -64,8 +64,9 @@ function tryInstallElectron() {
   return result.status === 0 ? electronBinary() : null;
 }
 
+/** A build step; what it prints goes to stderr, so stdout's first lines stay the URL and the key's home. */
 function run(command, args, cwd, env) {
-  const result = spawnSync(command, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const result = spawnSync(command, args, { cwd, env, stdio: ['ignore', 2, 2] });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
@@ -73,6 +74,11 @@ const RENDERER = {
   name: 'renderer',
   inputs: ['apps/desktop/src/renderer', 'apps/desktop/vite.renderer.config.ts', 'apps/desktop/package.json', 'packages/contracts', 'pnpm-lock.yaml'],
   output: 'apps/desktop/out/renderer/index.html',
+};
+const DESKTOP = {
+  name: 'desktop',
+  inputs: ['apps/desktop/src', 'apps/desktop/electron.vite.config.ts', 'apps/desktop/vite.renderer.config.ts', 'apps/desktop/package.json', 'packages/broker', 'packages/contracts', 'packages/store', 'packages/transports', 'packages/extension-host', 'packages/extension-sdk', 'pnpm-lock.yaml'],
+  output: 'apps/desktop/out/main/index.js',
 };
 const HOST = {
   name: 'headless-host',
@@ -99,7 +105,7 @@ const { key, env } = takeMasterKey(keyFd);
 const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 const electron = hasDisplay ? (electronBinary() ?? tryInstallElectron()) : null;
 if (electron) {
-  run(process.execPath, [join(desktop, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], desktop, env);
+  buildIfChanged(root, { ...DESKTOP, build: () => run(process.execPath, [join(desktop, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], desktop, env) });
   // The desktop app keeps its key in the OS's safe storage; LATCHKEY_MASTER_KEY is not its.
   foreground(electron, [desktop, ...args], desktop, env);
 } else {
