@@ -54,16 +54,14 @@ export function readKeyFile(path: string): string {
  * the same user (every child the broker starts) can read it; hence the warning and the launcher.
  */
 export function findMasterKey(keyFd: number | undefined, env: NodeJS.ProcessEnv = process.env): MasterKeyFound {
-  if (keyFd !== undefined) return { key: readKeyFromFd(keyFd), source: 'launcher', where: `${KEY_VAR} (handed over by the launcher, not kept in any environment)`, warning: null };
   const file = env[KEY_FILE_VAR];
-  delete env[KEY_FILE_VAR];
-  if (file) {
-    delete env[KEY_VAR];
-    return { key: readKeyFile(file), source: 'file', where: `the file ${file}`, warning: null };
-  }
   const key = env[KEY_VAR];
+  // Out of process.env whatever the source, so nothing started from here inherits them.
+  delete env[KEY_FILE_VAR];
+  delete env[KEY_VAR];
+  if (keyFd !== undefined) return { key: readKeyFromFd(keyFd), source: 'launcher', where: `${KEY_VAR} (handed over by the launcher, not kept in any environment)`, warning: null };
+  if (file) return { key: readKeyFile(file), source: 'file', where: `the file ${file}`, warning: null };
   if (key !== undefined) {
-    delete env[KEY_VAR];
     return {
       key,
       source: 'env',
