@@ -15,6 +15,12 @@ export interface CodeApproverOptions {
   timeoutMs: number;
 }
 
+/** Wrong codes in a row after which prompts pause, and for how long: guessing costs hours, not seconds. */
+const WRONG_CODES_BEFORE_PAUSE = 3;
+const PAUSE_MS = 10 * 60_000;
+/** Open prompts at once; more are denied without printing (a page cannot flood the terminal). */
+const MAX_OPEN_PROMPTS = 4;
+
 interface Pending {
   prompt: CommandPrompt;
   code: string;
@@ -34,6 +40,8 @@ const normalise = (typed: string) => typed.replace(/[\s-]/g, '');
  */
 export class CodeApprover implements CommandApprover {
   readonly #pending = new Map<string, Pending>();
+  #wrongInARow = 0;
+  #pausedUntil = 0;
 
   constructor(
     private readonly events: BrokerEvents,
@@ -43,7 +51,8 @@ export class CodeApprover implements CommandApprover {
 
   approve(request: CommandApprovalRequest, signal: AbortSignal): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
-      if (signal.aborted) return resolve(false);
+      if (signal.aborted || this.#pending.size >= MAX_OPEN_PROMPTS) return resolve(false);
+      if (this.clock.now() < this.#pausedUntil) return resolve(false);
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       const prompt: CommandPrompt = {
         promptId: nanoid(16),
@@ -80,6 +89,13 @@ export class CodeApprover implements CommandApprover {
     const given = Buffer.from(normalise(typed));
     const expected = Buffer.from(p.code);
     const approved = given.length === expected.length && timingSafeEqual(given, expected);
+    if (approved) this.#wrongInARow = 0;
+    else if (typed.trim() !== '' && ++this.#wrongInARow >= WRONG_CODES_BEFORE_PAUSE) {
+      this.#wrongInARow = 0;
+      this.#pausedUntil = this.clock.now() + PAUSE_MS;
+      this.o.announce(`Latchkey: ${WRONG_CODES_BEFORE_PAUSE} wrong codes in a row; no command can be approved for the next ${PAUSE_MS / 60_000} minutes`);
+      for (const other of [...this.#pending.values()]) other.settle(false);
+    }
     p.settle(approved);
     return { approved };
   }
