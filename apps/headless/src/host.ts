@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { createBroker, type Broker } from '@latchkey/broker';
+import { createBroker, type Broker, type BrokerOptions } from '@latchkey/broker';
 import type { ExtensionHost } from '@latchkey/extension-host';
 import { startNodeExtensionHost } from '@latchkey/extension-host/node';
 import { createNodeCipher } from '@latchkey/node-cipher';
 import { openFileStore } from '@latchkey/store';
 import { createTransports } from '@latchkey/transports';
-import { bundleBridgeScript } from './bridge/bundle.js';
+import { loadBridgeScript } from './bridge/bundle.js';
 import { startBridgeServer } from './server.js';
 
 export interface HeadlessHostOptions {
@@ -19,6 +19,13 @@ export interface HeadlessHostOptions {
   rendererDir?: string;
   /** Where LATCHKEY_MASTER_KEY is read; process.env by default. */
   env?: Record<string, string | undefined>;
+  /**
+   * Where a command prompt's one-time code is shown: the host's terminal (stderr) by default,
+   * which the page cannot read. Tests capture it here.
+   */
+  announceCommandCode?: (line: string) => void;
+  /** Broker options (timeouts) for tests. */
+  brokerOptions?: Partial<BrokerOptions>;
 }
 
 export interface HeadlessHost {
@@ -30,15 +37,19 @@ export interface HeadlessHost {
   readonly extensions: ExtensionHost;
   /** Problems found while loading extensions, in words. */
   readonly extensionProblems: string[];
+  /** Whether secrets can be saved, and under which key (for the start-up line). */
+  readonly cipher: { available: boolean; backend: string; reason: string | null };
   close(): Promise<void>;
 }
 
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../desktop/out/renderer', import.meta.url));
 export const BUILT_IN_EXTENSIONS_DIR = fileURLToPath(new URL('../../../extensions', import.meta.url));
+/** Built beside the compiled host by scripts/build.ts; absent when run from source (then built at start). */
+const PREBUILT_EXTENSION_RUNTIME = fileURLToPath(new URL('./extension-runtime.mjs', import.meta.url));
 
 /** The headless composition root: the same broker as the desktop app, with Node adapters. */
 export async function createHeadlessHost(options: HeadlessHostOptions): Promise<HeadlessHost> {
-  const [store, bridgeScript] = await Promise.all([openFileStore(options.dataDir), bundleBridgeScript()]);
+  const [store, bridgeScript] = await Promise.all([openFileStore(options.dataDir), loadBridgeScript()]);
   // Opened after the store: when secrets already exist, a keychain that has lost its entry must
   // not mint a new key, which would make every stored secret unreadable.
   const cipher = await createNodeCipher({ env: options.env ?? process.env, createIfMissing: !store.hasSecrets() });
@@ -53,6 +64,8 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
     host: 'headless',
     storeProblems: () => store.problems(),
     generations: store.generations,
+    announceCommandCode: options.announceCommandCode ?? ((line) => void process.stderr.write(`${line}\n`)),
+    ...(options.brokerOptions ? { options: options.brokerOptions } : {}),
   });
   // Start-up checks: a wrong master key is caught in createBroker (a key check value); here audit
   // events a crash kept out of the log are appended and orphan blobs swept before anything is served.
@@ -62,7 +75,7 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
   let extensions: ExtensionHost;
   try {
     // Registers every extension's providers, runs those with a `main` in confined child processes.
-    extensions = await startNodeExtensionHost({ broker, dataDir: options.dataDir, roots });
+    extensions = await startNodeExtensionHost({ broker, dataDir: options.dataDir, roots, prebuiltRuntime: PREBUILT_EXTENSION_RUNTIME });
   } catch (error) {
     await broker.close();
     await transports.close();
@@ -96,6 +109,7 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
     broker,
     extensions,
     extensionProblems,
+    cipher: { available: cipher.isAvailable(), backend: cipher.backend, reason: cipher.unavailableReason() },
     async close() {
       await server.close();
       // Extensions stop before the broker they call.

@@ -4,6 +4,8 @@ import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester } f
 import { AuditService } from './audit/audit-service.js';
 import { systemClock } from './clock.js';
 import { AuditJournal } from './connections/audit-journal.js';
+import { CodeApprover } from './commands/code-approver.js';
+import { CommandConsent } from './commands/command-consent.js';
 import { ConnectionsService } from './connections/connections-service.js';
 import { listForExtension } from './connections/extension-view.js';
 import { ConsentService } from './consent/consent-service.js';
@@ -17,6 +19,7 @@ import type { Broker, BrokerOptions, BrokerPorts, CallContext, ExtensionControll
 
 export const DEFAULT_OPTIONS: BrokerOptions = {
   consentTimeoutMs: 60_000,
+  commandConsentTimeoutMs: 120_000,
   onceRefTtlMs: 5 * 60_000,
   testTimeoutMs: 10_000,
   throttleDenials: 3,
@@ -63,6 +66,18 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     onPurged: (id): Promise<void> => consent.purgeConnection(id),
   });
   const consent: ConsentService = new ConsentService({ grants: ports.grants, connections, registry, audit, events, prompter, refs, clock, options });
+  const codeApprover = !ports.commandApprover && ports.announceCommandCode
+    ? new CodeApprover(events, clock, { announce: ports.announceCommandCode, codeShownIn: 'the terminal that started Latchkey', timeoutMs: options.commandConsentTimeoutMs })
+    : null;
+  const commands = new CommandConsent({
+    cipher: ports.cipher,
+    secrets: ports.secrets,
+    connections: ports.connections,
+    audit,
+    approver: ports.commandApprover ?? codeApprover,
+    timeoutMs: options.commandConsentTimeoutMs,
+  });
+  ports.transports.useCommandGate?.(commands.gate);
   const operations = new OperationsService({ refs, consent, connections, audit, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs });
 
   const status = () => ({
@@ -102,6 +117,11 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'connections:requestSecretAccess': (i, c) => consent.request(c.requester, i),
     'consent:pending': () => eventPrompter.pending(),
     'consent:respond': (i) => (eventPrompter.respond(i.promptId, i.response), { ok: true as const }),
+    'commands:pending': () => codeApprover?.pending() ?? [],
+    'commands:confirm': (i) => {
+      if (!codeApprover) throw new LatchkeyError('UNAVAILABLE', 'Command lines are approved in a dialog of their own here, not with a code');
+      return codeApprover.confirm(i.promptId, i.code);
+    },
     'grants:list': (i) => consent.listGrants(i.includeInactive),
     'grants:revoke': (i, c) => consent.revoke(i.id, c.requester),
     'audit:list': (i) => audit.list(i),
@@ -162,6 +182,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     },
     abortConsent: (reason) => {
       consent.abortAll(reason);
+      commands.abortAll(reason);
       if (prompter !== eventPrompter) eventPrompter.abortAll(reason);
     },
     abortConsentFor: (requester, reason) => consent.abortFor(requester, reason),
@@ -169,6 +190,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     ready,
     close: async () => {
       consent.abortAll('Latchkey is quitting');
+      commands.abortAll('Latchkey is quitting');
       await ready;
       await audit.flush();
       await ports.transports.close();

@@ -177,6 +177,11 @@ export interface Transports {
   smtpSend(connection: ResolvedConnection, message: SmtpMessage): Promise<SmtpSendResult>;
   webhookSend(connection: ResolvedConnection, request: Required<WebhookSendRequest>): Promise<WebhookSendResult>;
   mcpCallTool(connection: ResolvedConnection, call: Required<McpCallRequest>): Promise<McpCallResult>;
+  /**
+   * The broker hands its command-line consent to transports that start local processes. A
+   * transport that starts one must ask the gate first and refuse to start without it (fail closed).
+   */
+  useCommandGate?(gate: CommandGate): void;
   /** Drops pooled clients for a connection (after its secret changes or it is deleted). */
   release(connectionId: string): Promise<void>;
   close(): Promise<void>;
@@ -191,3 +196,33 @@ export class TransportError extends Error {
     this.code = code;
   }
 }
+
+/** A local process a transport is about to start (a stdio MCP server), exactly as it would start it. */
+export interface CommandLine {
+  command: string;
+  args: string[];
+  /** Variables set for the process on top of the minimal base environment; values are secrets. */
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+/** What the person is asked to approve: the command line, with the environment's names only. */
+export interface CommandApprovalRequest {
+  command: string;
+  args: string[];
+  envNames: string[];
+  cwd?: string;
+  connectionName: string;
+}
+
+/**
+ * Asks the person, where the page cannot answer for them, whether a command line may start:
+ * a native dialog from Electron's main process, a one-time code printed in the headless host's
+ * terminal. Resolves false (never throws) for no; the signal fires on timeout or shutdown.
+ */
+export interface CommandApprover {
+  approve(request: CommandApprovalRequest, signal: AbortSignal): Promise<boolean>;
+}
+
+/** Resolves when the command line may start; throws a TransportError('refused') when it may not. */
+export type CommandGate = (connection: ResolvedConnection, line: CommandLine) => Promise<void>;

@@ -11,7 +11,7 @@ import type {
   StoreProblem,
 } from '@latchkey/contracts';
 import type { z } from 'zod';
-import type { AuditSink, Cipher, Clock, ConnectionRepository, ConsentPrompter, GrantRepository, SecretStore, StoreGenerationsPort, Transports } from './ports.js';
+import type { AuditSink, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, SecretStore, StoreGenerationsPort, Transports } from './ports.js';
 
 /** Who is calling. Set by the transport from the sender it verified, never from the payload. */
 export interface CallContext {
@@ -35,6 +35,14 @@ export interface BrokerPorts {
   transports: Transports;
   /** Omit to use the broker's own event prompter (pushes `consent:prompt`, waits for `consent:respond`). */
   prompter?: ConsentPrompter;
+  /**
+   * Who approves a local command line before a transport starts it (Electron: a native dialog).
+   * Omit it and give `announceCommandCode` for the one-time code the headless host prints; omit
+   * both and no command line ever starts.
+   */
+  commandApprover?: CommandApprover;
+  /** Headless: prints a command prompt's one-time code where the page cannot read it (the terminal). */
+  announceCommandCode?: (line: string) => void;
   clock?: Clock;
   host: 'electron' | 'headless';
   /** Problems the store found at load (corrupt files moved aside). */
@@ -46,6 +54,8 @@ export interface BrokerPorts {
 
 export interface BrokerOptions {
   consentTimeoutMs: number;
+  /** How long a command-line prompt waits for the person before it denies. */
+  commandConsentTimeoutMs: number;
   onceRefTtlMs: number;
   testTimeoutMs: number;
   /** Denials within the window after which a requester is throttled instead of prompted. */

@@ -16,6 +16,8 @@ export const AuditType = z.enum([
   'access.request',
   'access.grant',
   'access.deny',
+  'command.approve',
+  'command.deny',
   'grant.revoke',
   'ref.use',
   'ref.refused',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AuditPage, AuditQuery, AuditVerifyResult } from './audit.js';
+import { CommandConfirmInput, CommandConfirmResult, CommandPrompt } from './commands.js';
 import { AccessRequestInput, AccessResponse, ConsentPrompt, ConsentRespondInput, Grant, ListGrantsInput, RevokeGrantInput } from './consent.js';
 import {
   Connection,
@@ -63,6 +64,8 @@ export const appChannels = {
   'connections:requestSecretAccess': channel(AccessRequestInput, AccessResponse),
   'consent:pending': channel(Empty, z.array(ConsentPrompt)),
   'consent:respond': channel(ConsentRespondInput, Ok),
+  'commands:pending': channel(Empty, z.array(CommandPrompt)),
+  'commands:confirm': channel(CommandConfirmInput, CommandConfirmResult),
   'grants:list': channel(ListGrantsInput, z.array(Grant)),
   'grants:revoke': channel(RevokeGrantInput, Grant),
   'audit:list': channel(AuditQuery, AuditPage),
@@ -80,6 +83,8 @@ export type AppChannels = typeof appChannels;
 export const appEvents = {
   'consent:prompt': ConsentPrompt,
   'consent:resolved': z.strictObject({ promptId: z.string() }),
+  'commands:prompt': CommandPrompt,
+  'commands:resolved': z.strictObject({ promptId: z.string() }),
   'connections:changed': z.strictObject({ ids: z.array(z.string()) }),
   'grants:changed': z.strictObject({}),
   'extensions:changed': z.strictObject({}),

@@ -4,6 +4,7 @@ export * from './providers.js';
 export * from './connections.js';
 export * from './secrets.js';
 export * from './consent.js';
+export * from './commands.js';
 export * from './audit.js';
 export * from './operations.js';
 export * from './system.js';

@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 const ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'child', 'entry.ts');
 
@@ -12,6 +11,8 @@ const ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'child', 'entry.ts')
  * electron-vite instead.
  */
 export async function buildExtensionRuntime(outFile: string): Promise<string> {
+  // Loaded only when building: a host with a prebuilt runtime never needs esbuild at start.
+  const { build } = await import('esbuild');
   await mkdir(dirname(outFile), { recursive: true });
   await build({
     entryPoints: [ENTRY],

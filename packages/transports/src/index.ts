@@ -1,18 +1,30 @@
-import type { DatabaseKind, PreparedHttpRequest, ResolvedConnection, TestOutcome, Transports } from '@latchkey/broker';
+import type { CommandGate, DatabaseKind, PreparedHttpRequest, ResolvedConnection, TestOutcome, Transports } from '@latchkey/broker';
 import { TransportError } from '@latchkey/broker';
 import type { McpCallRequest, SmtpMessage, SqlQueryRequest, WebhookSendRequest } from '@latchkey/contracts';
 import { ClientRegistry } from './clients.js';
-import { executeHttp } from './http.js';
-import { McpSessions, testMcp } from './mcp.js';
-import { sendSmtp, testSmtp } from './smtp.js';
-import { queryMssql, testMssql } from './sql/mssql.js';
-import { queryMysql, testMysql } from './sql/mysql.js';
-import { queryPostgres, testPostgres } from './sql/postgres.js';
-import { SqliteDriver } from './sql/sqlite.js';
-import { sendWebhook, testWebhook } from './webhook.js';
+import type { McpSessions } from './mcp.js';
+import type { SqliteDriver } from './sql/sqlite.js';
 
+// Light (node:crypto and fetch only), so a static export costs nothing at start.
 export { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook.js';
-export { TRANSPORT_FIELDS } from './fields.js';
+
+// Each driver (pg, mysql2, tedious, nodemailer, the MCP SDK, sql.js) is loaded on its first use:
+// importing them all at start cost the host about a second before it could serve its page.
+const http = () => import('./http.js');
+const mcpDriver = () => import('./mcp.js');
+const smtp = () => import('./smtp.js');
+const mssql = () => import('./sql/mssql.js');
+const mysql = () => import('./sql/mysql.js');
+const postgres = () => import('./sql/postgres.js');
+const webhook = () => import('./webhook.js');
+
+/** Builds a stateful driver once, on first use; close() leaves alone what was never built. */
+function lazy<T>(make: () => Promise<T>) {
+  let made: Promise<T> | undefined;
+  return { get: () => (made ??= make()), ifMade: () => made };
+}
+// TRANSPORT_FIELDS (./fields.js) is not re-exported here: it imports every driver module, which
+// would load every driver at start again. Import it from './fields.js' where it is needed.
 
 export interface TransportsOptions {
   /** Clients kept open per connection (database pools). */
@@ -30,7 +42,16 @@ export interface TransportsOptions {
   sqliteWorkerPath?: string | URL;
   /** Webhook signature timestamps; tests pin it. */
   now: () => number;
+  /**
+   * Asked before a local process starts. The broker installs its own (useCommandGate); until
+   * then every command line is refused, so a composition root that forgets starts nothing.
+   */
+  commandGate?: CommandGate;
 }
+
+const refuseEveryCommand: CommandGate = async () => {
+  throw new TransportError('refused', 'Latchkey did not start the command: nothing here can approve a command line');
+};
 
 const DEFAULTS: TransportsOptions = {
   maxClientsPerConnection: 4,
@@ -44,30 +65,31 @@ const DEFAULTS: TransportsOptions = {
 export function createTransports(options: Partial<TransportsOptions> = {}): Transports {
   const o: TransportsOptions = { ...DEFAULTS, ...options };
   const registry = new ClientRegistry();
-  const sqlite = new SqliteDriver({ wasmPath: o.sqliteWasmPath, workerPath: o.sqliteWorkerPath, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs });
-  const mcp = new McpSessions(registry, { callTimeoutMs: o.operationTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs });
+  const sqlite = lazy(async () => new (await import('./sql/sqlite.js')).SqliteDriver({ wasmPath: o.sqliteWasmPath, workerPath: o.sqliteWorkerPath, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs }) as SqliteDriver);
+  let gate: CommandGate = o.commandGate ?? refuseEveryCommand;
+  const mcp = lazy(async () => new (await mcpDriver()).McpSessions(registry, { callTimeoutMs: o.operationTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs }, () => gate) as McpSessions);
   const pool = { connectTimeoutMs: o.connectTimeoutMs, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, maxClients: o.maxClientsPerConnection };
   const clock = { now: o.now };
 
   return {
-    http: (request: PreparedHttpRequest) => executeHttp(request),
+    http: async (request: PreparedHttpRequest) => (await http()).executeHttp(request),
 
     async test(kind: string, c: ResolvedConnection, timeoutMs: number): Promise<TestOutcome> {
       switch (kind) {
         case 'postgres':
-          return testPostgres(c, timeoutMs);
+          return (await postgres()).testPostgres(c, timeoutMs);
         case 'mysql':
-          return testMysql(c, timeoutMs);
+          return (await mysql()).testMysql(c, timeoutMs);
         case 'sqlite':
-          return sqlite.test(c, timeoutMs);
+          return (await sqlite.get()).test(c, timeoutMs);
         case 'mssql':
-          return testMssql(c, timeoutMs);
+          return (await mssql()).testMssql(c, timeoutMs);
         case 'smtp':
-          return testSmtp(c, timeoutMs);
+          return (await smtp()).testSmtp(c, timeoutMs);
         case 'webhook':
-          return testWebhook(c, timeoutMs, clock);
+          return (await webhook()).testWebhook(c, timeoutMs, clock);
         case 'mcp':
-          return testMcp(c, timeoutMs);
+          return (await mcpDriver()).testMcp(c, timeoutMs, gate);
         default:
           return { ok: false, code: 'invalid_config', message: `No transport can test "${kind}"`, latencyMs: 0 };
       }
@@ -76,30 +98,34 @@ export function createTransports(options: Partial<TransportsOptions> = {}): Tran
     async sqlQuery(kind: DatabaseKind, c: ResolvedConnection, query: Required<SqlQueryRequest>) {
       switch (kind) {
         case 'postgres':
-          return queryPostgres(registry, c, query, pool);
+          return (await postgres()).queryPostgres(registry, c, query, pool);
         case 'mysql':
-          return queryMysql(registry, c, query, pool);
+          return (await mysql()).queryMysql(registry, c, query, pool);
         case 'sqlite':
-          return sqlite.query(c, query);
+          return (await sqlite.get()).query(c, query);
         case 'mssql':
-          return queryMssql(registry, c, query, pool);
+          return (await mssql()).queryMssql(registry, c, query, pool);
         default:
           throw new TransportError('invalid_config', `"${String(kind)}" is not a database`);
       }
     },
 
-    smtpSend: (c: ResolvedConnection, message: SmtpMessage) => sendSmtp(c, message, o.operationTimeoutMs),
-    webhookSend: (c: ResolvedConnection, request: Required<WebhookSendRequest>) => sendWebhook(c, request, o.operationTimeoutMs, clock),
-    mcpCallTool: (c: ResolvedConnection, call: Required<McpCallRequest>) => mcp.call(c, call),
+    smtpSend: async (c: ResolvedConnection, message: SmtpMessage) => (await smtp()).sendSmtp(c, message, o.operationTimeoutMs),
+    webhookSend: async (c: ResolvedConnection, request: Required<WebhookSendRequest>) => (await webhook()).sendWebhook(c, request, o.operationTimeoutMs, clock),
+    mcpCallTool: async (c: ResolvedConnection, call: Required<McpCallRequest>) => (await mcp.get()).call(c, call),
+
+    useCommandGate(next: CommandGate) {
+      gate = next;
+    },
 
     async release(connectionId: string) {
-      mcp.forget(connectionId);
+      (await mcp.ifMade())?.forget(connectionId);
       await registry.release(connectionId);
     },
 
     async close() {
-      mcp.clear();
-      await Promise.all([registry.closeAll(), sqlite.close()]);
+      (await mcp.ifMade())?.clear();
+      await Promise.all([registry.closeAll(), sqlite.ifMade()?.then((d) => d.close())]);
     },
   };
 }

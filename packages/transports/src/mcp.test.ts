@@ -7,7 +7,10 @@ import { EVERYTHING_SERVER, FILESYSTEM_SERVER, startEverythingHttp, startTokenMc
 import { resolvedConnection } from './testing/packs.js';
 import { freePort } from './testing/ports.js';
 
-const transports = createTransports({ idleTimeoutMs: 5000 });
+// These tests are about the protocol: every command line is approved. The gate itself is tested
+// in commands.exploit.test.ts.
+const approveAll = async () => undefined;
+const transports = createTransports({ idleTimeoutMs: 5000, commandGate: approveAll });
 let folder: string;
 
 const stdio = (args: string[], env?: Record<string, string>) =>
@@ -80,12 +83,13 @@ describe('mcp transport over stdio (server-filesystem, server-everything)', () =
     expect(await transports.test('mcp', c, 10_000)).toMatchObject({ ok: false, code: 'not_found', message: 'Command not found: /nonexistent/mcp-server' });
   });
 
-  it('reports a server that exits with what it printed, secrets scrubbed', async () => {
+  // Changed on purpose: what a server prints never comes back (it used to, scrubbed), only how it ended.
+  it('reports a server that exits by its exit code, never with what it printed', async () => {
     const canary = 'exit-Canary-77d0';
-    const c = stdio(['-e', 'console.error("bad key " + process.env.API_KEY); process.exit(3)'], { API_KEY: canary });
+    const c = stdio(['-e', 'console.error("bad key " + process.env.API_KEY + " " + process.env.PATH); console.log("stdout " + process.env.API_KEY); process.exit(3)'], { API_KEY: canary });
     const outcome = await transports.test('mcp', c, 10_000);
-    expect(outcome.ok).toBe(false);
-    expect(outcome.message).toContain('bad key ••••');
+    expect(outcome).toMatchObject({ ok: false, code: 'other', message: 'The server exited with code 3 before it answered' });
+    expect(JSON.stringify(outcome)).not.toContain('bad key');
     expect(JSON.stringify(outcome)).not.toContain(canary);
   });
 
@@ -97,7 +101,7 @@ describe('mcp transport over stdio (server-filesystem, server-everything)', () =
     await expectProcessGone(Number(readFileSync(pidFile, 'utf8')));
 
     const callFile = join(folder, 'silent-call.pid');
-    const quick = createTransports({ connectTimeoutMs: 500 });
+    const quick = createTransports({ connectTimeoutMs: 500, commandGate: approveAll });
     try {
       const err = await quick.mcpCallTool(stdio(['-e', script.replace(JSON.stringify(pidFile), JSON.stringify(callFile))]), { name: 'x', args: {} }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'timeout' });

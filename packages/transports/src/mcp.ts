@@ -2,8 +2,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { ChildProcess } from 'node:child_process';
 import { TransportError } from '@latchkey/broker';
-import type { ResolvedConnection, TestOutcome } from '@latchkey/broker';
+import type { CommandGate, CommandLine, ResolvedConnection, TestOutcome } from '@latchkey/broker';
 import type { Json, McpCallRequest, McpCallResult } from '@latchkey/contracts';
 import type { ClientRegistry } from './clients.js';
 import { json, str, stringMap } from './config.js';
@@ -19,7 +20,6 @@ const MAX_TOOL_NAMES = 200;
 
 interface Session {
   client: Client;
-  stderr: () => string;
 }
 
 function target(c: ResolvedConnection, timeoutMs: number): Target {
@@ -41,15 +41,46 @@ function argsOf(c: ResolvedConnection): string[] {
 
 /**
  * What an attempt to open a session left behind: the client as soon as it exists (so a timeout can
- * close it and end a stdio server that never answers) and what a stdio server printed to stderr
- * (the last 2 KB), the clue when it exits before answering.
+ * close it and end a stdio server that never answers) and how a stdio server ended, the clue when
+ * it exits before answering. What the server printed is never kept: a child's output does not
+ * leave the broker raw (it could be anything the command chose to print, the master key included).
  */
 interface Attempt {
   client?: Client;
-  text: string;
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
 }
 
-async function open(c: ResolvedConnection, sink: Attempt = { text: '' }): Promise<Session> {
+/** The local process a stdio connection starts, exactly as it starts it; null for HTTP. */
+export function stdioCommandLine(c: ResolvedConnection): CommandLine | null {
+  if (str(c.config, 'transport', 'stdio') === 'http') return null;
+  const command = str(c.config, 'command');
+  if (command === '') throw new TransportError('invalid_config', 'No command is set');
+  return { command, args: argsOf(c), env: stringMap(c.secrets.env, 'Environment') };
+}
+
+/**
+ * The SDK's stdio transport, also noting how the process ended (the SDK drops the exit code).
+ * stderr is not read at all: 'ignore' also keeps a child from writing lines into the host's
+ * terminal that look like Latchkey's own (a forged command-approval code).
+ */
+class StdioProcess extends StdioClientTransport {
+  constructor(
+    line: CommandLine,
+    private readonly attempt: Attempt,
+  ) {
+    super({ command: line.command, args: line.args, env: line.env, stderr: 'ignore', ...(line.cwd ? { cwd: line.cwd } : {}) });
+  }
+
+  override start(): Promise<void> {
+    const started = super.start();
+    // Set synchronously by start(); private in the SDK, hence the cast.
+    const child = (this as unknown as { _process?: ChildProcess })._process;
+    child?.once('exit', (code, signal) => (this.attempt.exit = { code, signal }));
+    return started;
+  }
+}
+
+async function open(c: ResolvedConnection, sink: Attempt = {}): Promise<Session> {
   const client = new Client(CLIENT_INFO);
   sink.client = client;
   if (str(c.config, 'transport', 'stdio') === 'http') {
@@ -60,49 +91,52 @@ async function open(c: ResolvedConnection, sink: Attempt = { text: '' }): Promis
       requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
     });
     await client.connect(transport);
-    return { client, stderr: () => '' };
+    return { client };
   }
-  const command = str(c.config, 'command');
-  if (command === '') throw new TransportError('invalid_config', 'No command is set');
-  const transport = new StdioClientTransport({
-    command,
-    args: argsOf(c),
-    // Secret environment variables go to the server process only; the SDK adds a safe subset of ours (PATH, HOME…).
-    env: stringMap(c.secrets.env, 'Environment'),
-    stderr: 'pipe',
-  });
-  const stream = transport.stderr;
-  const drained = new Promise<void>((resolve) => {
-    stream?.on('data', (chunk: Buffer) => {
-      sink.text = (sink.text + chunk.toString('utf8')).slice(-2000);
-    });
-    stream?.once('end', resolve);
-    stream?.once('close', resolve);
-  });
+  const line = stdioCommandLine(c)!;
+  // Secret environment variables go to the server process only, over the SDK's explicit minimal
+  // base (HOME, LOGNAME, PATH, SHELL, TERM, USER): never the host's own environment.
+  const transport = new StdioProcess(line, sink);
   try {
     await client.connect(transport);
   } catch (err) {
-    // The process may have printed why it exited just before "Connection closed" arrived.
-    await Promise.race([drained, new Promise((r) => setTimeout(r, 200))]);
+    // The exit code may arrive just after "Connection closed".
+    if (!sink.exit) await new Promise((r) => setTimeout(r, 100));
     await client.close().catch(() => undefined);
     throw err;
   }
-  return { client, stderr: () => sink.text.trim() };
+  return { client };
 }
 
-function classifier(c: ResolvedConnection, stderr: () => string) {
+/** A stdio server that failed, in words that carry nothing it printed. */
+function classifyStdio(c: ResolvedConnection, err: unknown, exit: Attempt['exit']): Classified | null {
+  const e = err as { code?: unknown; syscall?: unknown };
+  const command = str(c.config, 'command');
+  if (typeof e.syscall === 'string' && e.syscall.startsWith('spawn')) {
+    if (e.code === 'ENOENT') return { code: 'not_found', message: `Command not found: ${command}` };
+    if (e.code === 'EACCES') return { code: 'other', message: `The command cannot be run (permission denied): ${command}` };
+    return { code: 'other', message: `The command could not be started: ${command}` };
+  }
+  if (err instanceof TransportError) return null;
+  if (exit?.signal) return { code: 'other', message: `The server was ended by ${exit.signal} before it answered` };
+  if (exit && exit.code !== null) return { code: 'other', message: `The server exited with code ${exit.code} before it answered` };
+  // A JSON-RPC error (McpError, or the SDK's protocol error classes): its number, never its words.
+  // Nothing below passes on a message: each can carry the server's own words.
+  const rpcCode = typeof e.code === 'number' ? e.code : null;
+  if (rpcCode === ErrorCode.RequestTimeout) return { code: 'timeout', message: 'The server did not answer in time' };
+  if (rpcCode === ErrorCode.ConnectionClosed) return { code: 'other', message: 'The server closed its connection before it answered' };
+  if (rpcCode !== null) return { code: 'other', message: `The server refused: MCP error ${rpcCode}` };
+  return { code: 'other', message: 'The server did not speak MCP' };
+}
+
+function classifier(c: ResolvedConnection, attempt: Attempt) {
   return (err: unknown): Classified | null => {
-    const e = err as { code?: unknown; syscall?: unknown; message?: unknown };
-    if (e.code === 'ENOENT' && typeof e.syscall === 'string' && e.syscall.startsWith('spawn')) {
-      return { code: 'not_found', message: `Command not found: ${str(c.config, 'command')}` };
-    }
+    if (str(c.config, 'transport', 'stdio') !== 'http') return classifyStdio(c, err, attempt.exit);
     if (err instanceof StreamableHTTPError && typeof err.code === 'number') {
       if (err.code === 401 || err.code === 403) return { code: 'auth', message: `Authentication failed: the server answered HTTP ${err.code}` };
       if (err.code === 404) return { code: 'not_found', message: `No MCP endpoint at ${str(c.config, 'url')} (HTTP 404)` };
       return { code: 'http_status', message: `The server answered HTTP ${err.code}` };
     }
-    const message = typeof e.message === 'string' ? e.message : '';
-    if (/Connection closed/i.test(message) && stderr()) return { code: 'other', message: `The server exited: ${stderr().split('\n').slice(-3).join(' ')}` };
     return null;
   };
 }
@@ -119,8 +153,20 @@ async function listToolNames(client: Client): Promise<string[]> {
   return names.slice(0, MAX_TOOL_NAMES);
 }
 
-export async function testMcp(c: ResolvedConnection, timeoutMs: number): Promise<TestOutcome> {
-  const sink: Attempt = { text: '' };
+/** Asks the broker's gate before a stdio server starts, outside any deadline (the person is reading). */
+async function approveStart(c: ResolvedConnection, gate: CommandGate): Promise<void> {
+  const line = stdioCommandLine(c);
+  if (line) await gate(c, line);
+}
+
+export async function testMcp(c: ResolvedConnection, timeoutMs: number, gate: CommandGate): Promise<TestOutcome> {
+  try {
+    await approveStart(c, gate);
+  } catch (err) {
+    if (err instanceof TransportError) return { ok: false, code: err.code, message: err.message, latencyMs: 0 };
+    throw err;
+  }
+  const sink: Attempt = {};
   return runTest(
     c,
     target(c, timeoutMs),
@@ -133,7 +179,7 @@ export async function testMcp(c: ResolvedConnection, timeoutMs: number): Promise
         await session.client.close().catch(() => undefined);
       }
     },
-    classifier(c, () => sink.text.trim()),
+    classifier(c, sink),
     () => void sink.client?.close().catch(() => undefined),
   );
 }
@@ -151,13 +197,17 @@ export class McpSessions {
   constructor(
     private readonly registry: ClientRegistry,
     private readonly o: McpOptions,
+    private readonly gate: () => CommandGate,
   ) {}
 
   async call(c: ResolvedConnection, call: Required<McpCallRequest>): Promise<McpCallResult> {
-    const sink: Attempt = { text: '' };
+    const sink: Attempt = {};
     let session: Session | undefined;
     try {
       this.busy(c.id, +1);
+      // Every call, not only when a process starts: cheap once approved, and a pooled session
+      // never outlives a change of its command line (release() drops it) unapproved.
+      await approveStart(c, this.gate());
       session = await withDeadline(
         this.o.connectTimeoutMs,
         () => this.registry.get('mcp', c, () => open(c, sink), (s) => s.client.close()),
@@ -177,7 +227,7 @@ export class McpSessions {
         throw err;
       }
     } catch (err) {
-      throw failure(err, c, target(c, this.o.callTimeoutMs), classifier(c, () => (sink.text || session?.stderr() || '').trim()));
+      throw failure(err, c, target(c, this.o.callTimeoutMs), classifier(c, sink));
     } finally {
       this.busy(c.id, -1);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderManifest } from '@latchkey/contracts';
-import { TRANSPORT_FIELDS } from './index.js';
+import { TRANSPORT_FIELDS } from './fields.js';
 import { BUILT_IN_PACKS, readPack } from './testing/packs.js';
 
 describe('built-in provider packs', () => {

@@ -5,7 +5,8 @@ import { createBroker } from '@latchkey/broker';
 import { startExtensionHost, utilityProcessRuntime } from '@latchkey/extension-host';
 import { openFileStore } from '@latchkey/store';
 import { createTransports } from '@latchkey/transports';
-import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, utilityProcess } from 'electron';
+import { nativeCommandApprover } from './command-dialog';
 import { bindBrokerToIpc } from './ipc';
 import { RENDERER_CSP, rendererFile } from './renderer-files';
 import { createSafeStorageCipher } from './safe-storage-cipher';
@@ -68,6 +69,11 @@ async function start(): Promise<void> {
     host: 'electron',
     storeProblems: () => store.problems(),
     generations: store.generations,
+    // A new command line is confirmed in a native dialog no page can draw or answer.
+    commandApprover: nativeCommandApprover((options) => {
+      const parent = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+      return parent ? dialog.showMessageBox(parent, options) : dialog.showMessageBox(options);
+    }),
   });
   // Start-up checks: a wrong master key is caught in createBroker (a key check value); here audit
   // events a crash kept out of the log are appended and orphan blobs swept before anything is served.

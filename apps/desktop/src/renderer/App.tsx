@@ -3,6 +3,7 @@ import { AccessScreen } from './access/AccessScreen';
 import { AuditScreen } from './audit/AuditScreen';
 import { SystemBanner } from './components/SystemBanner';
 import { ConnectionsScreen } from './connections/ConnectionsScreen';
+import { CommandPromptHost } from './consent/CommandPromptHost';
 import { ConsentHost } from './consent/ConsentHost';
 import { ExtensionsScreen } from './extensions/ExtensionsScreen';
 
@@ -38,6 +39,7 @@ export function App() {
         {current.render()}
       </main>
       <ConsentHost />
+      <CommandPromptHost />
     </div>
   );
 }

@@ -25,6 +25,8 @@ const TYPE_LABELS: Record<AuditType, string> = {
   'access.request': 'Access requested',
   'access.grant': 'Access granted',
   'access.deny': 'Access denied',
+  'command.approve': 'Command approved',
+  'command.deny': 'Command not approved',
   'grant.revoke': 'Grant revoked',
   'ref.use': 'Reference used',
   'ref.refused': 'Reference refused',

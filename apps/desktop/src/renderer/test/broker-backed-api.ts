@@ -5,9 +5,9 @@
  * by sharing objects with the broker. Test-only: the renderer bundle never imports this file.
  */
 // eslint-disable-next-line no-restricted-imports -- tests run the real broker behind the API; this file is never bundled
-import { createTestBroker } from '@latchkey/broker/testing';
+import { createFetchTransports, createTestBroker } from '@latchkey/broker/testing';
 // eslint-disable-next-line no-restricted-imports -- as above
-import type { BrokerPorts, Clock, EventName } from '@latchkey/broker';
+import type { BrokerPorts, Clock, CommandGate, EventName, ResolvedConnection } from '@latchkey/broker';
 import {
   appChannels,
   createClient,
@@ -63,4 +63,25 @@ export async function createGitHubConnection(api: ReturnType<typeof createBroker
     config: { baseUrl: 'http://127.0.0.1:9/', authType: 'bearer' },
     secrets: { token: 'ghp_canary_never_in_the_dom_0123456789' },
   });
+}
+
+/**
+ * A broker whose transports start "processes" through its command-line gate, with the headless
+ * one-time code captured: `start` resolves 'started' or the refusal's code; `code()` is the last
+ * code printed where the page cannot read it.
+ */
+export function createCommandGateApi() {
+  let gate: CommandGate | undefined;
+  const printed: string[] = [];
+  const h = createBrokerBackedApi({
+    transports: { ...createFetchTransports(), useCommandGate: (g) => void (gate = g) },
+    announceCommandCode: (line) => printed.push(line),
+  });
+  const start = (command: string, args: string[], env: Record<string, string> = {}) =>
+    gate!({ id: 'draft-1' } as ResolvedConnection, { command, args, env }).then(
+      () => 'started',
+      (e: { code?: string }) => e.code,
+    );
+  const code = () => /type (\d{3}-\d{3}) in the app/.exec(printed.at(-1) ?? '')?.[1];
+  return { ...h, start, code };
 }

@@ -1,0 +1,38 @@
+// @vitest-environment jsdom
+import { cleanup, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCommandGateApi } from '../test/broker-backed-api.js';
+import { CommandPromptHost } from './CommandPromptHost.js';
+
+afterEach(cleanup);
+
+const setup = () => {
+  const h = createCommandGateApi();
+  return { ...h, start: (args: string[]) => h.start('npx', args, { API_KEY: 'env-canary-value' }) };
+};
+
+describe('CommandPromptHost', () => {
+  it('shows the exact command line, never the code or an environment value, and runs it with the typed code', async () => {
+    const h = setup();
+    const started = h.start(['-y', '@modelcontextprotocol/server-filesystem', '/tmp/my notes']);
+    render(<CommandPromptHost api={h.api} />);
+    const dialog = await screen.findByRole('alertdialog');
+    expect(within(dialog).getByTestId('command-line').textContent).toBe('npx -y @modelcontextprotocol/server-filesystem "/tmp/my notes"');
+    expect(dialog.textContent).toContain('API_KEY');
+    expect(document.body.innerHTML).not.toContain('env-canary-value');
+    expect(document.body.innerHTML).not.toContain(h.code()!);
+    await userEvent.type(within(dialog).getByTestId('command-code'), h.code()!);
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Run it' }));
+    expect(await started).toBe('started');
+  });
+
+  it('denies on Escape', async () => {
+    const h = setup();
+    const started = h.start(['other']);
+    render(<CommandPromptHost api={h.api} />);
+    await screen.findByRole('alertdialog');
+    await userEvent.keyboard('{Escape}');
+    expect(await started).toBe('refused');
+  });
+});
