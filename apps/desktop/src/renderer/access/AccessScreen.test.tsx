@@ -35,8 +35,8 @@ describe('AccessScreen', () => {
     await waitFor(() => expect(rows()).toHaveLength(2));
     const texts = rows().map((r) => within(r).getAllByRole('cell').map((c) => c.textContent));
     // Newest first.
-    expect(texts[0]?.slice(0, 4)).toEqual(['Agent Issue triage (agent.triage)', 'Work GitHub', 'http.fetch', 'Always']);
-    expect(texts[1]?.slice(0, 4)).toEqual(['Extension GitHub (github)', 'Work GitHub', 'http.fetch', 'Always']);
+    expect(texts[0]?.slice(0, 4)).toEqual(['Agent Issue triage (agent.triage)', 'Work GitHub', 'http.fetch', 'Until revoked']);
+    expect(texts[1]?.slice(0, 4)).toEqual(['Extension GitHub (github)', 'Work GitHub', 'http.fetch', 'Until revoked']);
     expect(texts[0]?.[5]).toBe('Until revoked');
     expect(texts[0]?.[6]).toBe('Never');
     expect(document.body.innerHTML).not.toContain('ghp_canary');
@@ -96,6 +96,18 @@ describe('AccessScreen', () => {
 
     await act(() => h.api.grants.revoke({ id: grantId }));
     await waitFor(() => expect(rows()).toHaveLength(0));
+  });
+
+  it('a timed grant reads in the words of the consent choice, "For 1 hour", with its expiry beside it', async () => {
+    const h = await setup({ decision: 'always', duration: '1h' });
+    await h.grantTo();
+    render(<AccessScreen api={h.api} />);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(screen.getByRole('columnheader', { name: 'Allowed' })).toBeTruthy();
+    const cells = within(rows()[0]!).getAllByRole('cell').map((c) => c.textContent);
+    expect(cells[3]).toBe('For 1 hour');
+    expect(cells[5]).not.toBe('Until revoked');
+    expect(cells.join(' ')).not.toMatch(/Always/);
   });
 
   it('a once grant shows as Once', async () => {

@@ -1,6 +1,7 @@
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
 import { grantState, isGrantActive, type Connection, type Grant, type LatchkeyApi } from '@latchkey/contracts';
 import { useCallback, useEffect, useState } from 'react';
+import { grantLifetimeLabel } from '../consent/choices.js';
 import { errorMessage, formatDateTime, requesterLabel } from '../consent/describe.js';
 import './data-screen.css';
 
@@ -12,7 +13,10 @@ export interface AccessScreenProps {
 function grantStatus(grant: Grant, now: number): string {
   const state = grantState(grant, now);
   if (state === 'revoked') return `Revoked ${formatDateTime(grant.revokedAt)}`;
-  return { expired: 'Expired', used: 'Used (once)', once: 'Once', always: 'Always' }[state];
+  if (state === 'expired') return 'Expired';
+  if (state === 'used') return 'Used (once)';
+  // The words the person chose it with in the consent modal: "Once", "For 1 hour", "Until revoked".
+  return grantLifetimeLabel(grant);
 }
 
 /** Every grant a requester holds, with Revoke: revoking stops the grant's SecretRefs at once. */
@@ -93,7 +97,7 @@ export function AccessScreen({ api = window.latchkey }: AccessScreenProps) {
               <th scope="col">Requester</th>
               <th scope="col">Connection</th>
               <th scope="col">Scopes</th>
-              <th scope="col">Kind</th>
+              <th scope="col">Allowed</th>
               <th scope="col">Granted</th>
               <th scope="col">Expires</th>
               <th scope="col">Last used</th>

@@ -25,7 +25,7 @@ async function promptsRaised(h: Awaited<ReturnType<typeof setup>>, count: number
 }
 
 describe('ConsentHost', () => {
-  it('says who asks, for which connection, why and what each scope allows, with Deny focused', async () => {
+  it('says who asks, for which connection, why and what each scope allows, with the prompt itself focused', async () => {
     const h = await setup();
     const response = h.ask(GITHUB_EXTENSION, 'Show your repositories in the sidebar');
     render(<ConsentHost api={h.api} />);
@@ -37,7 +37,10 @@ describe('ConsentHost', () => {
     expect(within(dialog).getByTestId('consent-connection').textContent).toContain('http://127.0.0.1:9/');
     expect(within(dialog).getByTestId('consent-reason').textContent).toBe('Show your repositories in the sidebar');
     expect(within(dialog).getByRole('listitem').textContent).toBe('send authenticated requests to http://127.0.0.1:9/');
-    await waitFor(() => expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Deny' })));
+    // Focus is on the prompt, not on an answer: a stray Enter answers nothing. "Once" is the default choice.
+    await waitFor(() => expect(document.activeElement).toBe(dialog));
+    expect((within(dialog).getByRole('combobox', { name: 'How long' }) as HTMLSelectElement).value).toBe('once');
+    expect(within(dialog).getByRole('button', { name: 'Allow once' })).toBeTruthy();
     // The stored token never reaches the page, not even inside the prompt.
     expect(document.body.innerHTML).not.toContain('ghp_canary');
 
@@ -77,7 +80,7 @@ describe('ConsentHost', () => {
     const response = h.ask();
     render(<ConsentHost api={h.api} />);
     const dialog = await screen.findByRole('alertdialog');
-    await waitFor(() => expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Deny' })));
+    await waitFor(() => expect(document.activeElement).toBe(dialog));
     await userEvent.keyboard('{Escape}');
 
     await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
@@ -107,14 +110,16 @@ describe('ConsentHost', () => {
     expect(grant).toMatchObject({ id: granted.grantId, kind: 'once' });
   });
 
-  it('Allow always sends the chosen duration', async () => {
+  it('one choice says how long: "For 30 days" makes the button "Allow for 30 days" and sends that duration', async () => {
     const h = await setup();
     const response = h.ask();
     render(<ConsentHost api={h.api} />);
     const dialog = await screen.findByRole('alertdialog');
-    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'Remember for' }), '30 days');
+    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'How long' }), 'For 30 days');
+    // One control, one meaning: no "Allow always" next to a duration any more.
+    expect(within(dialog).queryByRole('button', { name: /always|Allow once/ })).toBeNull();
     const before = Date.now();
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow always' }));
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow for 30 days' }));
 
     await expect(response).resolves.toMatchObject({ granted: true });
     expect(h.callsTo('consent:respond')).toEqual([{ promptId: dialog.dataset.promptId, response: { decision: 'always', duration: '30d' } }]);
@@ -130,13 +135,13 @@ describe('ConsentHost', () => {
     const response = h.ask();
     render(<ConsentHost api={h.api} />);
     const dialog = await screen.findByRole('alertdialog');
-    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'Remember for' }), 'forever');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow always' }));
+    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'How long' }), 'forever');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow until I revoke it' }));
     await expect(response).resolves.toMatchObject({ granted: true });
     expect((await h.api.grants.list())[0]?.expiresAt).toBeNull();
   });
 
-  it('queues several requests in arrival order, each starting from Deny', async () => {
+  it('queues several requests in arrival order, each starting from the prompt and "Once"', async () => {
     const h = await setup();
     const first = h.ask(GITHUB_EXTENSION, 'first');
     await promptsRaised(h, 1);
@@ -156,19 +161,22 @@ describe('ConsentHost', () => {
     dialog = screen.getByRole('alertdialog');
     expect(within(dialog).getByTestId('consent-requester').textContent).toBe('Agent Release notes writer (agent.release-notes)');
     expect(within(dialog).getByTestId('consent-position').textContent).toBe('Request 1 of 2');
-    await waitFor(() => expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Deny' })));
+    await waitFor(() => expect(document.activeElement).toBe(dialog));
 
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow once' }));
+    // A longer choice on this one must not carry over to the next request.
+    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'How long' }), 'For 1 day');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow for 1 day' }));
     await waitFor(() => expect(screen.getByTestId('consent-reason').textContent).toBe('third'));
     expect(screen.queryByTestId('consent-position')).toBeNull();
-    // Focus went to Allow once for the last answer; the next request must not inherit it.
-    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Deny' })));
+    // Focus went to the Allow button for the last answer; the next request must not inherit it.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('alertdialog')));
+    expect((screen.getByRole('combobox', { name: 'How long' }) as HTMLSelectElement).value).toBe('once');
     await userEvent.click(screen.getByRole('button', { name: 'Deny' }));
 
     await expect(first).resolves.toMatchObject({ granted: false, reason: 'denied' });
     await expect(second).resolves.toMatchObject({ granted: true });
     await expect(third).resolves.toMatchObject({ granted: false, reason: 'denied' });
-    expect(h.callsTo('consent:respond').map((c) => (c as { response: { decision: string } }).response.decision)).toEqual(['deny', 'once', 'deny']);
+    expect(h.callsTo('consent:respond').map((c) => (c as { response: { decision: string } }).response.decision)).toEqual(['deny', 'always', 'deny']);
     await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
   });
 

@@ -1,15 +1,10 @@
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
-import { type ConsentDecision, type ConsentPrompt, type GrantDuration, type LatchkeyApi } from '@latchkey/contracts';
-import { useCallback, useEffect, useRef, useState, type ChangeEvent, type MouseEvent } from 'react';
+import { type ConsentDecision, type ConsentPrompt, type LatchkeyApi } from '@latchkey/contracts';
+import { useCallback, useEffect, useId, useRef, useState, type ChangeEvent, type MouseEvent } from 'react';
+import { ALLOW_CHOICES, allowChoice, decisionFor, DEFAULT_ALLOW_CHOICE, type AllowChoice } from './choices.js';
 import { errorCode, errorMessage, requesterLabel } from './describe.js';
+import { CONSENT_LAYER_ATTRIBUTE, useInertBelow } from './inert-below.js';
 import './consent.css';
-
-const DURATIONS: { value: GrantDuration; label: string }[] = [
-  { value: '1h', label: '1 hour' },
-  { value: '1d', label: '1 day' },
-  { value: '30d', label: '30 days' },
-  { value: 'forever', label: 'Until I revoke it' },
-];
 
 export interface ConsentHostProps {
   /** Defaults to `window.latchkey`; tests pass the API built over their broker. */
@@ -21,19 +16,24 @@ function secondsLeft(deadline: string, now: number): number {
 }
 
 /**
- * The consent modal. Every way out of it that is not an explicit Allow — the Deny button,
+ * The consent modal, on top of everything: its own portal above every other layer (see the
+ * layer variables in the stylesheets), the rest of the page inert while it is open, focus on the
+ * prompt itself so that neither a stray Enter nor a hidden button answers it.
+ *
+ * Every way out of it that is not an explicit Allow — the Deny button,
  * Escape, the close button, the countdown reaching the prompt's deadline — answers deny,
  * because consent that was not given must never become a grant.
  */
 export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
   const [queue, setQueue] = useState<ConsentPrompt[]>([]);
-  const [duration, setDuration] = useState<GrantDuration>('1h');
+  const [choice, setChoice] = useState<AllowChoice>(DEFAULT_ALLOW_CHOICE);
   const [now, setNow] = useState(() => Date.now());
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   /** Prompts already answered, so a double click or a late tick cannot answer twice. */
   const answered = useRef(new Set<string>());
-  const denyRef = useRef<HTMLButtonElement>(null);
+  const contentRef = useRef<HTMLDivElement>(null);
+  const choiceId = useId();
 
   const enqueue = useCallback((prompts: ConsentPrompt[]) => {
     setQueue((current) => {
@@ -95,13 +95,16 @@ export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
   );
   const deny = useCallback((prompt: ConsentPrompt) => void respond(prompt, { decision: 'deny' }), [respond]);
 
-  // A new prompt at the head of the queue starts from the safe choices again.
+  const { restoreFocus } = useInertBelow(currentId !== undefined);
+
+  // A new prompt at the head of the queue starts from the safe choices again, and takes focus:
+  // the prompt itself, so the person reads it before any answer is one key away.
   useEffect(() => {
     if (!currentId) return;
-    setDuration('1h');
+    setChoice(DEFAULT_ALLOW_CHOICE);
     setFailure(null);
     setNow(Date.now());
-    denyRef.current?.focus();
+    contentRef.current?.focus();
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [currentId]);
@@ -129,10 +132,21 @@ export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
       }}
     >
       <AlertDialog.Portal>
-        <AlertDialog.Overlay className="lk-consent-overlay" />
+        <AlertDialog.Overlay className="lk-consent-overlay" {...{ [CONSENT_LAYER_ATTRIBUTE]: '' }} />
         <AlertDialog.Content
+          ref={contentRef}
           className="lk-consent"
           data-prompt-id={current.promptId}
+          {...{ [CONSENT_LAYER_ATTRIBUTE]: '' }}
+          onOpenAutoFocus={(event) => {
+            // Radix would focus Cancel (Deny); the prompt itself takes focus instead.
+            event.preventDefault();
+            contentRef.current?.focus();
+          }}
+          onCloseAutoFocus={(event) => {
+            // Back to what the person was doing under the prompt (a half-typed form keeps its place).
+            if (restoreFocus()) event.preventDefault();
+          }}
           onEscapeKeyDown={(event) => {
             event.preventDefault();
             deny(current);
@@ -191,25 +205,20 @@ export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
           )}
 
           <footer className="lk-consent__actions">
-            <AlertDialog.Cancel ref={denyRef} className="lk-button" onClick={onDenyClick}>
+            <AlertDialog.Cancel className="lk-button" onClick={onDenyClick}>
               Deny
             </AlertDialog.Cancel>
-            <button type="button" className="lk-button lk-button--primary" disabled={busy} onClick={() => void respond(current, { decision: 'once' })}>
-              Allow once
-            </button>
-            <span className="lk-consent__always">
-              <label>
-                <span>Remember for</span>
-                <select value={duration} disabled={busy} onChange={(e: ChangeEvent<HTMLSelectElement>) => setDuration(e.target.value as GrantDuration)}>
-                  {DURATIONS.map((d) => (
-                    <option key={d.value} value={d.value}>
-                      {d.label}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <button type="button" className="lk-button" disabled={busy} onClick={() => void respond(current, { decision: 'always', duration })}>
-                Allow always
+            <span className="lk-consent__allow">
+              <label htmlFor={choiceId}>How long</label>
+              <select id={choiceId} value={choice} disabled={busy} onChange={(e: ChangeEvent<HTMLSelectElement>) => setChoice(e.target.value as AllowChoice)}>
+                {ALLOW_CHOICES.map((c) => (
+                  <option key={c.value} value={c.value}>
+                    {c.label}
+                  </option>
+                ))}
+              </select>
+              <button type="button" className="lk-button lk-button--primary" disabled={busy} onClick={() => void respond(current, decisionFor(choice))}>
+                {allowChoice(choice).action}
               </button>
             </span>
           </footer>
