@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { LatchkeyError, type AccessResponse, type ConsentDecision, type Requester } from '@latchkey/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBrokerBackedApi, createGitHubConnection, GITHUB_EXTENSION } from '../test/broker-backed-api.js';
+import { renderWithApi } from '../test/render-with-api';
 import { AccessScreen } from './AccessScreen.js';
 
 afterEach(cleanup);
@@ -30,7 +31,7 @@ describe('AccessScreen', () => {
     const h = await setup();
     await h.grantTo(GITHUB_EXTENSION);
     await h.grantTo(AGENT);
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
 
     await waitFor(() => expect(rows()).toHaveLength(2));
     const texts = rows().map((r) => within(r).getAllByRole('cell').map((c) => c.textContent));
@@ -48,7 +49,7 @@ describe('AccessScreen', () => {
     const use = () => h.extensionClient().http.fetch({ ref: secretRef, request: { url: '/user' } });
     // Before: the ref is accepted, and only the (absent) server fails the call.
     await expect(use()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
     await waitFor(() => expect(rows()).toHaveLength(1));
 
     await userEvent.click(screen.getByRole('button', { name: "Revoke GitHub's access to Work GitHub" }));
@@ -75,7 +76,7 @@ describe('AccessScreen', () => {
   it('Keep access leaves the grant alone', async () => {
     const h = await setup();
     await h.grantTo();
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
     await waitFor(() => expect(rows()).toHaveLength(1));
     await userEvent.click(screen.getByRole('button', { name: /^Revoke GitHub/ }));
     await userEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Keep access' }));
@@ -88,7 +89,7 @@ describe('AccessScreen', () => {
 
   it('refreshes live when a grant is made or revoked elsewhere', async () => {
     const h = await setup();
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
     await screen.findByText('No extension or agent has access to a connection.');
 
     const { grantId } = await h.grantTo();
@@ -101,7 +102,7 @@ describe('AccessScreen', () => {
   it('a timed grant reads in the words of the consent choice, "For 1 hour", with its expiry beside it', async () => {
     const h = await setup({ decision: 'always', duration: '1h' });
     await h.grantTo();
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
     await waitFor(() => expect(rows()).toHaveLength(1));
     expect(screen.getByRole('columnheader', { name: 'Allowed' })).toBeTruthy();
     const cells = within(rows()[0]!).getAllByRole('cell').map((c) => c.textContent);
@@ -113,7 +114,7 @@ describe('AccessScreen', () => {
   it('a once grant shows as Once', async () => {
     const h = await setup({ decision: 'once' });
     await h.grantTo();
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
     await waitFor(() => expect(rows()).toHaveLength(1));
     expect(within(rows()[0]!).getAllByRole('cell')[3]?.textContent).toBe('Once');
   });
@@ -123,7 +124,7 @@ describe('AccessScreen', () => {
     const { secretRef } = await h.grantTo();
     // The call uses the grant; only the absent upstream makes it fail.
     await expect(h.extensionClient().http.fetch({ ref: secretRef, request: { url: '/user' } })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
     await screen.findByRole('checkbox');
     await userEvent.click(screen.getByRole('checkbox', { name: /Show revoked and expired grants/ }));
     await waitFor(() => expect(rows()).toHaveLength(1));

@@ -1,12 +1,11 @@
-import { AuditType, type AuditEvent, type AuditPage, type AuditQuery, type AuditVerifyResult, type LatchkeyApi } from '@latchkey/contracts';
+import { AuditType, type AuditEvent, type AuditPage, type AuditQuery, type AuditVerifyResult } from '@latchkey/contracts';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { errorMessage, formatDateTime, requesterLabel } from '../consent/describe.js';
+import { errorMessage } from '../ui/errors.js';
+import { formatDateTime, requesterLabel } from '../ui/format.js';
 import { auditToCsv, auditToJson, downloadText } from './export.js';
-import '../access/data-screen.css';
+import { useApi } from '../api.js';
 
 export interface AuditScreenProps {
-  /** Defaults to `window.latchkey`; tests pass the API built over their broker. */
-  api?: LatchkeyApi;
   /** Events per page. */
   pageSize?: number;
 }
@@ -75,7 +74,8 @@ function stamp(): string {
 }
 
 /** Browses, filters, exports and verifies the hash-chained audit log. */
-export function AuditScreen({ api = window.latchkey, pageSize = 50 }: AuditScreenProps) {
+export function AuditScreen({ pageSize = 50 }: AuditScreenProps) {
+  const api = useApi();
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [applied, setApplied] = useState<Filters>(NO_FILTERS);
   /** `before` cursors of the pages walked so far; the last one is the page on screen. */
@@ -179,22 +179,22 @@ export function AuditScreen({ api = window.latchkey, pageSize = 50 }: AuditScree
   const pageNumber = cursors.length;
 
   return (
-    <section className="lk-data-screen" aria-labelledby="lk-audit-title">
-      <header className="lk-data-screen__header">
+    <section className="data-screen" aria-labelledby="lk-audit-title">
+      <header className="data-screen-header">
         <h1 id="lk-audit-title">Audit</h1>
-        <p className="lk-data-screen__lead">Every use of a secret, newest first. Entries are hash-chained, so a changed or missing entry shows.</p>
+        <p className="data-screen-lead">Every use of a secret, newest first. Entries are hash-chained, so a changed or missing entry shows.</p>
       </header>
 
-      <p className="lk-data-screen__bar" data-testid="audit-verification">
-        <span role="status" className={verification === null ? '' : verification.ok ? 'lk-data-screen__ok' : 'lk-data-screen__broken'}>
+      <p className="data-screen-bar" data-testid="audit-verification">
+        <span role="status" className={verification === null ? '' : verification.ok ? 'data-screen-ok' : 'data-screen-broken'}>
           {verification === null ? 'Verifying the audit chain…' : verificationLine(verification)}
         </span>
-        <button type="button" className="lk-button" disabled={verifying} onClick={() => void verify()}>
+        <button type="button" disabled={verifying} onClick={() => void verify()}>
           Verify again
         </button>
       </p>
 
-      <form className="lk-data-screen__filters" onSubmit={apply} aria-label="Audit filters">
+      <form className="data-screen-filters" onSubmit={apply} aria-label="Audit filters">
         <label>
           Connection
           <select {...field('connectionId')}>
@@ -234,43 +234,43 @@ export function AuditScreen({ api = window.latchkey, pageSize = 50 }: AuditScree
           To
           <input type="datetime-local" {...field('to')} />
         </label>
-        <button type="submit" className="lk-button">
+        <button type="submit">
           Apply filters
         </button>
-        <button type="button" className="lk-button" onClick={clear}>
+        <button type="button" onClick={clear}>
           Clear
         </button>
       </form>
 
       {failure && (
-        <p role="alert" className="lk-data-screen__failure">
+        <p role="alert" className="data-screen-failure">
           {failure}
         </p>
       )}
 
-      <div className="lk-data-screen__bar">
+      <div className="data-screen-bar">
         <span data-testid="audit-summary">
           {page ? `${count.format(page.total)} matching ${page.total === 1 ? 'event' : 'events'} · page ${pageNumber}` : 'Loading events…'}
         </span>
-        <span className="lk-spacer" />
-        <button type="button" className="lk-button" onClick={() => setRefreshes((n) => n + 1)}>
+        <span className="spacer" />
+        <button type="button" onClick={() => setRefreshes((n) => n + 1)}>
           Refresh
         </button>
-        <button type="button" className="lk-button" disabled={pageNumber === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+        <button type="button" disabled={pageNumber === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
           Newer
         </button>
         <button
           type="button"
-          className="lk-button"
+         
           disabled={!page || page.nextBefore === null}
           onClick={() => page && page.nextBefore !== null && setCursors((c) => [...c, page.nextBefore ?? undefined])}
         >
           Older
         </button>
-        <button type="button" className="lk-button" disabled={exporting} onClick={() => void exportAs('json')}>
+        <button type="button" disabled={exporting} onClick={() => void exportAs('json')}>
           Export JSON
         </button>
-        <button type="button" className="lk-button" disabled={exporting} onClick={() => void exportAs('csv')}>
+        <button type="button" disabled={exporting} onClick={() => void exportAs('csv')}>
           Export CSV
         </button>
       </div>
@@ -279,7 +279,7 @@ export function AuditScreen({ api = window.latchkey, pageSize = 50 }: AuditScree
         <p>No events match these filters.</p>
       ) : (
         page && (
-          <table className="lk-data-table" aria-label="Audit events">
+          <table className="data-table" aria-label="Audit events">
             <thead>
               <tr>
                 <th scope="col">#</th>

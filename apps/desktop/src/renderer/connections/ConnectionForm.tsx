@@ -1,7 +1,8 @@
 import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import { useForm, type FieldErrors, type Resolver } from 'react-hook-form';
 import { ConnectionName, targetFields, visibleFields, type Connection, type FieldSpec, type ProviderInfo, type TestResult } from '@latchkey/contracts';
-import { errorCode, errorIssues, errorMessage, latchkey } from '../latchkey';
+import { useApi } from '../api';
+import { errorCode, errorIssues, errorMessage } from '../ui/errors';
 import { checkDraft, fieldValues, hostFieldName, initialConfig, retargetWarning, tlsDefaultFor, tlsField, type FormConfig } from './draft';
 import { TestDetails, TestResultView, type TestState } from './TestResultView';
 
@@ -22,6 +23,7 @@ export interface ConnectionFormProps {
 
 /** A form built from the provider's `fields`, validated by the same compiled schema as the broker. */
 export function ConnectionForm({ provider, connection, onSaved, onCancel, extraActions }: ConnectionFormProps) {
+  const api = useApi();
   const manifest = provider.manifest;
   const idPrefix = useId();
   const stored = useMemo(() => new Set(Object.entries(connection?.secretFields ?? {}).filter(([, s]) => s === 'set').map(([k]) => k)), [connection]);
@@ -87,8 +89,8 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
     const secrets = withSecrets ? check.secrets : {};
     try {
       const saved = connection
-        ? await latchkey().connections.update({ id: connection.id, name: values.name, config: check.config, ...(Object.keys(secrets).length > 0 ? { secrets } : {}) })
-        : await latchkey().connections.create({ providerId: manifest.id, name: values.name, config: check.config, secrets });
+        ? await api.connections.update({ id: connection.id, name: values.name, config: check.config, ...(Object.keys(secrets).length > 0 ? { secrets } : {}) })
+        : await api.connections.create({ providerId: manifest.id, name: values.name, config: check.config, secrets });
       onSaved(saved, !connection);
     } catch (error) {
       showServerError(error);
@@ -110,8 +112,8 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
       // tracks that flag once it has been read during render, so the first test missed edits.
       const unchanged = connection && sameValues(check.config, connection.config) && Object.keys(check.secrets).length === 0;
       const result: TestResult = unchanged
-        ? await latchkey().connections.test({ id: connection.id })
-        : await latchkey().connections.testDraft({ providerId: manifest.id, config: check.config, secrets: check.secrets, ...(connection ? { connectionId: connection.id } : {}) });
+        ? await api.connections.test({ id: connection.id })
+        : await api.connections.testDraft({ providerId: manifest.id, config: check.config, secrets: check.secrets, ...(connection ? { connectionId: connection.id } : {}) });
       setTest({ kind: 'done', result });
     } catch (error) {
       setTest({ kind: 'failed', message: errorMessage(error) });

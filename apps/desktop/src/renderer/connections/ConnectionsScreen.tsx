@@ -1,8 +1,9 @@
 import { useId, useMemo, useRef, useState } from 'react';
 import * as Dialog from '@radix-ui/react-dialog';
 import type { Connection, ProviderCategory, ProviderInfo } from '@latchkey/contracts';
-import { ConfirmDialog } from '../components/ConfirmDialog';
-import { errorMessage, latchkey } from '../latchkey';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
+import { useApi } from '../api';
+import { errorMessage } from '../ui/errors';
 import { ConnectionForm } from './ConnectionForm';
 import { ConnectionList } from './ConnectionList';
 import { CATEGORY_LABELS, CATEGORY_ORDER, targetSummary } from './format';
@@ -18,6 +19,7 @@ const countFormat = new Intl.NumberFormat('en');
 const plural = (n: number, noun: string) => `${countFormat.format(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 export function ConnectionsScreen() {
+  const api = useApi();
   const [view, setView] = useState<'list' | 'trash'>('list');
   const [query, setQuery] = useState('');
   const [category, setCategory] = useState<ProviderCategory | ''>('');
@@ -66,23 +68,23 @@ export function ConnectionsScreen() {
 
   const deleteConnection = (c: Connection) =>
     act(async () => {
-      await latchkey().connections.delete({ id: c.id });
+      await api.connections.delete({ id: c.id });
       setEditor(null);
       return { message: `Moved “${c.name}” to Trash.`, undo: c };
     });
   const restore = (c: Connection) =>
     act(async () => {
-      await latchkey().connections.restore({ id: c.id });
+      await api.connections.restore({ id: c.id });
       return { message: `Restored “${c.name}”.` };
     });
   const purge = (c: Connection) =>
     act(async () => {
-      await latchkey().connections.purge({ id: c.id });
+      await api.connections.purge({ id: c.id });
       return { message: `Deleted “${c.name}” for good, with its secrets.` };
     });
   const setDefault = (c: Connection) =>
     act(async () => {
-      await latchkey().connections.setDefault({ id: c.id });
+      await api.connections.setDefault({ id: c.id });
       return { message: `“${c.name}” is now the default ${providerMap.get(c.providerId)?.manifest.name ?? c.providerId} connection.` };
     });
 

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { Connection, ProviderInfo } from '@latchkey/contracts';
-import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { timeAgo } from './format';
 
 export interface TrashListProps {

@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { AccessResponse, Requester } from '@latchkey/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBrokerBackedApi, createGitHubConnection, GITHUB_EXTENSION, shiftedClock } from '../test/broker-backed-api.js';
+import { renderWithApi } from '../test/render-with-api';
 import { ConsentHost } from './ConsentHost.js';
 
 afterEach(cleanup);
@@ -28,7 +29,7 @@ describe('ConsentHost', () => {
   it('says who asks, for which connection, why and what each scope allows, with the prompt itself focused', async () => {
     const h = await setup();
     const response = h.ask(GITHUB_EXTENSION, 'Show your repositories in the sidebar');
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
 
     const dialog = await screen.findByRole('alertdialog');
     expect(within(dialog).getByRole('heading', { name: 'Allow access to “Work GitHub”?' })).toBeTruthy();
@@ -51,12 +52,12 @@ describe('ConsentHost', () => {
   it('shows the reveal scope as a warning', async () => {
     const h = await setup();
     void h.extensionClient().secrets.requestAccess({ connectionId: h.connection.id, reason: 'Copy the token into a CLI', scopes: ['http.fetch', 'reveal'] });
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     const reveal = within(dialog)
       .getAllByRole('listitem')
       .find((li) => li.dataset.scope === 'reveal');
-    expect(reveal?.className).toContain('lk-consent__scope--warning');
+    expect(reveal?.className).toContain('consent-scope-warning');
     expect(reveal?.textContent).toBe('Warning: read the password itself (the secret leaves Latchkey)');
     h.broker.abortConsent('test over');
   });
@@ -64,7 +65,7 @@ describe('ConsentHost', () => {
   it('Deny answers deny, and the denial is audited', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Deny' }));
 
@@ -78,7 +79,7 @@ describe('ConsentHost', () => {
   it('Escape denies', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     await waitFor(() => expect(document.activeElement).toBe(dialog));
     await userEvent.keyboard('{Escape}');
@@ -90,7 +91,7 @@ describe('ConsentHost', () => {
   it('closing the modal denies', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Close and deny' }));
     await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
@@ -99,7 +100,7 @@ describe('ConsentHost', () => {
   it('Allow once grants a one-use reference', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Allow once' }));
 
@@ -113,7 +114,7 @@ describe('ConsentHost', () => {
   it('one choice says how long: "For 30 days" makes the button "Allow for 30 days" and sends that duration', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'How long' }), 'For 30 days');
     // One control, one meaning: no "Allow always" next to a duration any more.
@@ -133,7 +134,7 @@ describe('ConsentHost', () => {
   it('"Until I revoke it" grants without an expiry', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'How long' }), 'forever');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Allow until I revoke it' }));
@@ -147,7 +148,7 @@ describe('ConsentHost', () => {
     await promptsRaised(h, 1);
     const second = h.ask(AGENT, 'second');
     await promptsRaised(h, 2);
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     let dialog = await screen.findByRole('alertdialog');
     expect(within(dialog).getByTestId('consent-position').textContent).toBe('Request 1 of 2');
     expect(within(dialog).getByTestId('consent-reason').textContent).toBe('first');
@@ -183,7 +184,7 @@ describe('ConsentHost', () => {
   it('a prompt the broker closes on its own leaves the queue', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     await screen.findByRole('alertdialog');
     act(() => h.broker.abortConsent('the window was closed'));
     await expect(response).resolves.toMatchObject({ granted: false, reason: 'aborted' });
@@ -196,7 +197,7 @@ describe('ConsentHost', () => {
     // page, while the broker's own 60 s timer is far off, so only the modal can deny.
     const h = await setup({ clock: shiftedClock(-57_000) });
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     expect(within(dialog).getByTestId('consent-countdown').textContent).toMatch(/^Denied automatically in [1-3] s$/);
 

@@ -1,15 +1,11 @@
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
-import { type ConsentDecision, type ConsentPrompt, type LatchkeyApi } from '@latchkey/contracts';
+import { type ConsentDecision, type ConsentPrompt } from '@latchkey/contracts';
 import { useCallback, useEffect, useId, useRef, useState, type ChangeEvent, type MouseEvent } from 'react';
-import { ALLOW_CHOICES, allowChoice, decisionFor, DEFAULT_ALLOW_CHOICE, type AllowChoice } from './choices.js';
-import { errorCode, errorMessage, requesterLabel } from './describe.js';
+import { ALLOW_CHOICES, allowChoice, decisionFor, DEFAULT_ALLOW_CHOICE, type AllowChoice } from '../ui/allow-choices.js';
+import { errorCode, errorMessage } from '../ui/errors.js';
+import { requesterLabel } from '../ui/format.js';
 import { CONSENT_LAYER_ATTRIBUTE, useInertBelow } from './inert-below.js';
-import './consent.css';
-
-export interface ConsentHostProps {
-  /** Defaults to `window.latchkey`; tests pass the API built over their broker. */
-  api?: LatchkeyApi;
-}
+import { useApi } from '../api.js';
 
 function secondsLeft(deadline: string, now: number): number {
   return Math.max(0, Math.ceil((Date.parse(deadline) - now) / 1000));
@@ -24,7 +20,8 @@ function secondsLeft(deadline: string, now: number): number {
  * Escape, the close button, the countdown reaching the prompt's deadline — answers deny,
  * because consent that was not given must never become a grant.
  */
-export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
+export function ConsentHost() {
+  const api = useApi();
   const [queue, setQueue] = useState<ConsentPrompt[]>([]);
   const [choice, setChoice] = useState<AllowChoice>(DEFAULT_ALLOW_CHOICE);
   const [now, setNow] = useState(() => Date.now());
@@ -132,10 +129,10 @@ export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
       }}
     >
       <AlertDialog.Portal>
-        <AlertDialog.Overlay className="lk-consent-overlay" {...{ [CONSENT_LAYER_ATTRIBUTE]: '' }} />
+        <AlertDialog.Overlay className="consent-overlay" {...{ [CONSENT_LAYER_ATTRIBUTE]: '' }} />
         <AlertDialog.Content
           ref={contentRef}
-          className="lk-consent"
+          className="consent"
           data-prompt-id={current.promptId}
           {...{ [CONSENT_LAYER_ATTRIBUTE]: '' }}
           onOpenAutoFocus={(event) => {
@@ -152,63 +149,63 @@ export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
             deny(current);
           }}
         >
-          <header className="lk-consent__header">
-            <AlertDialog.Title className="lk-consent__title">Allow access to “{current.connection.name}”?</AlertDialog.Title>
+          <header className="consent-header">
+            <AlertDialog.Title className="consent-title">Allow access to “{current.connection.name}”?</AlertDialog.Title>
             {position && (
-              <span className="lk-consent__position" data-testid="consent-position">
+              <span className="consent-position" data-testid="consent-position">
                 {position}
               </span>
             )}
-            <button type="button" className="lk-consent__close" aria-label="Close and deny" onClick={() => deny(current)}>
+            <button type="button" className="consent-close" aria-label="Close and deny" onClick={() => deny(current)}>
               ×
             </button>
           </header>
 
           <AlertDialog.Description asChild>
-            <dl className="lk-consent__facts">
+            <dl className="consent-facts">
               <dt>Who is asking</dt>
               <dd data-testid="consent-requester">{requesterLabel(current.requester)}</dd>
               <dt>Connection</dt>
               <dd data-testid="consent-connection">
-                {current.connection.name} <span className="lk-muted">· {current.connection.providerName}</span>
-                {target && <span className="lk-consent__target">{target}</span>}
+                {current.connection.name} <span className="muted">· {current.connection.providerName}</span>
+                {target && <span className="consent-target">{target}</span>}
               </dd>
               <dt>Their reason</dt>
-              <dd data-testid="consent-reason" className="lk-consent__reason">
+              <dd data-testid="consent-reason" className="consent-reason">
                 {current.reason}
               </dd>
             </dl>
           </AlertDialog.Description>
 
           <section aria-labelledby="lk-consent-scopes">
-            <h3 id="lk-consent-scopes" className="lk-consent__subtitle">
+            <h3 id="lk-consent-scopes" className="consent-subtitle">
               If you allow it, it can:
             </h3>
-            <ul className="lk-consent__scopes">
+            <ul className="consent-scopes">
               {current.scopes.map((s) => (
-                <li key={s.scope} className={s.warning ? 'lk-consent__scope lk-consent__scope--warning' : 'lk-consent__scope'} data-scope={s.scope}>
-                  {s.warning && <strong className="lk-consent__warning-label">Warning: </strong>}
+                <li key={s.scope} className={s.warning ? 'consent-scope consent-scope-warning' : 'consent-scope'} data-scope={s.scope}>
+                  {s.warning && <strong className="consent-warning-label">Warning: </strong>}
                   {s.description}
                 </li>
               ))}
             </ul>
-            <p className="lk-muted lk-consent__note">It never sees the stored credential unless a warning above says so; Latchkey adds it to each request.</p>
+            <p className="muted consent-note">It never sees the stored credential unless a warning above says so; Latchkey adds it to each request.</p>
           </section>
 
-          <p role="timer" className="lk-consent__countdown" data-testid="consent-countdown">
+          <p role="timer" className="consent-countdown" data-testid="consent-countdown">
             Denied automatically in {remaining} s
           </p>
           {failure && (
-            <p role="alert" className="lk-consent__failure">
+            <p role="alert" className="consent-failure">
               {failure}
             </p>
           )}
 
-          <footer className="lk-consent__actions">
-            <AlertDialog.Cancel className="lk-button" onClick={onDenyClick}>
+          <footer className="consent-actions">
+            <AlertDialog.Cancel onClick={onDenyClick}>
               Deny
             </AlertDialog.Cancel>
-            <span className="lk-consent__allow">
+            <span className="consent-allow">
               <label htmlFor={choiceId}>How long</label>
               <select id={choiceId} value={choice} disabled={busy} onChange={(e: ChangeEvent<HTMLSelectElement>) => setChoice(e.target.value as AllowChoice)}>
                 {ALLOW_CHOICES.map((c) => (
@@ -217,7 +214,7 @@ export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
                   </option>
                 ))}
               </select>
-              <button type="button" className="lk-button lk-button--primary" disabled={busy} onClick={() => void respond(current, decisionFor(choice))}>
+              <button type="button" className="primary" disabled={busy} onClick={() => void respond(current, decisionFor(choice))}>
                 {allowChoice(choice).action}
               </button>
             </span>
