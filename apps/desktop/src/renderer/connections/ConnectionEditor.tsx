@@ -3,6 +3,7 @@ import * as Dialog from '@radix-ui/react-dialog';
 import type { Connection, ProviderInfo } from '@latchkey/contracts';
 import { ConnectionForm } from './ConnectionForm';
 import { ProviderPicker } from './ProviderPicker';
+import { ProviderIcon } from '../icons/ProviderIcon';
 
 /** What the editor dialog shows: the type picker, a new connection's form, or a saved one's. */
 export type Editor = { kind: 'add'; provider: ProviderInfo | null } | { kind: 'edit'; id: string } | null;
@@ -67,7 +68,10 @@ export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, 
           {editor?.kind === 'add' && editor.provider && (
             <>
               <Dialog.Title className="dialog-title">
-                <span aria-hidden="true">{editor.provider.manifest.icon} </span>New {editor.provider.manifest.name} connection
+                <span className="dialog-title-icon">
+                  <ProviderIcon provider={editor.provider} size={20} />
+                </span>
+                New {editor.provider.manifest.name} connection
               </Dialog.Title>
               <button type="button" className="link-button" onClick={() => setEditor({ kind: 'add', provider: null })}>
                 ← Choose another type
@@ -78,7 +82,9 @@ export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, 
           {editor?.kind === 'edit' && editing && (
             <>
               <Dialog.Title className="dialog-title">
-                <span aria-hidden="true">{editingProvider?.manifest.icon ?? '🔌'} </span>
+                <span className="dialog-title-icon">
+                  <ProviderIcon provider={editingProvider} size={20} />
+                </span>
                 {editing.name}
               </Dialog.Title>
               <p className="dialog-description">
