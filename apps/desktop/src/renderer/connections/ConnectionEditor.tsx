@@ -4,6 +4,7 @@ import type { Connection, ProviderInfo } from '@latchkey/contracts';
 import { ConnectionForm } from './ConnectionForm';
 import { ProviderPicker } from './ProviderPicker';
 import { ProviderIcon } from '../icons/ProviderIcon';
+import { ArrowLeft } from 'lucide-react';
 
 /** What the editor dialog shows: the type picker, a new connection's form, or a saved one's. */
 export type Editor = { kind: 'add'; provider: ProviderInfo | null } | { kind: 'edit'; id: string } | null;
@@ -74,7 +75,7 @@ export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, 
                 New {editor.provider.manifest.name} connection
               </Dialog.Title>
               <button type="button" className="link-button" onClick={() => setEditor({ kind: 'add', provider: null })}>
-                ← Choose another type
+                <ArrowLeft size={14} aria-hidden="true" /> Choose another type
               </button>
               <ConnectionForm provider={editor.provider} onCancel={() => setEditor(null)} onSaved={saved} />
             </>

@@ -1,6 +1,7 @@
 import { useId, type Ref } from 'react';
 import type { ProviderCategory } from '@latchkey/contracts';
 import { CATEGORY_LABELS } from './format';
+import { Plus, Trash2 } from 'lucide-react';
 
 export interface ConnectionsToolbarProps {
   query: string;
@@ -36,10 +37,12 @@ export function ConnectionsToolbar({ query, onQuery, category, onCategory, categ
           </option>
         ))}
       </select>
-      <button type="button" onClick={onTrash}>
+      <button type="button" className="icon-button" onClick={onTrash}>
+        <Trash2 size={16} aria-hidden="true" />
         Trash ({trashCount})
       </button>
-      <button ref={addButton} type="button" className="primary" onClick={onAdd}>
+      <button ref={addButton} type="button" className="primary icon-button" onClick={onAdd}>
+        <Plus size={16} aria-hidden="true" />
         Add connection
       </button>
     </div>

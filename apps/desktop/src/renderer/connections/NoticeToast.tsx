@@ -1,5 +1,6 @@
 import type { Connection } from '@latchkey/contracts';
 import type { Notice } from './useConnectionActions';
+import { X } from 'lucide-react';
 
 /** The toast after an action, with Undo for a move to Trash; errors are alerts, the rest status. */
 export function NoticeToast({ notice, onUndo, onDismiss }: { notice: Notice; onUndo(connection: Connection): void; onDismiss(): void }) {
@@ -19,7 +20,7 @@ export function NoticeToast({ notice, onUndo, onDismiss }: { notice: Notice; onU
         </button>
       )}
       <button type="button" aria-label="Dismiss message" onClick={onDismiss}>
-        ×
+        <X size={16} aria-hidden="true" />
       </button>
     </div>
   );

@@ -5,6 +5,7 @@ import { CONSENT_LAYER_ATTRIBUTE, useInertBelow } from './inert-below.js';
 import { PromptDetails } from './PromptDetails.js';
 import { useConsentQueue } from './useConsentQueue.js';
 import { useApi } from '../api.js';
+import { X } from 'lucide-react';
 
 function secondsLeft(deadline: string, now: number): number {
   return Math.max(0, Math.ceil((Date.parse(deadline) - now) / 1000));
@@ -92,7 +93,7 @@ export function ConsentHost() {
               </span>
             )}
             <button type="button" className="consent-close" aria-label="Close and deny" onClick={() => deny(current)}>
-              ×
+              <X size={18} aria-hidden="true" />
             </button>
           </header>
 
