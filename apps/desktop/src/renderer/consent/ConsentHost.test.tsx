@@ -2,7 +2,7 @@
 import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { AccessResponse, Requester } from '@latchkey/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBrokerBackedApi, createGitHubConnection, GITHUB_EXTENSION, shiftedClock } from '../test/broker-backed-api.js';
 import { renderWithApi } from '../test/render-with-api';
 import { ConsentHost } from './ConsentHost.js';
@@ -194,14 +194,24 @@ describe('ConsentHost', () => {
 
   it('the countdown denies at the deadline', async () => {
     // The broker's clock runs 57 s behind the page's: the prompt's deadline is 3 s away for the
-    // page, while the broker's own 60 s timer is far off, so only the modal can deny.
+    // page, while the broker's own 60 s timer is far off, so only the modal can deny. The page's
+    // clock and its one-second tick are fake: the test moves time, it does not wait for it.
     const h = await setup({ clock: shiftedClock(-57_000) });
     const response = h.ask();
-    renderWithApi(h.api, <ConsentHost />);
-    const dialog = await screen.findByRole('alertdialog');
-    expect(within(dialog).getByTestId('consent-countdown').textContent).toMatch(/^Denied automatically in [1-3] s$/);
+    await promptsRaised(h, 1);
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      renderWithApi(h.api, <ConsentHost />);
+      const dialog = await screen.findByRole('alertdialog');
+      expect(within(dialog).getByTestId('consent-countdown').textContent).toMatch(/^Denied automatically in [1-3] s$/);
+      await act(() => vi.advanceTimersByTimeAsync(1000));
+      expect(h.callsTo('consent:respond')).toEqual([]);
+      await act(() => vi.advanceTimersByTimeAsync(2000));
 
-    await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
-    expect(h.callsTo('consent:respond')).toEqual([{ promptId: dialog.dataset.promptId, response: { decision: 'deny' } }]);
+      await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
+      expect(h.callsTo('consent:respond')).toEqual([{ promptId: dialog.dataset.promptId, response: { decision: 'deny' } }]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
