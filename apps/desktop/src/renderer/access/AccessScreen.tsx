@@ -5,6 +5,7 @@ import { grantLifetimeLabel } from '../ui/allow-choices.js';
 import { errorMessage } from '../ui/errors.js';
 import { formatDateTime, requesterLabel } from '../ui/format.js';
 import { useApi } from '../api.js';
+import { DataScreen, FailureLine } from '../ui/DataScreen.js';
 
 function grantStatus(grant: Grant, now: number): string {
   const state = grantState(grant, now);
@@ -65,20 +66,17 @@ export function AccessScreen() {
   const nameOf = (id: string) => connectionNames.get(id) ?? `Deleted connection (${id})`;
 
   return (
-    <section className="data-screen" aria-labelledby="lk-access-title">
-      <header className="data-screen-header">
-        <h1 id="lk-access-title">Access</h1>
-        <p className="data-screen-lead">Extensions and agents you allowed to use a connection. Revoking stops their access at once.</p>
+    <DataScreen
+      title="Access"
+      lead="Extensions and agents you allowed to use a connection. Revoking stops their access at once."
+      actions={
         <label className="data-screen-toggle">
           <input type="checkbox" checked={includeInactive} onChange={(e) => setIncludeInactive(e.target.checked)} /> Show revoked and expired grants
         </label>
-      </header>
+      }
+    >
 
-      {failure && (
-        <p role="alert" className="data-screen-failure">
-          {failure}
-        </p>
-      )}
+      <FailureLine failure={failure} />
       <p role="status" className="data-screen-notice">
         {notice}
       </p>
@@ -157,6 +155,6 @@ export function AccessScreen() {
           </AlertDialog.Content>
         </AlertDialog.Portal>
       </AlertDialog.Root>
-    </section>
+    </DataScreen>
   );
 }

@@ -6,6 +6,7 @@ import { AuditVerification } from './AuditVerification.js';
 import { NO_FILTERS, type Filters } from './filters.js';
 import { count } from './labels.js';
 import { useAuditExport, useAuditLookups, useAuditPages } from './useAuditData.js';
+import { DataScreen, FailureLine } from '../ui/DataScreen.js';
 
 export { verificationLine } from './AuditVerification.js';
 
@@ -24,11 +25,7 @@ export function AuditScreen({ pageSize = 50 }: AuditScreenProps) {
   const { page, pageNumber } = pages;
 
   return (
-    <section className="data-screen" aria-labelledby="lk-audit-title">
-      <header className="data-screen-header">
-        <h1 id="lk-audit-title">Audit</h1>
-        <p className="data-screen-lead">Every use of a secret, newest first. Entries are hash-chained, so a changed or missing entry shows.</p>
-      </header>
+    <DataScreen title="Audit" lead="Every use of a secret, newest first. Entries are hash-chained, so a changed or missing entry shows.">
 
       <AuditVerification api={api} />
 
@@ -44,11 +41,7 @@ export function AuditScreen({ pageSize = 50 }: AuditScreenProps) {
         requesterIds={requesterIds}
       />
 
-      {pages.failure && (
-        <p role="alert" className="data-screen-failure">
-          {pages.failure}
-        </p>
-      )}
+      <FailureLine failure={pages.failure} />
 
       <div className="data-screen-bar">
         <span data-testid="audit-summary">
@@ -73,6 +66,6 @@ export function AuditScreen({ pageSize = 50 }: AuditScreenProps) {
       </div>
 
       {page && page.events.length === 0 ? <p>No events match these filters.</p> : page && <AuditTable events={page.events} connectionNames={connectionNames} />}
-    </section>
+    </DataScreen>
   );
 }

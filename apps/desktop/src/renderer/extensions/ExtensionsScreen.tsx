@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
 import { useApi } from '../api.js';
+import { DataScreen, FailureLine } from '../ui/DataScreen.js';
 
 const STATE_LABELS: Record<ExtensionInfo['state'], string> = {
   running: 'Running',
@@ -51,22 +52,17 @@ export function ExtensionsScreen() {
   };
 
   return (
-    <section className="data-screen" aria-labelledby="lk-extensions-title">
-      <header className="data-screen-header">
-        <h1 id="lk-extensions-title">Extensions</h1>
-        <p className="data-screen-lead">
-          Extensions add connection providers and commands. They run apart from Latchkey and never see a stored secret unless you allow it.
-        </p>
+    <DataScreen
+      title="Extensions"
+      lead="Extensions add connection providers and commands. They run apart from Latchkey and never see a stored secret unless you allow it."
+      actions={
         <button type="button" onClick={() => void load()}>
           Refresh
         </button>
-      </header>
+      }
+    >
 
-      {failure && (
-        <p role="alert" className="data-screen-failure">
-          {failure}
-        </p>
-      )}
+      <FailureLine failure={failure} />
 
       {extensions === null ? (
         <p>Loading extensions…</p>
@@ -128,6 +124,6 @@ export function ExtensionsScreen() {
           </tbody>
         </table>
       )}
-    </section>
+    </DataScreen>
   );
 }
