@@ -2,7 +2,7 @@
  * Extensions and consent, end to end, against the headless host in Chromium:
  * a person creates a GitHub connection in the UI; the GitHub extension's `listRepositories`
  * asks for access; the consent modal shows; Allow once lets the call through; the Audit screen
- * shows request, grant and use; a second call asks again; Deny refuses; Allow always then
+ * shows request, grant and use; a second call asks again; Deny refuses; Allow until I revoke it then
  * Revoke on the Access screen kills the reference the extension still holds.
  *
  * A loopback server stands in for api.github.com and demands the bearer token. That token is a
@@ -142,7 +142,8 @@ test('an extension asks, the person answers, and Access and Audit follow', async
     await expect(consent.getByTestId('consent-connection')).toContainText('Work GitHub · GitHub');
     await expect(consent.getByTestId('consent-reason')).toHaveText('List your repositories');
     await expect(consent.getByRole('listitem')).toHaveText(`send authenticated requests to ${github.url}`);
-    await expect(consent.getByRole('button', { name: 'Deny', exact: true })).toBeFocused();
+    // The prompt itself has focus (not an answer): a stray Enter answers nothing.
+  await expect(consent).toBeFocused();
     await expect(consent.getByTestId('consent-countdown')).toHaveText(/^Denied automatically in \d+ s$/);
     await expectNoCanaryInDom(page);
     await expectAccessible(page, '[role="alertdialog"]');
@@ -198,13 +199,36 @@ test('an extension asks, the person answers, and Access and Audit follow', async
   await test.step('a second call asks again, and Deny refuses it', async () => {
     const call = runCommand(GITHUB_EXTENSION_ID, 'listRepositories');
     await expect(consent).toBeVisible();
-    await expect(consent.getByRole('button', { name: 'Deny', exact: true })).toBeFocused();
+    // The prompt itself has focus (not an answer): a stray Enter answers nothing.
+    await expect(consent).toBeFocused();
     await consent.getByRole('button', { name: 'Deny', exact: true }).click();
     expect(await call).toMatchObject({ granted: false, reason: 'denied' });
     expect(github.requests.filter((r) => r.path === '/user/repos')).toHaveLength(1);
 
     await page.getByRole('button', { name: 'Refresh' }).click();
     await expect(page.locator('tr[data-type="access.deny"]').filter({ hasText: `Extension GitHub (${GITHUB_EXTENSION_ID})` })).toHaveCount(1);
+  });
+
+  await test.step('a prompt that arrives over an open connection dialog is drawn on top and gives the dialog back', async () => {
+    await openSection(page, 'Connections');
+    await page.getByRole('button', { name: 'Add connection' }).click();
+    const picker = page.getByRole('dialog', { name: 'Add a connection' });
+    await picker.getByLabel('Search connection types').fill('http');
+    const call = runCommand(GITHUB_EXTENSION_ID, 'listRepositories');
+    await expect(consent).toBeVisible();
+    await expect(consent).toBeFocused();
+    // What the eye sees: the topmost element at the prompt's centre belongs to the prompt.
+    const box = (await consent.boundingBox())!;
+    expect(await page.evaluate(([x, y]) => document.elementFromPoint(x!, y!)?.closest('[role="alertdialog"]') !== null, [box.x + box.width / 2, box.y + box.height / 2])).toBe(true);
+    await snapshot('consent-over-dialog');
+    await page.keyboard.press('Escape');
+    expect(await call).toMatchObject({ granted: false, reason: 'denied' });
+    await expect(picker).toBeVisible();
+    await expect(picker.getByLabel('Search connection types')).toHaveValue('http');
+    await expect(picker.getByLabel('Search connection types')).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(picker).toBeHidden();
+    await openSection(page, 'Audit');
   });
 
   await test.step('Escape denies too', async () => {
@@ -218,8 +242,8 @@ test('an extension asks, the person answers, and Access and Audit follow', async
     const acquire = runCommand(REF_KEEPER_ID, 'acquire', { connectionId: connection!.id });
     await expect(consent).toBeVisible();
     await expect(consent.getByTestId('consent-requester')).toHaveText(`Extension Ref keeper (e2e) (${REF_KEEPER_ID})`);
-    await consent.getByLabel('Remember for').selectOption({ label: 'Until I revoke it' });
-    await consent.getByRole('button', { name: 'Allow always' }).click();
+    await consent.getByLabel('How long').selectOption({ label: 'Until revoked' });
+    await consent.getByRole('button', { name: 'Allow until I revoke it' }).click();
     expect(await acquire).toEqual({ granted: true });
     expect(await runCommand(REF_KEEPER_ID, 'useHeldRef')).toEqual({ ok: true, status: 200 });
 

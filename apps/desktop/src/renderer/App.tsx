@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { AccessScreen } from './access/AccessScreen';
 import { AuditScreen } from './audit/AuditScreen';
-import { SystemBanner } from './components/SystemBanner';
+import { SystemBanner } from './ui/SystemBanner';
 import { ConnectionsScreen } from './connections/ConnectionsScreen';
 import { CommandPromptHost } from './consent/CommandPromptHost';
 import { ConsentHost } from './consent/ConsentHost';

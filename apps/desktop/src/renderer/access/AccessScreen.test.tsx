@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { LatchkeyError, type AccessResponse, type ConsentDecision, type Requester } from '@latchkey/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBrokerBackedApi, createGitHubConnection, GITHUB_EXTENSION } from '../test/broker-backed-api.js';
+import { renderWithApi } from '../test/render-with-api';
 import { AccessScreen } from './AccessScreen.js';
 
 afterEach(cleanup);
@@ -30,13 +31,13 @@ describe('AccessScreen', () => {
     const h = await setup();
     await h.grantTo(GITHUB_EXTENSION);
     await h.grantTo(AGENT);
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
 
     await waitFor(() => expect(rows()).toHaveLength(2));
     const texts = rows().map((r) => within(r).getAllByRole('cell').map((c) => c.textContent));
     // Newest first.
-    expect(texts[0]?.slice(0, 4)).toEqual(['Agent Issue triage (agent.triage)', 'Work GitHub', 'http.fetch', 'Always']);
-    expect(texts[1]?.slice(0, 4)).toEqual(['Extension GitHub (github)', 'Work GitHub', 'http.fetch', 'Always']);
+    expect(texts[0]?.slice(0, 4)).toEqual(['Agent Issue triage (agent.triage)', 'Work GitHub', 'http.fetch', 'Until revoked']);
+    expect(texts[1]?.slice(0, 4)).toEqual(['Extension GitHub (github)', 'Work GitHub', 'http.fetch', 'Until revoked']);
     expect(texts[0]?.[5]).toBe('Until revoked');
     expect(texts[0]?.[6]).toBe('Never');
     expect(document.body.innerHTML).not.toContain('ghp_canary');
@@ -48,7 +49,7 @@ describe('AccessScreen', () => {
     const use = () => h.extensionClient().http.fetch({ ref: secretRef, request: { url: '/user' } });
     // Before: the ref is accepted, and only the (absent) server fails the call.
     await expect(use()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
     await waitFor(() => expect(rows()).toHaveLength(1));
 
     await userEvent.click(screen.getByRole('button', { name: "Revoke GitHub's access to Work GitHub" }));
@@ -75,7 +76,7 @@ describe('AccessScreen', () => {
   it('Keep access leaves the grant alone', async () => {
     const h = await setup();
     await h.grantTo();
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
     await waitFor(() => expect(rows()).toHaveLength(1));
     await userEvent.click(screen.getByRole('button', { name: /^Revoke GitHub/ }));
     await userEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Keep access' }));
@@ -88,7 +89,7 @@ describe('AccessScreen', () => {
 
   it('refreshes live when a grant is made or revoked elsewhere', async () => {
     const h = await setup();
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
     await screen.findByText('No extension or agent has access to a connection.');
 
     const { grantId } = await h.grantTo();
@@ -98,10 +99,22 @@ describe('AccessScreen', () => {
     await waitFor(() => expect(rows()).toHaveLength(0));
   });
 
+  it('a timed grant reads in the words of the consent choice, "For 1 hour", with its expiry beside it', async () => {
+    const h = await setup({ decision: 'always', duration: '1h' });
+    await h.grantTo();
+    renderWithApi(h.api, <AccessScreen />);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(screen.getByRole('columnheader', { name: 'Allowed' })).toBeTruthy();
+    const cells = within(rows()[0]!).getAllByRole('cell').map((c) => c.textContent);
+    expect(cells[3]).toBe('For 1 hour');
+    expect(cells[5]).not.toBe('Until revoked');
+    expect(cells.join(' ')).not.toMatch(/Always/);
+  });
+
   it('a once grant shows as Once', async () => {
     const h = await setup({ decision: 'once' });
     await h.grantTo();
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
     await waitFor(() => expect(rows()).toHaveLength(1));
     expect(within(rows()[0]!).getAllByRole('cell')[3]?.textContent).toBe('Once');
   });
@@ -111,7 +124,7 @@ describe('AccessScreen', () => {
     const { secretRef } = await h.grantTo();
     // The call uses the grant; only the absent upstream makes it fail.
     await expect(h.extensionClient().http.fetch({ ref: secretRef, request: { url: '/user' } })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    render(<AccessScreen api={h.api} />);
+    renderWithApi(h.api, <AccessScreen />);
     await screen.findByRole('checkbox');
     await userEvent.click(screen.getByRole('checkbox', { name: /Show revoked and expired grants/ }));
     await waitFor(() => expect(rows()).toHaveLength(1));

@@ -1,22 +1,24 @@
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
-import { grantState, isGrantActive, type Connection, type Grant, type LatchkeyApi } from '@latchkey/contracts';
+import { grantState, isGrantActive, type Connection, type Grant } from '@latchkey/contracts';
 import { useCallback, useEffect, useState } from 'react';
-import { errorMessage, formatDateTime, requesterLabel } from '../consent/describe.js';
-import './data-screen.css';
-
-export interface AccessScreenProps {
-  /** Defaults to `window.latchkey`; tests pass the API built over their broker. */
-  api?: LatchkeyApi;
-}
+import { grantLifetimeLabel } from '../ui/allow-choices.js';
+import { errorMessage } from '../ui/errors.js';
+import { formatDateTime, requesterLabel } from '../ui/format.js';
+import { useApi } from '../api.js';
+import { DataScreen, FailureLine } from '../ui/DataScreen.js';
 
 function grantStatus(grant: Grant, now: number): string {
   const state = grantState(grant, now);
   if (state === 'revoked') return `Revoked ${formatDateTime(grant.revokedAt)}`;
-  return { expired: 'Expired', used: 'Used (once)', once: 'Once', always: 'Always' }[state];
+  if (state === 'expired') return 'Expired';
+  if (state === 'used') return 'Used (once)';
+  // The words the person chose it with in the consent modal: "Once", "For 1 hour", "Until revoked".
+  return grantLifetimeLabel(grant);
 }
 
 /** Every grant a requester holds, with Revoke: revoking stops the grant's SecretRefs at once. */
-export function AccessScreen({ api = window.latchkey }: AccessScreenProps) {
+export function AccessScreen() {
+  const api = useApi();
   const [grants, setGrants] = useState<Grant[] | null>(null);
   const [connectionNames, setConnectionNames] = useState<Map<string, string>>(new Map());
   const [includeInactive, setIncludeInactive] = useState(false);
@@ -64,21 +66,18 @@ export function AccessScreen({ api = window.latchkey }: AccessScreenProps) {
   const nameOf = (id: string) => connectionNames.get(id) ?? `Deleted connection (${id})`;
 
   return (
-    <section className="lk-data-screen" aria-labelledby="lk-access-title">
-      <header className="lk-data-screen__header">
-        <h1 id="lk-access-title">Access</h1>
-        <p className="lk-data-screen__lead">Extensions and agents you allowed to use a connection. Revoking stops their access at once.</p>
-        <label className="lk-data-screen__toggle">
+    <DataScreen
+      title="Access"
+      lead="Extensions and agents you allowed to use a connection. Revoking stops their access at once."
+      actions={
+        <label className="data-screen-toggle">
           <input type="checkbox" checked={includeInactive} onChange={(e) => setIncludeInactive(e.target.checked)} /> Show revoked and expired grants
         </label>
-      </header>
+      }
+    >
 
-      {failure && (
-        <p role="alert" className="lk-data-screen__failure">
-          {failure}
-        </p>
-      )}
-      <p role="status" className="lk-data-screen__notice">
+      <FailureLine failure={failure} />
+      <p role="status" className="data-screen-notice">
         {notice}
       </p>
 
@@ -87,18 +86,18 @@ export function AccessScreen({ api = window.latchkey }: AccessScreenProps) {
       ) : grants.length === 0 ? (
         <p>No extension or agent has access to a connection.</p>
       ) : (
-        <table className="lk-data-table">
+        <table className="data-table">
           <thead>
             <tr>
               <th scope="col">Requester</th>
               <th scope="col">Connection</th>
               <th scope="col">Scopes</th>
-              <th scope="col">Kind</th>
+              <th scope="col">Allowed</th>
               <th scope="col">Granted</th>
               <th scope="col">Expires</th>
               <th scope="col">Last used</th>
               <th scope="col">
-                <span className="lk-visually-hidden">Actions</span>
+                <span className="visually-hidden">Actions</span>
               </th>
             </tr>
           </thead>
@@ -118,7 +117,7 @@ export function AccessScreen({ api = window.latchkey }: AccessScreenProps) {
                     {active && (
                       <button
                         type="button"
-                        className="lk-button lk-button--danger"
+                        className="danger"
                         aria-label={`Revoke ${grant.requester.displayName}'s access to ${nameOf(grant.connectionId)}`}
                         onClick={() => setConfirming(grant)}
                       >
@@ -135,8 +134,8 @@ export function AccessScreen({ api = window.latchkey }: AccessScreenProps) {
 
       <AlertDialog.Root open={confirming !== null} onOpenChange={(open) => !open && setConfirming(null)}>
         <AlertDialog.Portal>
-          <AlertDialog.Overlay className="lk-data-screen__overlay" />
-          <AlertDialog.Content className="lk-data-screen__dialog">
+          <AlertDialog.Overlay className="dialog-overlay" />
+          <AlertDialog.Content className="dialog dialog-small">
             {confirming && (
               <>
                 <AlertDialog.Title>Revoke access?</AlertDialog.Title>
@@ -144,9 +143,10 @@ export function AccessScreen({ api = window.latchkey }: AccessScreenProps) {
                   {requesterLabel(confirming.requester)} will no longer be able to use “{nameOf(confirming.connectionId)}”. References it
                   already holds stop working at once; it has to ask again.
                 </AlertDialog.Description>
-                <div className="lk-data-screen__dialog-actions">
-                  <AlertDialog.Cancel className="lk-button">Keep access</AlertDialog.Cancel>
-                  <button type="button" className="lk-button lk-button--danger" disabled={revoking} onClick={() => void revoke(confirming)}>
+                <div className="form-actions">
+                  <span className="spacer" />
+                  <AlertDialog.Cancel>Keep access</AlertDialog.Cancel>
+                  <button type="button" className="danger" disabled={revoking} onClick={() => void revoke(confirming)}>
                     Revoke
                   </button>
                 </div>
@@ -155,6 +155,6 @@ export function AccessScreen({ api = window.latchkey }: AccessScreenProps) {
           </AlertDialog.Content>
         </AlertDialog.Portal>
       </AlertDialog.Root>
-    </section>
+    </DataScreen>
   );
 }

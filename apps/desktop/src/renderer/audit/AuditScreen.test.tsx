@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { AuditEvent, ConsentDecision, Requester } from '@latchkey/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBrokerBackedApi, createGitHubConnection, GITHUB_EXTENSION } from '../test/broker-backed-api.js';
+import { renderWithApi } from '../test/render-with-api';
 import { AuditScreen } from './AuditScreen.js';
 import { CSV_COLUMNS } from './export.js';
 
@@ -63,7 +64,7 @@ const seqs = () => bodyRows().map((r) => Number(r.dataset.seq));
 describe('AuditScreen', () => {
   it('shows the newest events first and the chain verification', async () => {
     const h = await setup();
-    render(<AuditScreen api={h.api} />);
+    renderWithApi(h.api, <AuditScreen />);
 
     await waitFor(() => expect(seqs()).toEqual(h.all.map((e) => e.seq)));
     expect(seqs()[0]).toBeGreaterThan(seqs()[1]!);
@@ -84,15 +85,15 @@ describe('AuditScreen', () => {
     const h = await setup();
     const line = h.mem.audit.lines_[3]!;
     line.text = line.text.replace('"ok"', '"denied"');
-    render(<AuditScreen api={h.api} />);
+    renderWithApi(h.api, <AuditScreen />);
     const verification = await screen.findByText(/^Chain broken at event /);
     expect(verification.textContent).toBe(`Chain broken at event 3 in memory.jsonl: ${(await h.api.audit.verify()).brokenAt?.reason}`);
-    expect(verification.className).toBe('lk-data-screen__broken');
+    expect(verification.className).toBe('data-screen-broken');
   });
 
   it('filters by connection, requester, event type and time', async () => {
     const h = await setup();
-    render(<AuditScreen api={h.api} />);
+    renderWithApi(h.api, <AuditScreen />);
     await waitFor(() => expect(bodyRows()).toHaveLength(h.all.length));
     const filters = screen.getByRole('form', { name: 'Audit filters' });
     const apply = () => userEvent.click(within(filters).getByRole('button', { name: 'Apply filters' }));
@@ -124,7 +125,7 @@ describe('AuditScreen', () => {
   it('pages to older events with the before cursor and back', async () => {
     const h = await setup();
     expect(h.all.length).toBeGreaterThan(6);
-    render(<AuditScreen api={h.api} pageSize={3} />);
+    renderWithApi(h.api, <AuditScreen pageSize={3} />);
     const newest = h.all.slice(0, 3).map((e) => e.seq);
     await waitFor(() => expect(seqs()).toEqual(newest));
     expect(screen.getByRole('button', { name: 'Newer' })).toHaveProperty('disabled', true);
@@ -140,7 +141,7 @@ describe('AuditScreen', () => {
 
   it('exports every matching event as JSON and CSV, not just the page on screen', async () => {
     const h = await setup();
-    render(<AuditScreen api={h.api} pageSize={2} />);
+    renderWithApi(h.api, <AuditScreen pageSize={2} />);
     await waitFor(() => expect(bodyRows()).toHaveLength(2));
 
     await userEvent.click(screen.getByRole('button', { name: 'Export JSON' }));
@@ -164,7 +165,7 @@ describe('AuditScreen', () => {
 
   it('exports only what the filters match', async () => {
     const h = await setup();
-    render(<AuditScreen api={h.api} />);
+    renderWithApi(h.api, <AuditScreen />);
     await waitFor(() => expect(bodyRows()).toHaveLength(h.all.length));
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Event type' }), 'Access requested');
     await userEvent.click(screen.getByRole('button', { name: 'Apply filters' }));

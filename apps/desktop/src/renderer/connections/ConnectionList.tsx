@@ -2,6 +2,7 @@ import { useRef, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Connection, ProviderInfo } from '@latchkey/contracts';
 import { lastTestedText, STATUS_LABELS, stalenessWarning, targetSummary } from './format';
+import { ProviderIcon } from '../icons/ProviderIcon';
 
 export interface ConnectionListProps {
   connections: Connection[];
@@ -52,7 +53,7 @@ export function ConnectionList({ connections, providers, now, onOpen, label }: C
             >
               <button type="button" className="row-button" onClick={() => onOpen(connection)} onKeyDown={(e) => onKeyDown(e, item.index)}>
                 <span className="row-icon" aria-hidden="true">
-                  {provider?.manifest.icon ?? '🔌'}
+                  <ProviderIcon provider={provider} />
                 </span>
                 <span className="row-main">
                   <span className="row-name">

@@ -3,15 +3,17 @@
 import { createServer, type Server } from 'node:http';
 // eslint-disable-next-line no-restricted-imports -- as above
 import type { AddressInfo } from 'node:net';
-import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, render as renderScreen, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { LatchkeyApi, ProviderManifestInput } from '@latchkey/contracts';
+import type { ReactNode } from 'react';
 // eslint-disable-next-line no-restricted-imports -- the test runs the real broker behind the API; never bundled
 import { createUnavailableCipher } from '@latchkey/broker/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBrokerBackedApi } from '../test/broker-backed-api';
 import { ConnectionsScreen } from './ConnectionsScreen';
-import { SystemBanner } from '../components/SystemBanner';
+import { SystemBanner } from '../ui/SystemBanner';
+import { ApiProvider } from '../api';
 
 const GOOD_TOKEN = 'tok_canary_good_7f3a9c';
 const WRONG_TOKEN = 'tok_canary_wrong_2b8e11';
@@ -36,9 +38,12 @@ beforeAll(() => {
 });
 afterEach(cleanup);
 
+/** The API the next `render` gives the screen, as App's provider would. */
+let installed: LatchkeyApi;
 function install(api: LatchkeyApi) {
-  Object.defineProperty(window, 'latchkey', { value: api, configurable: true });
+  installed = api;
 }
+const render = (ui: ReactNode) => renderScreen(<ApiProvider api={installed}>{ui}</ApiProvider>);
 
 function setup(overrides: Parameters<typeof createBrokerBackedApi>[0] = {}) {
   const h = createBrokerBackedApi(overrides);

@@ -1,47 +1,24 @@
-import { useId, useMemo, useRef, useState } from 'react';
-import * as Dialog from '@radix-ui/react-dialog';
+import { useMemo, useState } from 'react';
 import type { Connection, ProviderCategory, ProviderInfo } from '@latchkey/contracts';
-import { ConfirmDialog } from '../components/ConfirmDialog';
-import { errorMessage, latchkey } from '../latchkey';
-import { ConnectionForm } from './ConnectionForm';
+import { useApi } from '../api';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
+import { ConnectionEditor, useEditor } from './ConnectionEditor';
 import { ConnectionList } from './ConnectionList';
+import { ConnectionsToolbar } from './ConnectionsToolbar';
 import { CATEGORY_LABELS, CATEGORY_ORDER, targetSummary } from './format';
-import { ProviderPicker } from './ProviderPicker';
+import { NoticeToast } from './NoticeToast';
 import { TrashList } from './TrashList';
+import { useConnectionActions } from './useConnectionActions';
 import { useConnectionList, useNow, useProviders } from './useConnectionData';
-
-type Notice = { message: string; undo?: Connection; error?: boolean };
-type Editor = { kind: 'add'; provider: ProviderInfo | null } | { kind: 'edit'; id: string } | null;
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 const countFormat = new Intl.NumberFormat('en');
 const plural = (n: number, noun: string) => `${countFormat.format(n)} ${noun}${n === 1 ? '' : 's'}`;
 
-export function ConnectionsScreen() {
-  const [view, setView] = useState<'list' | 'trash'>('list');
-  const [query, setQuery] = useState('');
-  const [category, setCategory] = useState<ProviderCategory | ''>('');
-  const [editor, setEditorState] = useState<Editor>(null);
-  // Radix returns focus to a Dialog.Trigger; these dialogs open from rows and toolbar buttons,
-  // so the screen remembers what had focus and gives it back (or to Add connection) on close.
-  const returnFocus = useRef<HTMLElement | null>(null);
-  const addButton = useRef<HTMLButtonElement>(null);
-  const setEditor = (next: Editor) => {
-    if (editor === null && next !== null && document.activeElement instanceof HTMLElement) returnFocus.current = document.activeElement;
-    setEditorState(next);
-  };
-  const [notice, setNotice] = useState<Notice | null>(null);
-  const [confirmDelete, setConfirmDelete] = useState<Connection | null>(null);
-  const now = useNow();
-  const live = useConnectionList(false);
-  const trash = useConnectionList(true);
-  const { providers, error: providersError } = useProviders();
-  const searchId = useId();
-  const categoryId = useId();
-
-  const providerMap = useMemo(() => new Map((providers ?? []).map((p) => [p.manifest.id, p])), [providers]);
-  const sorted = useMemo(() => [...(live.connections ?? [])].sort((a, b) => collator.compare(a.name, b.name)), [live.connections]);
-  const visible = useMemo(() => {
+/** Sorted by name, then narrowed by category and by a query over name, type and target. */
+function useVisibleConnections(connections: Connection[] | null, providerMap: Map<string, ProviderInfo>, query: string, category: ProviderCategory | '') {
+  const sorted = useMemo(() => [...(connections ?? [])].sort((a, b) => collator.compare(a.name, b.name)), [connections]);
+  return useMemo(() => {
     const q = query.trim().toLowerCase();
     return sorted.filter((c) => {
       const provider = providerMap.get(c.providerId);
@@ -50,41 +27,26 @@ export function ConnectionsScreen() {
       return c.name.toLowerCase().includes(q) || (provider?.manifest.name.toLowerCase().includes(q) ?? false) || targetSummary(provider?.manifest, c).toLowerCase().includes(q);
     });
   }, [sorted, query, category, providerMap]);
+}
+
+export function ConnectionsScreen() {
+  const api = useApi();
+  const [view, setView] = useState<'list' | 'trash'>('list');
+  const [query, setQuery] = useState('');
+  const [category, setCategory] = useState<ProviderCategory | ''>('');
+  const { editor, setEditor, fallback: addButton, giveFocusBack } = useEditor();
+  const [confirmDelete, setConfirmDelete] = useState<Connection | null>(null);
+  const now = useNow();
+  const live = useConnectionList(false);
+  const trash = useConnectionList(true);
+  const { providers, error: providersError } = useProviders();
+
+  const providerMap = useMemo(() => new Map((providers ?? []).map((p) => [p.manifest.id, p])), [providers]);
+  const visible = useVisibleConnections(live.connections, providerMap, query, category);
+  const actions = useConnectionActions(api, providerMap, () => Promise.all([live.reload(), trash.reload()]));
 
   const editing = editor?.kind === 'edit' ? (live.connections ?? []).find((c) => c.id === editor.id) : undefined;
   const editingProvider = editing ? providerMap.get(editing.providerId) : undefined;
-
-  async function act(work: () => Promise<Notice | null>) {
-    try {
-      const next = await work();
-      if (next) setNotice(next);
-    } catch (error) {
-      setNotice({ message: errorMessage(error), error: true });
-    }
-    await Promise.all([live.reload(), trash.reload()]);
-  }
-
-  const deleteConnection = (c: Connection) =>
-    act(async () => {
-      await latchkey().connections.delete({ id: c.id });
-      setEditor(null);
-      return { message: `Moved “${c.name}” to Trash.`, undo: c };
-    });
-  const restore = (c: Connection) =>
-    act(async () => {
-      await latchkey().connections.restore({ id: c.id });
-      return { message: `Restored “${c.name}”.` };
-    });
-  const purge = (c: Connection) =>
-    act(async () => {
-      await latchkey().connections.purge({ id: c.id });
-      return { message: `Deleted “${c.name}” for good, with its secrets.` };
-    });
-  const setDefault = (c: Connection) =>
-    act(async () => {
-      await latchkey().connections.setDefault({ id: c.id });
-      return { message: `“${c.name}” is now the default ${providerMap.get(c.providerId)?.manifest.name ?? c.providerId} connection.` };
-    });
 
   const total = live.connections?.length ?? 0;
   const trashCount = trash.connections?.length ?? 0;
@@ -95,29 +57,17 @@ export function ConnectionsScreen() {
       <header className="screen-header">
         <h1 id="connections-title">{view === 'list' ? 'Connections' : 'Trash'}</h1>
         {view === 'list' ? (
-          <div className="toolbar">
-            <label htmlFor={searchId} className="visually-hidden">
-              Search connections
-            </label>
-            <input id={searchId} type="search" placeholder="Search by name, type or address" value={query} onChange={(e) => setQuery(e.target.value)} />
-            <label htmlFor={categoryId} className="visually-hidden">
-              Filter by category
-            </label>
-            <select id={categoryId} value={category} onChange={(e) => setCategory(e.target.value as ProviderCategory | '')}>
-              <option value="">All categories</option>
-              {categoriesInUse.map((cat) => (
-                <option key={cat} value={cat}>
-                  {CATEGORY_LABELS[cat]}
-                </option>
-              ))}
-            </select>
-            <button type="button" onClick={() => setView('trash')}>
-              Trash ({countFormat.format(trashCount)})
-            </button>
-            <button ref={addButton} type="button" className="primary" onClick={() => setEditor({ kind: 'add', provider: null })}>
-              Add connection
-            </button>
-          </div>
+          <ConnectionsToolbar
+            query={query}
+            onQuery={setQuery}
+            category={category}
+            onCategory={setCategory}
+            categories={categoriesInUse}
+            trashCount={countFormat.format(trashCount)}
+            onTrash={() => setView('trash')}
+            onAdd={() => setEditor({ kind: 'add', provider: null })}
+            addButton={addButton}
+          />
         ) : (
           <div className="toolbar">
             <button type="button" onClick={() => setView('list')}>
@@ -159,120 +109,21 @@ export function ConnectionsScreen() {
       )}
       {view === 'list' && (live.connections === null || providers === null) && !live.error && <p className="muted">Loading connections…</p>}
 
-      {view === 'trash' && <TrashList connections={trash.connections} providers={providerMap} onRestore={(c) => void restore(c)} onPurge={(c) => void purge(c)} />}
+      {view === 'trash' && <TrashList connections={trash.connections} providers={providerMap} onRestore={(c) => void actions.restore(c)} onPurge={(c) => void actions.purge(c)} />}
 
-      {notice && (
-        <div className={`notice${notice.error ? ' notice-error' : ''}`} role={notice.error ? 'alert' : 'status'}>
-          <span>{notice.message}</span>
-          {notice.undo && (
-            <button
-              type="button"
-              onClick={() => {
-                const c = notice.undo!;
-                setNotice(null);
-                void restore(c);
-              }}
-            >
-              Undo
-            </button>
-          )}
-          <button type="button" aria-label="Dismiss message" onClick={() => setNotice(null)}>
-            ×
-          </button>
-        </div>
-      )}
+      {actions.notice && <NoticeToast notice={actions.notice} onUndo={(c) => void actions.restore(c)} onDismiss={actions.dismissNotice} />}
 
-      <Dialog.Root open={editor !== null} onOpenChange={(open) => !open && setEditor(null)}>
-        <Dialog.Portal>
-          <Dialog.Overlay className="dialog-overlay" />
-          <Dialog.Content
-            className="dialog"
-            aria-describedby={undefined}
-            onCloseAutoFocus={(event) => {
-              event.preventDefault();
-              const target = returnFocus.current?.isConnected ? returnFocus.current : addButton.current;
-              target?.focus();
-            }}
-          >
-            {editor?.kind === 'add' && !editor.provider && (
-              <>
-                <Dialog.Title className="dialog-title">Add a connection</Dialog.Title>
-                <ProviderPicker providers={providers ?? []} onPick={(p) => setEditor({ kind: 'add', provider: p })} />
-              </>
-            )}
-            {editor?.kind === 'add' && editor.provider && (
-              <>
-                <Dialog.Title className="dialog-title">
-                  <span aria-hidden="true">{editor.provider.manifest.icon} </span>New {editor.provider.manifest.name} connection
-                </Dialog.Title>
-                <button type="button" className="link-button" onClick={() => setEditor({ kind: 'add', provider: null })}>
-                  ← Choose another type
-                </button>
-                <ConnectionForm
-                  provider={editor.provider}
-                  onCancel={() => setEditor(null)}
-                  onSaved={(c) => {
-                    setEditor(null);
-                    void act(async () => ({ message: `Saved “${c.name}”.` }));
-                  }}
-                />
-              </>
-            )}
-            {editor?.kind === 'edit' && editing && (
-              <>
-                <Dialog.Title className="dialog-title">
-                  <span aria-hidden="true">{editingProvider?.manifest.icon ?? '🔌'} </span>
-                  {editing.name}
-                </Dialog.Title>
-                <p className="dialog-description">
-                  {editingProvider ? editingProvider.manifest.name : `Type “${editing.providerId}” is not installed`}
-                  {editing.isDefault ? ' · Default connection' : ''}
-                </p>
-                {editingProvider ? (
-                  <ConnectionForm
-                    key={editing.id}
-                    provider={editingProvider}
-                    connection={editing}
-                    onCancel={() => setEditor(null)}
-                    onSaved={(c) => {
-                      setEditor(null);
-                      void act(async () => ({ message: `Saved “${c.name}”.` }));
-                    }}
-                    extraActions={
-                      <>
-                        {!editing.isDefault && (
-                          <button type="button" onClick={() => void setDefault(editing)}>
-                            Set as default
-                          </button>
-                        )}
-                        <button type="button" className="danger" onClick={() => setConfirmDelete(editing)}>
-                          Delete
-                        </button>
-                      </>
-                    }
-                  />
-                ) : (
-                  <div className="form-actions">
-                    <button type="button" className="danger" onClick={() => setConfirmDelete(editing)}>
-                      Delete
-                    </button>
-                    <span className="spacer" />
-                    <button type="button" onClick={() => setEditor(null)}>
-                      Close
-                    </button>
-                  </div>
-                )}
-              </>
-            )}
-            {editor?.kind === 'edit' && !editing && (
-              <>
-                <Dialog.Title className="dialog-title">Connection not found</Dialog.Title>
-                <p>This connection was deleted or moved to Trash.</p>
-              </>
-            )}
-          </Dialog.Content>
-        </Dialog.Portal>
-      </Dialog.Root>
+      <ConnectionEditor
+        editor={editor}
+        setEditor={setEditor}
+        giveFocusBack={giveFocusBack}
+        providers={providers ?? []}
+        editing={editing}
+        editingProvider={editingProvider}
+        onSaved={(c) => void actions.saved(c)}
+        onSetDefault={(c) => void actions.setDefault(c)}
+        onDelete={setConfirmDelete}
+      />
 
       <ConfirmDialog
         open={confirmDelete !== null}
@@ -284,7 +135,7 @@ export function ConnectionsScreen() {
         onConfirm={() => {
           const c = confirmDelete;
           setConfirmDelete(null);
-          if (c) void deleteConnection(c);
+          if (c) void actions.deleteConnection(c, () => setEditor(null));
         }}
       />
     </section>

@@ -1,6 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import type { ProviderInfo } from '@latchkey/contracts';
 import { CATEGORY_LABELS, CATEGORY_ORDER } from './format';
+import { ProviderIcon } from '../icons/ProviderIcon';
 
 export interface ProviderPickerProps {
   providers: ProviderInfo[];
@@ -39,7 +40,7 @@ export function ProviderPicker({ providers, onPick }: ProviderPickerProps) {
               <li key={p.manifest.id}>
                 <button type="button" className="picker-item" disabled={!p.available} onClick={() => onPick(p)}>
                   <span className="row-icon" aria-hidden="true">
-                    {p.manifest.icon}
+                    <ProviderIcon provider={p} />
                   </span>
                   <span className="row-main">
                     <span className="row-name">{p.manifest.name}</span>

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import type { Connection, ProviderInfo } from '@latchkey/contracts';
-import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { timeAgo } from './format';
+import { ProviderIcon } from '../icons/ProviderIcon';
 
 export interface TrashListProps {
   connections: Connection[] | null;
@@ -21,7 +22,7 @@ export function TrashList({ connections, providers, onRestore, onPurge }: TrashL
         {connections.map((c) => (
           <li key={c.id} className="trash-row">
             <span className="row-icon" aria-hidden="true">
-              {providers.get(c.providerId)?.manifest.icon ?? '🔌'}
+              <ProviderIcon provider={providers.get(c.providerId)} />
             </span>
             <span className="row-main">
               <span className="row-name">{c.name}</span>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Connection, ProviderInfo } from '@latchkey/contracts';
-import { errorMessage, latchkey } from '../latchkey';
+import { useApi } from '../api';
+import { errorMessage } from '../ui/errors';
 
 export interface ListState {
   connections: Connection[] | null;
@@ -12,6 +13,7 @@ export interface ListState {
  * serialised: a burst of changes (5,000 imports) costs one reload in flight plus one after.
  */
 export function useConnectionList(deleted: boolean): ListState & { reload: () => Promise<void> } {
+  const api = useApi();
   const [state, setState] = useState<ListState>({ connections: null, error: null });
   const inFlight = useRef<Promise<void> | null>(null);
   const again = useRef(false);
@@ -25,7 +27,7 @@ export function useConnectionList(deleted: boolean): ListState & { reload: () =>
       try {
         do {
           again.current = false;
-          const list = await latchkey().connections.list({ deleted });
+          const list = await api.connections.list({ deleted });
           setState({ connections: list.filter((c) => (c.deletedAt !== null) === deleted), error: null });
         } while (again.current);
       } catch (error) {
@@ -36,13 +38,13 @@ export function useConnectionList(deleted: boolean): ListState & { reload: () =>
     })();
     inFlight.current = run;
     return run;
-  }, [deleted]);
+  }, [api, deleted]);
 
   useEffect(() => {
     void reload();
     // A burst of change events (an import, another window) becomes one reload a moment later.
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const off = latchkey().on('connections:changed', () => {
+    const off = api.on('connections:changed', () => {
       timer ??= setTimeout(() => {
         timer = null;
         void reload();
@@ -52,29 +54,30 @@ export function useConnectionList(deleted: boolean): ListState & { reload: () =>
       off();
       if (timer) clearTimeout(timer);
     };
-  }, [reload]);
+  }, [api, reload]);
 
   return { ...state, reload };
 }
 
 export function useProviders(): { providers: ProviderInfo[] | null; error: string | null } {
+  const api = useApi();
   const [state, setState] = useState<{ providers: ProviderInfo[] | null; error: string | null }>({ providers: null, error: null });
   useEffect(() => {
     let live = true;
     const load = () =>
-      latchkey()
-        .providers.list()
+      api.providers
+        .list()
         .then(
           (providers) => live && setState({ providers, error: null }),
           (error: unknown) => live && setState({ providers: [], error: errorMessage(error) }),
         );
     void load();
-    const off = latchkey().on('extensions:changed', () => void load());
+    const off = api.on('extensions:changed', () => void load());
     return () => {
       live = false;
       off();
     };
-  }, []);
+  }, [api]);
   return state;
 }
 

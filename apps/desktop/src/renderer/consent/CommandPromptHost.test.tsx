@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCommandGateApi } from '../test/broker-backed-api.js';
+import { renderWithApi } from '../test/render-with-api.js';
 import { CommandPromptHost } from './CommandPromptHost.js';
 
 afterEach(cleanup);
@@ -16,7 +17,7 @@ describe('CommandPromptHost', () => {
   it('shows the exact command line, never the code or an environment value, and runs it with the typed code', async () => {
     const h = setup();
     const started = h.start(['-y', '@modelcontextprotocol/server-filesystem', '/tmp/my notes']);
-    render(<CommandPromptHost api={h.api} />);
+    renderWithApi(h.api, <CommandPromptHost />);
     const dialog = await screen.findByRole('alertdialog');
     expect(within(dialog).getByTestId('command-line').textContent).toBe('npx -y @modelcontextprotocol/server-filesystem "/tmp/my notes"');
     expect(dialog.textContent).toContain('API_KEY');
@@ -30,7 +31,7 @@ describe('CommandPromptHost', () => {
   it('denies on Escape', async () => {
     const h = setup();
     const started = h.start(['other']);
-    render(<CommandPromptHost api={h.api} />);
+    renderWithApi(h.api, <CommandPromptHost />);
     await screen.findByRole('alertdialog');
     await userEvent.keyboard('{Escape}');
     expect(await started).toBe('refused');

@@ -1,12 +1,9 @@
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
-import type { CommandPrompt, LatchkeyApi } from '@latchkey/contracts';
+import type { CommandPrompt } from '@latchkey/contracts';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { errorCode, errorMessage } from './describe.js';
-import './consent.css';
-
-export interface CommandPromptHostProps {
-  api?: LatchkeyApi;
-}
+import { useApi } from '../api';
+import { errorCode, errorMessage } from '../ui/errors';
+import { CONSENT_LAYER_ATTRIBUTE, useInertBelow } from './inert-below.js';
 
 /** The command line as the broker will start it, each word quoted where a shell would need it. */
 export function commandText(prompt: Pick<CommandPrompt, 'command' | 'args'>): string {
@@ -18,7 +15,8 @@ export function commandText(prompt: Pick<CommandPrompt, 'command' | 'args'>): st
  * line starts. The page never learns the code; it only passes on what the person typed, so a
  * script in the page cannot approve a command on its own. Cancel, Escape and the deadline deny.
  */
-export function CommandPromptHost({ api = window.latchkey }: CommandPromptHostProps) {
+export function CommandPromptHost() {
+  const api = useApi();
   const [queue, setQueue] = useState<CommandPrompt[]>([]);
   const [code, setCode] = useState('');
   const [failure, setFailure] = useState<string | null>(null);
@@ -41,6 +39,8 @@ export function CommandPromptHost({ api = window.latchkey }: CommandPromptHostPr
   }, [api, drop]);
 
   const current = queue[0];
+  // The same layer as a consent prompt: above every dialog, the page below inert.
+  const { restoreFocus } = useInertBelow(current !== undefined);
   useEffect(() => {
     setCode('');
     setFailure(null);
@@ -66,19 +66,27 @@ export function CommandPromptHost({ api = window.latchkey }: CommandPromptHostPr
   return (
     <AlertDialog.Root open onOpenChange={(open) => !open && void answer('')}>
       <AlertDialog.Portal>
-        <AlertDialog.Overlay className="lk-consent-overlay" />
-        <AlertDialog.Content className="lk-consent" data-testid="command-prompt" onEscapeKeyDown={() => void answer('')}>
-          <AlertDialog.Title className="lk-consent__title">Start this command on your computer?</AlertDialog.Title>
+        <AlertDialog.Overlay className="consent-overlay" {...{ [CONSENT_LAYER_ATTRIBUTE]: '' }} />
+        <AlertDialog.Content
+          className="consent"
+          data-testid="command-prompt"
+          {...{ [CONSENT_LAYER_ATTRIBUTE]: '' }}
+          onEscapeKeyDown={() => void answer('')}
+          onCloseAutoFocus={(event) => {
+            if (restoreFocus()) event.preventDefault();
+          }}
+        >
+          <AlertDialog.Title className="consent-title">Start this command on your computer?</AlertDialog.Title>
           <AlertDialog.Description asChild>
             <div>
               <p>
                 “{current.connectionName}” wants Latchkey to run this command line. It runs with your permissions and can do anything you
                 can.
               </p>
-              <pre className="lk-consent__target" data-testid="command-line">
+              <pre className="consent-target" data-testid="command-line">
                 {commandText(current)}
               </pre>
-              {current.envNames.length > 0 && <p className="lk-muted">With these environment variables set: {current.envNames.join(', ')}</p>}
+              {current.envNames.length > 0 && <p className="muted">With these environment variables set: {current.envNames.join(', ')}</p>}
               <p>To allow it, type the code shown in {current.codeShownIn}.</p>
             </div>
           </AlertDialog.Description>
@@ -96,9 +104,9 @@ export function CommandPromptHost({ api = window.latchkey }: CommandPromptHostPr
               />
             </label>
             {failure && <p role="alert">{failure}</p>}
-            <footer className="lk-consent__actions">
-              <AlertDialog.Cancel className="lk-button">Don’t run it</AlertDialog.Cancel>
-              <button type="submit" className="lk-button lk-button--primary" disabled={code.replace(/[\s-]/g, '').length !== 6}>
+            <footer className="consent-actions">
+              <AlertDialog.Cancel>Don’t run it</AlertDialog.Cancel>
+              <button type="submit" className="primary" disabled={code.replace(/[\s-]/g, '').length !== 6}>
                 Run it
               </button>
             </footer>

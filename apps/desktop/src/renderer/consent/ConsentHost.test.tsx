@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { AccessResponse, Requester } from '@latchkey/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBrokerBackedApi, createGitHubConnection, GITHUB_EXTENSION, shiftedClock } from '../test/broker-backed-api.js';
+import { renderWithApi } from '../test/render-with-api';
 import { ConsentHost } from './ConsentHost.js';
 
 afterEach(cleanup);
@@ -25,10 +26,10 @@ async function promptsRaised(h: Awaited<ReturnType<typeof setup>>, count: number
 }
 
 describe('ConsentHost', () => {
-  it('says who asks, for which connection, why and what each scope allows, with Deny focused', async () => {
+  it('says who asks, for which connection, why and what each scope allows, with the prompt itself focused', async () => {
     const h = await setup();
     const response = h.ask(GITHUB_EXTENSION, 'Show your repositories in the sidebar');
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
 
     const dialog = await screen.findByRole('alertdialog');
     expect(within(dialog).getByRole('heading', { name: 'Allow access to “Work GitHub”?' })).toBeTruthy();
@@ -37,7 +38,10 @@ describe('ConsentHost', () => {
     expect(within(dialog).getByTestId('consent-connection').textContent).toContain('http://127.0.0.1:9/');
     expect(within(dialog).getByTestId('consent-reason').textContent).toBe('Show your repositories in the sidebar');
     expect(within(dialog).getByRole('listitem').textContent).toBe('send authenticated requests to http://127.0.0.1:9/');
-    await waitFor(() => expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Deny' })));
+    // Focus is on the prompt, not on an answer: a stray Enter answers nothing. "Once" is the default choice.
+    await waitFor(() => expect(document.activeElement).toBe(dialog));
+    expect((within(dialog).getByRole('combobox', { name: 'How long' }) as HTMLSelectElement).value).toBe('once');
+    expect(within(dialog).getByRole('button', { name: 'Allow once' })).toBeTruthy();
     // The stored token never reaches the page, not even inside the prompt.
     expect(document.body.innerHTML).not.toContain('ghp_canary');
 
@@ -48,12 +52,12 @@ describe('ConsentHost', () => {
   it('shows the reveal scope as a warning', async () => {
     const h = await setup();
     void h.extensionClient().secrets.requestAccess({ connectionId: h.connection.id, reason: 'Copy the token into a CLI', scopes: ['http.fetch', 'reveal'] });
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     const reveal = within(dialog)
       .getAllByRole('listitem')
       .find((li) => li.dataset.scope === 'reveal');
-    expect(reveal?.className).toContain('lk-consent__scope--warning');
+    expect(reveal?.className).toContain('consent-scope-warning');
     expect(reveal?.textContent).toBe('Warning: read the password itself (the secret leaves Latchkey)');
     h.broker.abortConsent('test over');
   });
@@ -61,7 +65,7 @@ describe('ConsentHost', () => {
   it('Deny answers deny, and the denial is audited', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Deny' }));
 
@@ -75,9 +79,9 @@ describe('ConsentHost', () => {
   it('Escape denies', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
-    await waitFor(() => expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Deny' })));
+    await waitFor(() => expect(document.activeElement).toBe(dialog));
     await userEvent.keyboard('{Escape}');
 
     await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
@@ -87,7 +91,7 @@ describe('ConsentHost', () => {
   it('closing the modal denies', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Close and deny' }));
     await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
@@ -96,7 +100,7 @@ describe('ConsentHost', () => {
   it('Allow once grants a one-use reference', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Allow once' }));
 
@@ -107,14 +111,16 @@ describe('ConsentHost', () => {
     expect(grant).toMatchObject({ id: granted.grantId, kind: 'once' });
   });
 
-  it('Allow always sends the chosen duration', async () => {
+  it('one choice says how long: "For 30 days" makes the button "Allow for 30 days" and sends that duration', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
-    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'Remember for' }), '30 days');
+    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'How long' }), 'For 30 days');
+    // One control, one meaning: no "Allow always" next to a duration any more.
+    expect(within(dialog).queryByRole('button', { name: /always|Allow once/ })).toBeNull();
     const before = Date.now();
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow always' }));
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow for 30 days' }));
 
     await expect(response).resolves.toMatchObject({ granted: true });
     expect(h.callsTo('consent:respond')).toEqual([{ promptId: dialog.dataset.promptId, response: { decision: 'always', duration: '30d' } }]);
@@ -128,21 +134,21 @@ describe('ConsentHost', () => {
   it('"Until I revoke it" grants without an expiry', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     const dialog = await screen.findByRole('alertdialog');
-    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'Remember for' }), 'forever');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow always' }));
+    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'How long' }), 'forever');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow until I revoke it' }));
     await expect(response).resolves.toMatchObject({ granted: true });
     expect((await h.api.grants.list())[0]?.expiresAt).toBeNull();
   });
 
-  it('queues several requests in arrival order, each starting from Deny', async () => {
+  it('queues several requests in arrival order, each starting from the prompt and "Once"', async () => {
     const h = await setup();
     const first = h.ask(GITHUB_EXTENSION, 'first');
     await promptsRaised(h, 1);
     const second = h.ask(AGENT, 'second');
     await promptsRaised(h, 2);
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     let dialog = await screen.findByRole('alertdialog');
     expect(within(dialog).getByTestId('consent-position').textContent).toBe('Request 1 of 2');
     expect(within(dialog).getByTestId('consent-reason').textContent).toBe('first');
@@ -156,26 +162,29 @@ describe('ConsentHost', () => {
     dialog = screen.getByRole('alertdialog');
     expect(within(dialog).getByTestId('consent-requester').textContent).toBe('Agent Release notes writer (agent.release-notes)');
     expect(within(dialog).getByTestId('consent-position').textContent).toBe('Request 1 of 2');
-    await waitFor(() => expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Deny' })));
+    await waitFor(() => expect(document.activeElement).toBe(dialog));
 
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow once' }));
+    // A longer choice on this one must not carry over to the next request.
+    await userEvent.selectOptions(within(dialog).getByRole('combobox', { name: 'How long' }), 'For 1 day');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow for 1 day' }));
     await waitFor(() => expect(screen.getByTestId('consent-reason').textContent).toBe('third'));
     expect(screen.queryByTestId('consent-position')).toBeNull();
-    // Focus went to Allow once for the last answer; the next request must not inherit it.
-    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Deny' })));
+    // Focus went to the Allow button for the last answer; the next request must not inherit it.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('alertdialog')));
+    expect((screen.getByRole('combobox', { name: 'How long' }) as HTMLSelectElement).value).toBe('once');
     await userEvent.click(screen.getByRole('button', { name: 'Deny' }));
 
     await expect(first).resolves.toMatchObject({ granted: false, reason: 'denied' });
     await expect(second).resolves.toMatchObject({ granted: true });
     await expect(third).resolves.toMatchObject({ granted: false, reason: 'denied' });
-    expect(h.callsTo('consent:respond').map((c) => (c as { response: { decision: string } }).response.decision)).toEqual(['deny', 'once', 'deny']);
+    expect(h.callsTo('consent:respond').map((c) => (c as { response: { decision: string } }).response.decision)).toEqual(['deny', 'always', 'deny']);
     await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
   });
 
   it('a prompt the broker closes on its own leaves the queue', async () => {
     const h = await setup();
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
+    renderWithApi(h.api, <ConsentHost />);
     await screen.findByRole('alertdialog');
     act(() => h.broker.abortConsent('the window was closed'));
     await expect(response).resolves.toMatchObject({ granted: false, reason: 'aborted' });
@@ -185,14 +194,24 @@ describe('ConsentHost', () => {
 
   it('the countdown denies at the deadline', async () => {
     // The broker's clock runs 57 s behind the page's: the prompt's deadline is 3 s away for the
-    // page, while the broker's own 60 s timer is far off, so only the modal can deny.
+    // page, while the broker's own 60 s timer is far off, so only the modal can deny. The page's
+    // clock and its one-second tick are fake: the test moves time, it does not wait for it.
     const h = await setup({ clock: shiftedClock(-57_000) });
     const response = h.ask();
-    render(<ConsentHost api={h.api} />);
-    const dialog = await screen.findByRole('alertdialog');
-    expect(within(dialog).getByTestId('consent-countdown').textContent).toMatch(/^Denied automatically in [1-3] s$/);
+    await promptsRaised(h, 1);
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      renderWithApi(h.api, <ConsentHost />);
+      const dialog = await screen.findByRole('alertdialog');
+      expect(within(dialog).getByTestId('consent-countdown').textContent).toMatch(/^Denied automatically in [1-3] s$/);
+      await act(() => vi.advanceTimersByTimeAsync(1000));
+      expect(h.callsTo('consent:respond')).toEqual([]);
+      await act(() => vi.advanceTimersByTimeAsync(2000));
 
-    await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
-    expect(h.callsTo('consent:respond')).toEqual([{ promptId: dialog.dataset.promptId, response: { decision: 'deny' } }]);
+      await expect(response).resolves.toMatchObject({ granted: false, reason: 'denied' });
+      expect(h.callsTo('consent:respond')).toEqual([{ promptId: dialog.dataset.promptId, response: { decision: 'deny' } }]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,110 +1,47 @@
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
-import { type ConsentDecision, type ConsentPrompt, type GrantDuration, type LatchkeyApi } from '@latchkey/contracts';
-import { useCallback, useEffect, useRef, useState, type ChangeEvent, type MouseEvent } from 'react';
-import { errorCode, errorMessage, requesterLabel } from './describe.js';
-import './consent.css';
-
-const DURATIONS: { value: GrantDuration; label: string }[] = [
-  { value: '1h', label: '1 hour' },
-  { value: '1d', label: '1 day' },
-  { value: '30d', label: '30 days' },
-  { value: 'forever', label: 'Until I revoke it' },
-];
-
-export interface ConsentHostProps {
-  /** Defaults to `window.latchkey`; tests pass the API built over their broker. */
-  api?: LatchkeyApi;
-}
+import { useEffect, useId, useRef, useState, type ChangeEvent, type MouseEvent } from 'react';
+import { ALLOW_CHOICES, allowChoice, decisionFor, DEFAULT_ALLOW_CHOICE, type AllowChoice } from '../ui/allow-choices.js';
+import { CONSENT_LAYER_ATTRIBUTE, useInertBelow } from './inert-below.js';
+import { PromptDetails } from './PromptDetails.js';
+import { useConsentQueue } from './useConsentQueue.js';
+import { useApi } from '../api.js';
+import { X } from 'lucide-react';
 
 function secondsLeft(deadline: string, now: number): number {
   return Math.max(0, Math.ceil((Date.parse(deadline) - now) / 1000));
 }
 
 /**
- * The consent modal. Every way out of it that is not an explicit Allow — the Deny button,
+ * The consent modal, on top of everything: its own portal above every other layer (see the
+ * layer variables in the stylesheets), the rest of the page inert while it is open, focus on the
+ * prompt itself so that neither a stray Enter nor a hidden button answers it.
+ *
+ * Every way out of it that is not an explicit Allow — the Deny button,
  * Escape, the close button, the countdown reaching the prompt's deadline — answers deny,
  * because consent that was not given must never become a grant.
  */
-export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
-  const [queue, setQueue] = useState<ConsentPrompt[]>([]);
-  const [duration, setDuration] = useState<GrantDuration>('1h');
+export function ConsentHost() {
+  const api = useApi();
+  const [choice, setChoice] = useState<AllowChoice>(DEFAULT_ALLOW_CHOICE);
   const [now, setNow] = useState(() => Date.now());
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  /** Prompts already answered, so a double click or a late tick cannot answer twice. */
-  const answered = useRef(new Set<string>());
-  const denyRef = useRef<HTMLButtonElement>(null);
-
-  const enqueue = useCallback((prompts: ConsentPrompt[]) => {
-    setQueue((current) => {
-      const known = new Set(current.map((p) => p.promptId));
-      const fresh = prompts.filter((p) => !known.has(p.promptId) && !answered.current.has(p.promptId));
-      return fresh.length ? [...current, ...fresh] : current;
-    });
-  }, []);
-  const drop = useCallback((promptId: string) => {
-    setQueue((current) => current.filter((p) => p.promptId !== promptId));
-  }, []);
-
-  useEffect(() => {
-    let live = true;
-    // Subscribe before asking for the backlog, so a prompt raised in between is not missed.
-    const offPrompt = api.on('consent:prompt', (prompt) => enqueue([prompt]));
-    const offResolved = api.on('consent:resolved', ({ promptId }) => drop(promptId));
-    api.consent
-      .pending()
-      .then((prompts) => {
-        if (live) enqueue(prompts);
-      })
-      .catch((error: unknown) => {
-        if (live) setFailure(errorMessage(error, 'Could not load pending access requests.'));
-      });
-    return () => {
-      live = false;
-      offPrompt();
-      offResolved();
-    };
-  }, [api, enqueue, drop]);
-
-  const current = queue[0];
+  const contentRef = useRef<HTMLDivElement>(null);
+  const choiceId = useId();
+  const { queue, current, busy, failure, setFailure, respond, deny } = useConsentQueue(api);
   const currentId = current?.promptId;
 
-  const respond = useCallback(
-    async (prompt: ConsentPrompt, response: ConsentDecision) => {
-      if (answered.current.has(prompt.promptId)) return;
-      answered.current.add(prompt.promptId);
-      setBusy(true);
-      setFailure(null);
-      try {
-        await api.consent.respond({ promptId: prompt.promptId, response });
-        drop(prompt.promptId);
-      } catch (error) {
-        if (errorCode(error) === 'NOT_FOUND') {
-          // The broker already closed it: its own timeout, or another window answered.
-          drop(prompt.promptId);
-        } else {
-          // Keep it on screen so the person can answer again; the broker still denies at the deadline.
-          answered.current.delete(prompt.promptId);
-          setFailure(errorMessage(error, 'Your answer could not be delivered. Try again.'));
-        }
-      } finally {
-        setBusy(false);
-      }
-    },
-    [api, drop],
-  );
-  const deny = useCallback((prompt: ConsentPrompt) => void respond(prompt, { decision: 'deny' }), [respond]);
+  const { restoreFocus } = useInertBelow(currentId !== undefined);
 
-  // A new prompt at the head of the queue starts from the safe choices again.
+  // A new prompt at the head of the queue starts from the safe choices again, and takes focus:
+  // the prompt itself, so the person reads it before any answer is one key away.
   useEffect(() => {
     if (!currentId) return;
-    setDuration('1h');
+    setChoice(DEFAULT_ALLOW_CHOICE);
     setFailure(null);
     setNow(Date.now());
-    denyRef.current?.focus();
+    contentRef.current?.focus();
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
-  }, [currentId]);
+  }, [currentId, setFailure]);
 
   const remaining = current ? secondsLeft(current.deadline, now) : 0;
   useEffect(() => {
@@ -118,7 +55,6 @@ export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
     event.preventDefault();
     deny(current);
   };
-  const target = current.connection.target;
   const position = queue.length > 1 ? `Request 1 of ${queue.length}` : null;
 
   return (
@@ -129,87 +65,64 @@ export function ConsentHost({ api = window.latchkey }: ConsentHostProps) {
       }}
     >
       <AlertDialog.Portal>
-        <AlertDialog.Overlay className="lk-consent-overlay" />
+        <AlertDialog.Overlay className="consent-overlay" {...{ [CONSENT_LAYER_ATTRIBUTE]: '' }} />
         <AlertDialog.Content
-          className="lk-consent"
+          ref={contentRef}
+          className="consent"
           data-prompt-id={current.promptId}
+          {...{ [CONSENT_LAYER_ATTRIBUTE]: '' }}
+          onOpenAutoFocus={(event) => {
+            // Radix would focus Cancel (Deny); the prompt itself takes focus instead.
+            event.preventDefault();
+            contentRef.current?.focus();
+          }}
+          onCloseAutoFocus={(event) => {
+            // Back to what the person was doing under the prompt (a half-typed form keeps its place).
+            if (restoreFocus()) event.preventDefault();
+          }}
           onEscapeKeyDown={(event) => {
             event.preventDefault();
             deny(current);
           }}
         >
-          <header className="lk-consent__header">
-            <AlertDialog.Title className="lk-consent__title">Allow access to “{current.connection.name}”?</AlertDialog.Title>
+          <header className="consent-header">
+            <AlertDialog.Title className="consent-title">Allow access to “{current.connection.name}”?</AlertDialog.Title>
             {position && (
-              <span className="lk-consent__position" data-testid="consent-position">
+              <span className="consent-position" data-testid="consent-position">
                 {position}
               </span>
             )}
-            <button type="button" className="lk-consent__close" aria-label="Close and deny" onClick={() => deny(current)}>
-              ×
+            <button type="button" className="consent-close" aria-label="Close and deny" onClick={() => deny(current)}>
+              <X size={18} aria-hidden="true" />
             </button>
           </header>
 
-          <AlertDialog.Description asChild>
-            <dl className="lk-consent__facts">
-              <dt>Who is asking</dt>
-              <dd data-testid="consent-requester">{requesterLabel(current.requester)}</dd>
-              <dt>Connection</dt>
-              <dd data-testid="consent-connection">
-                {current.connection.name} <span className="lk-muted">· {current.connection.providerName}</span>
-                {target && <span className="lk-consent__target">{target}</span>}
-              </dd>
-              <dt>Their reason</dt>
-              <dd data-testid="consent-reason" className="lk-consent__reason">
-                {current.reason}
-              </dd>
-            </dl>
-          </AlertDialog.Description>
+          <PromptDetails prompt={current} />
 
-          <section aria-labelledby="lk-consent-scopes">
-            <h3 id="lk-consent-scopes" className="lk-consent__subtitle">
-              If you allow it, it can:
-            </h3>
-            <ul className="lk-consent__scopes">
-              {current.scopes.map((s) => (
-                <li key={s.scope} className={s.warning ? 'lk-consent__scope lk-consent__scope--warning' : 'lk-consent__scope'} data-scope={s.scope}>
-                  {s.warning && <strong className="lk-consent__warning-label">Warning: </strong>}
-                  {s.description}
-                </li>
-              ))}
-            </ul>
-            <p className="lk-muted lk-consent__note">It never sees the stored credential unless a warning above says so; Latchkey adds it to each request.</p>
-          </section>
-
-          <p role="timer" className="lk-consent__countdown" data-testid="consent-countdown">
+          <p role="timer" className="consent-countdown" data-testid="consent-countdown">
             Denied automatically in {remaining} s
           </p>
           {failure && (
-            <p role="alert" className="lk-consent__failure">
+            <p role="alert" className="consent-failure">
               {failure}
             </p>
           )}
 
-          <footer className="lk-consent__actions">
-            <AlertDialog.Cancel ref={denyRef} className="lk-button" onClick={onDenyClick}>
+          <footer className="consent-actions">
+            <AlertDialog.Cancel onClick={onDenyClick}>
               Deny
             </AlertDialog.Cancel>
-            <button type="button" className="lk-button lk-button--primary" disabled={busy} onClick={() => void respond(current, { decision: 'once' })}>
-              Allow once
-            </button>
-            <span className="lk-consent__always">
-              <label>
-                <span>Remember for</span>
-                <select value={duration} disabled={busy} onChange={(e: ChangeEvent<HTMLSelectElement>) => setDuration(e.target.value as GrantDuration)}>
-                  {DURATIONS.map((d) => (
-                    <option key={d.value} value={d.value}>
-                      {d.label}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <button type="button" className="lk-button" disabled={busy} onClick={() => void respond(current, { decision: 'always', duration })}>
-                Allow always
+            <span className="consent-allow">
+              <label htmlFor={choiceId}>How long</label>
+              <select id={choiceId} value={choice} disabled={busy} onChange={(e: ChangeEvent<HTMLSelectElement>) => setChoice(e.target.value as AllowChoice)}>
+                {ALLOW_CHOICES.map((c) => (
+                  <option key={c.value} value={c.value}>
+                    {c.label}
+                  </option>
+                ))}
+              </select>
+              <button type="button" className="primary" disabled={busy} onClick={() => void respond(current, decisionFor(choice))}>
+                {allowChoice(choice).action}
               </button>
             </span>
           </footer>

@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { LatchkeyError, type ExtensionInfo } from '@latchkey/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBrokerBackedApi } from '../test/broker-backed-api.js';
+import { renderWithApi } from '../test/render-with-api';
 import { ExtensionsScreen } from './ExtensionsScreen.js';
 
 afterEach(cleanup);
@@ -60,7 +61,7 @@ describe('ExtensionsScreen', () => {
   it('lists each extension with origin, providers, state, restarts and last error', async () => {
     const h = createBrokerBackedApi();
     h.broker.attachExtensions(hostWith([github, flaky]));
-    render(<ExtensionsScreen api={h.api} />);
+    renderWithApi(h.api, <ExtensionsScreen />);
 
     await waitFor(() => expect(row('github')).toBeTruthy());
     expect(cells('github').slice(1, 7)).toEqual(['github', expect.stringMatching(/^Runningsince /), 'Its own folder only', '0', 'None', '']);
@@ -73,7 +74,7 @@ describe('ExtensionsScreen', () => {
   it('the switch disables and enables through extensions:setEnabled', async () => {
     const h = createBrokerBackedApi();
     h.broker.attachExtensions(hostWith([github, flaky]));
-    render(<ExtensionsScreen api={h.api} />);
+    renderWithApi(h.api, <ExtensionsScreen />);
     const toggle = await screen.findByRole('switch', { name: 'GitHub enabled' });
 
     toggle.focus();
@@ -95,7 +96,7 @@ describe('ExtensionsScreen', () => {
   it('a refused toggle says why and leaves the switch as it was', async () => {
     const h = createBrokerBackedApi();
     h.broker.attachExtensions(hostWith([github], 'The extension host is restarting; try again in a moment'));
-    render(<ExtensionsScreen api={h.api} />);
+    renderWithApi(h.api, <ExtensionsScreen />);
     await userEvent.click(await screen.findByRole('switch', { name: 'GitHub enabled' }));
 
     expect((await screen.findByRole('alert')).textContent).toBe('The extension host is restarting; try again in a moment');
@@ -106,7 +107,7 @@ describe('ExtensionsScreen', () => {
     const h = createBrokerBackedApi();
     const host = hostWith([github]);
     h.broker.attachExtensions(host);
-    render(<ExtensionsScreen api={h.api} />);
+    renderWithApi(h.api, <ExtensionsScreen />);
     await waitFor(() => expect(within(row('github')).getByTestId('extension-state').textContent).toBe('Running'));
 
     // The host's process died and is being restarted; nothing was toggled in the UI.
@@ -123,7 +124,7 @@ describe('ExtensionsScreen', () => {
     let current = github;
     const listeners = new Set<(info: ExtensionInfo) => void>();
     h.broker.attachExtensions({ ...host, list: () => [current], onChange: (l: (info: ExtensionInfo) => void) => (listeners.add(l), () => void listeners.delete(l)) });
-    render(<ExtensionsScreen api={h.api} />);
+    renderWithApi(h.api, <ExtensionsScreen />);
     await waitFor(() => expect(within(row('github')).getByTestId('extension-state').textContent).toBe('Running'));
 
     current = { ...github, state: 'crashed', restarts: 5, lastError: 'Exited with code 1' };
@@ -134,7 +135,7 @@ describe('ExtensionsScreen', () => {
 
   it('says so when nothing is installed', async () => {
     const h = createBrokerBackedApi();
-    render(<ExtensionsScreen api={h.api} />);
+    renderWithApi(h.api, <ExtensionsScreen />);
     await screen.findByText('No extensions are installed.');
   });
 });

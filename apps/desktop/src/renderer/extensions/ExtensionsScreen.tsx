@@ -1,12 +1,9 @@
-import type { ExtensionInfo, LatchkeyApi } from '@latchkey/contracts';
+import type { ExtensionInfo } from '@latchkey/contracts';
 import { useCallback, useEffect, useState } from 'react';
-import { errorMessage, formatDateTime } from '../consent/describe.js';
-import '../access/data-screen.css';
-
-export interface ExtensionsScreenProps {
-  /** Defaults to `window.latchkey`; tests pass the API built over their broker. */
-  api?: LatchkeyApi;
-}
+import { errorMessage } from '../ui/errors.js';
+import { formatDateTime } from '../ui/format.js';
+import { useApi } from '../api.js';
+import { DataScreen, FailureLine } from '../ui/DataScreen.js';
 
 const STATE_LABELS: Record<ExtensionInfo['state'], string> = {
   running: 'Running',
@@ -18,7 +15,8 @@ const STATE_LABELS: Record<ExtensionInfo['state'], string> = {
 };
 
 /** Installed extensions, what they provide, whether they run, and a switch to turn each off. */
-export function ExtensionsScreen({ api = window.latchkey }: ExtensionsScreenProps) {
+export function ExtensionsScreen() {
+  const api = useApi();
   const [extensions, setExtensions] = useState<ExtensionInfo[] | null>(null);
   const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
   const [failure, setFailure] = useState<string | null>(null);
@@ -54,29 +52,24 @@ export function ExtensionsScreen({ api = window.latchkey }: ExtensionsScreenProp
   };
 
   return (
-    <section className="lk-data-screen" aria-labelledby="lk-extensions-title">
-      <header className="lk-data-screen__header">
-        <h1 id="lk-extensions-title">Extensions</h1>
-        <p className="lk-data-screen__lead">
-          Extensions add connection providers and commands. They run apart from Latchkey and never see a stored secret unless you allow it.
-        </p>
-        <button type="button" className="lk-button" onClick={() => void load()}>
+    <DataScreen
+      title="Extensions"
+      lead="Extensions add connection providers and commands. They run apart from Latchkey and never see a stored secret unless you allow it."
+      actions={
+        <button type="button" onClick={() => void load()}>
           Refresh
         </button>
-      </header>
+      }
+    >
 
-      {failure && (
-        <p role="alert" className="lk-data-screen__failure">
-          {failure}
-        </p>
-      )}
+      <FailureLine failure={failure} />
 
       {extensions === null ? (
         <p>Loading extensions…</p>
       ) : extensions.length === 0 ? (
         <p>No extensions are installed.</p>
       ) : (
-        <table className="lk-data-table">
+        <table className="data-table">
           <thead>
             <tr>
               <th scope="col">Extension</th>
@@ -93,24 +86,24 @@ export function ExtensionsScreen({ api = window.latchkey }: ExtensionsScreenProp
               <tr key={x.id} data-extension-id={x.id}>
                 <td>
                   <strong>{x.displayName}</strong>
-                  <div className="lk-muted">
+                  <div className="muted">
                     {x.id} {x.version} · {x.builtIn ? 'Built in' : 'Installed by you'}
                   </div>
                 </td>
                 <td>{x.providers.length ? x.providers.join(', ') : 'None'}</td>
                 <td>
-                  <span className={`lk-state--${x.state}`} data-testid="extension-state">
+                  <span className={`state-${x.state}`} data-testid="extension-state">
                     {STATE_LABELS[x.state]}
                   </span>
-                  {x.since && <div className="lk-muted">since {formatDateTime(x.since)}</div>}
+                  {x.since && <div className="muted">since {formatDateTime(x.since)}</div>}
                 </td>
                 <td>
                   {x.isolation === 'confined' ? (
                     'Its own folder only'
                   ) : x.isolation === 'unconfined' ? (
-                    <span className="lk-state--crashed">Not confined: this runtime cannot limit its file access</span>
+                    <span className="state-crashed">Not confined: this runtime cannot limit its file access</span>
                   ) : (
-                    <span className="lk-muted">Not reported</span>
+                    <span className="muted">Not reported</span>
                   )}
                 </td>
                 <td>{x.restarts}</td>
@@ -119,7 +112,7 @@ export function ExtensionsScreen({ api = window.latchkey }: ExtensionsScreenProp
                   <button
                     type="button"
                     role="switch"
-                    className="lk-switch"
+                    className="switch"
                     aria-checked={x.enabled}
                     aria-label={`${x.displayName} enabled`}
                     disabled={pending.has(x.id)}
@@ -131,6 +124,6 @@ export function ExtensionsScreen({ api = window.latchkey }: ExtensionsScreenProp
           </tbody>
         </table>
       )}
-    </section>
+    </DataScreen>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { StoreGeneration, StoreProblem } from '@latchkey/contracts';
-import { errorMessage, latchkey } from '../latchkey';
+import { useApi } from '../api';
+import { errorMessage } from './errors';
 
 const fileName = (path: string) => path.split(/[\\/]/).pop() ?? path;
 
@@ -18,11 +19,12 @@ function describe(g: StoreGeneration): string {
 
 /** Under a damaged-file banner: offers the file's last good generation, says what differs, restores it. */
 export function StoreRestoreAction({ problem }: { problem: StoreProblem }) {
+  const api = useApi();
   const [generation, setGeneration] = useState<StoreGeneration | null>(null);
   const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
   useEffect(() => {
     let live = true;
-    latchkey()
+    api
       .store.generations()
       .then(
         ({ generations }) => live && setGeneration(generations.find((g) => g.file === fileName(problem.file)) ?? null),
@@ -31,13 +33,13 @@ export function StoreRestoreAction({ problem }: { problem: StoreProblem }) {
     return () => {
       live = false;
     };
-  }, [problem.file]);
+  }, [api, problem.file]);
 
   if (!generation) return null;
   const restore = () => {
     setState({ busy: true, error: null });
     // On success the broker pushes a new status without this problem, and the banner goes away.
-    latchkey()
+    api
       .store.restore({ file: generation.file })
       .then(
         () => setState({ busy: false, error: null }),

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { SystemStatus } from '@latchkey/contracts';
-import { errorMessage, latchkey } from '../latchkey';
+import { useApi } from '../api';
+import { errorMessage } from './errors';
 import { StoreRestoreAction } from './StoreRestoreAction';
 
 /**
@@ -8,22 +9,23 @@ import { StoreRestoreAction } from './StoreRestoreAction';
  * than the secrets were saved with) or a store file was damaged, and offers its last good version.
  */
 export function SystemBanner() {
+  const api = useApi();
   const [status, setStatus] = useState<SystemStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    latchkey()
-      .system.status()
+    api.system
+      .status()
       .then(
         (s) => live && setStatus(s),
         (e: unknown) => live && setError(errorMessage(e)),
       );
-    const off = latchkey().on('system:status', (s) => setStatus(s));
+    const off = api.on('system:status', (s) => setStatus(s));
     return () => {
       live = false;
       off();
     };
-  }, []);
+  }, [api]);
 
   if (error) {
     return (

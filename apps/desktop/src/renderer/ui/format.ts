@@ -20,6 +20,3 @@ export function formatDateTime(iso: string | null | undefined, fallback = '—')
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? fallback : dateTime.format(date);
 }
-
-/** Errors are read as fields, not `instanceof`: they may cross contextBridge or come from another bundle. */
-export { errorCode, errorMessage } from '../latchkey';

@@ -1,18 +1,16 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { LatchkeyApi, StoreGeneration, StoreProblem } from '@latchkey/contracts';
+import type { StoreGeneration, StoreProblem } from '@latchkey/contracts';
 // eslint-disable-next-line no-restricted-imports -- the test runs the real broker behind the API; never bundled
 import { MemorySecretStore, createTestCipher } from '@latchkey/broker/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBrokerBackedApi } from '../test/broker-backed-api';
+import { renderWithApi } from '../test/render-with-api';
 import { SystemBanner } from './SystemBanner';
 
 afterEach(cleanup);
 
-function install(api: LatchkeyApi) {
-  Object.defineProperty(window, 'latchkey', { value: api, configurable: true });
-}
 
 describe('SystemBanner: a damaged file with a last good version', () => {
   it('says what restoring would change, restores on request, and goes away', async () => {
@@ -38,9 +36,8 @@ describe('SystemBanner: a damaged file with a last good version', () => {
         },
       },
     });
-    install(h.api);
     const user = userEvent.setup();
-    render(<SystemBanner />);
+    renderWithApi(h.api, <SystemBanner />);
     const button = await screen.findByRole('button', { name: 'Restore connections.json' });
     const alert = screen.getByRole('alert');
     expect(alert.textContent).toContain('holds 3 connections and 1 grant');
@@ -57,8 +54,7 @@ describe('SystemBanner: another master key', () => {
   it('says the key differs and how to fix it, instead of "cannot be saved right now"', async () => {
     const secrets = new MemorySecretStore();
     secrets.check = createTestCipher().encrypt('latchkey key check v1');
-    install(createBrokerBackedApi({ secrets, cipher: { ...createTestCipher(), backend: 'env' } }).api);
-    render(<SystemBanner />);
+    renderWithApi(createBrokerBackedApi({ secrets, cipher: { ...createTestCipher(), backend: 'env' } }).api, <SystemBanner />);
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('Latchkey has a different master key than your secrets were saved with.');
     expect(alert.textContent).toContain('LATCHKEY_MASTER_KEY');

@@ -1,9 +1,4 @@
-import type { ErrorCode, LatchkeyApi } from '@latchkey/contracts';
-
-/** The one object the preload (or the headless bridge) gave this page. */
-export function latchkey(): LatchkeyApi {
-  return window.latchkey;
-}
+import type { ErrorCode } from '@latchkey/contracts';
 
 /**
  * Errors arrive from another bundle (the bridge script) or across contextBridge, so

@@ -1,0 +1,44 @@
+import * as AlertDialog from '@radix-ui/react-alert-dialog';
+import type { ConsentPrompt } from '@latchkey/contracts';
+import { requesterLabel } from '../ui/format.js';
+
+/**
+ * Who asks, for which connection and target, in their own words (set apart as a quotation so it
+ * cannot pass for Latchkey's), and what each scope would allow, warnings first in colour.
+ */
+export function PromptDetails({ prompt }: { prompt: ConsentPrompt }) {
+  return (
+    <>
+      <AlertDialog.Description asChild>
+        <dl className="consent-facts">
+          <dt>Who is asking</dt>
+          <dd data-testid="consent-requester">{requesterLabel(prompt.requester)}</dd>
+          <dt>Connection</dt>
+          <dd data-testid="consent-connection">
+            {prompt.connection.name} <span className="muted">· {prompt.connection.providerName}</span>
+            {prompt.connection.target && <span className="consent-target">{prompt.connection.target}</span>}
+          </dd>
+          <dt>Their reason</dt>
+          <dd data-testid="consent-reason" className="consent-reason">
+            {prompt.reason}
+          </dd>
+        </dl>
+      </AlertDialog.Description>
+
+      <section aria-labelledby="lk-consent-scopes">
+        <h3 id="lk-consent-scopes" className="consent-subtitle">
+          If you allow it, it can:
+        </h3>
+        <ul className="consent-scopes">
+          {prompt.scopes.map((s) => (
+            <li key={s.scope} className={s.warning ? 'consent-scope consent-scope-warning' : 'consent-scope'} data-scope={s.scope}>
+              {s.warning && <strong className="consent-warning-label">Warning: </strong>}
+              {s.description}
+            </li>
+          ))}
+        </ul>
+        <p className="muted consent-note">It never sees the stored credential unless a warning above says so; Latchkey adds it to each request.</p>
+      </section>
+    </>
+  );
+}
