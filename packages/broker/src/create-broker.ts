@@ -36,7 +36,8 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const options: BrokerOptions = { ...DEFAULT_OPTIONS, ...ports.options };
   const clock = ports.clock ?? systemClock;
   const events = new BrokerEvents();
-  const audit = new AuditService(ports.audit, clock);
+  // The chain is keyed whenever the cipher can protect a key (stored as one more cipher blob).
+  const audit = new AuditService(ports.audit, clock, { cipher: ports.cipher, secrets: ports.secrets, ...(options.auditRates ? { rates: options.auditRates } : {}) });
   const registry = new ProviderRegistry();
   const refs = new RefRegistry();
   const secrets = new SecretsService(ports.cipher, ports.secrets);
@@ -63,11 +64,14 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const status = () => ({
     cipher: { available: ports.cipher.isAvailable(), backend: ports.cipher.backend, reason: ports.cipher.isAvailable() ? null : ports.cipher.unavailableReason() },
     storeProblems: ports.storeProblems?.() ?? [],
+    audit: audit.integrity(),
     host: ports.host,
     version: VERSION,
   });
 
-  for (const p of ports.storeProblems?.() ?? []) void audit.record({ type: 'store.corrupt', outcome: 'error', detail: p.message });
+  for (const p of ports.storeProblems?.() ?? []) void audit.record({ type: 'store.corrupt', outcome: 'error', detail: p.message }).catch(() => undefined);
+  // In the background, a chunk at a time: truncation, deleted files and rewriting show in system:status.
+  const auditChecked = audit.checkAtStartup().catch((error: unknown) => console.error('audit: the startup check failed', error));
 
   const app: Handlers<AppChannels, CallContext> = {
     'connections:list': (i) => connections.list(i),
@@ -100,7 +104,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'system:status': () => status(),
   };
 
-  const extension: Handlers<ExtensionChannels, CallContext> = {
+  const extensionHandlers: Handlers<ExtensionChannels, CallContext> = {
     'connections:list': (i) => connections.list({ providerId: i.providerId, category: i.category, deleted: false }),
     'secrets:requestAccess': (i, c) => consent.request(c.requester, i),
     'secrets:reveal': (i, c) => operations.reveal(c.requester, i.ref),
@@ -110,6 +114,17 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'webhook:send': (i, c) => operations.webhookSend(c.requester, i.ref, i.request),
     'mcp:callTool': (i, c) => operations.mcpCallTool(c.requester, i.ref, i.call),
   };
+
+  // Extensions and agents are refused up front once their audit budget is spent: nothing runs, nothing is written.
+  const extension = Object.fromEntries(
+    Object.entries(extensionHandlers).map(([name, handler]) => [
+      name,
+      (input: unknown, context: CallContext) => {
+        audit.admit(context.requester);
+        return (handler as (i: unknown, c: CallContext) => unknown)(input, context);
+      },
+    ]),
+  ) as unknown as Handlers<ExtensionChannels, CallContext>;
 
   return {
     app,
@@ -131,9 +146,12 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       if (prompter !== eventPrompter) eventPrompter.abortAll(reason);
     },
     abortConsentFor: (requester, reason) => consent.abortFor(requester, reason),
-    recordAudit: (event) => audit.record(event).then(() => undefined),
+    recordAudit: async (event) => {
+      await audit.record(event);
+    },
     close: async () => {
       consent.abortAll('Latchkey is quitting');
+      await auditChecked;
       await audit.flush();
       await ports.transports.close();
     },

@@ -9,6 +9,8 @@ export const ErrorCode = z.enum([
   'CIPHER_UNAVAILABLE',
   'CONFLICT',
   'THROTTLED',
+  /** A requester passed its audit budget: refused before anything was written. */
+  'RATE_LIMITED',
   'INVALID_SECRET',
   'UNAVAILABLE',
   'TIMEOUT',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -12,8 +12,21 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** The hash of an event covers every field but `hash` itself, including `prevHash`: the chain. */
-export function hashEvent(event: Record<string, unknown>): string {
+/**
+ * The hash of an event covers every field but `hash` itself, including `prevHash` (the chain)
+ * and `alg`. An event with `alg: 'hmac-sha256'` is an HMAC under the audit key, which anyone
+ * who can write the files but not decrypt the key cannot recompute; without `alg` it is the
+ * plain SHA-256 older logs (and a broker with no cipher) use. Returns null when the event is
+ * keyed and no key is at hand: it cannot be checked.
+ */
+export function hashEvent(event: Record<string, unknown>, key?: Uint8Array | null): string | null {
   const { hash: _hash, ...rest } = event;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+  const text = canonicalJson(rest);
+  if (event['alg'] === 'hmac-sha256') return key ? createHmac('sha256', key).update(text).digest('hex') : null;
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The broker's seal over the head kept outside the log: a head someone wrote by hand does not carry it. */
+export function sealHead(key: Uint8Array, head: { seq: number; hash: string }): string {
+  return createHmac('sha256', key).update(`latchkey-audit-head\n${head.seq}\n${head.hash}`).digest('hex');
 }

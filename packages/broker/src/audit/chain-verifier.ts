@@ -1,0 +1,107 @@
+import { AuditEvent } from '@latchkey/contracts';
+import type { AuditVerifyResult } from '@latchkey/contracts';
+import type { AuditLine } from '../ports.js';
+import type { AuditKey } from './audit-key.js';
+import { GENESIS_HASH, hashEvent } from './hash.js';
+
+export interface ChainBreak {
+  seq: number;
+  file: string;
+  reason: string;
+}
+
+/**
+ * Checks the chain one line at a time and remembers where it got to, so a verify reads only
+ * what was appended since the last one. Each line must parse, continue the sequence, point at
+ * the previous line's hash and hash (HMAC, once keyed) to what it claims; the first break is kept.
+ */
+export class ChainVerifier {
+  #prev: { seq: number; hash: string } | null = null;
+  #first: { seq: number; prevHash: string } | null = null;
+  #count = 0;
+  #break: ChainBreak | null = null;
+  #keyedSeen = false;
+  /** Some line carries `alg`: the log was written by a broker that keeps a head and checkpoints. */
+  #current = false;
+  readonly #retained: { toSeq: number; lastHash: string }[] = [];
+
+  constructor(private readonly key: AuditKey | null) {}
+
+  get last(): { seq: number; hash: string } | null {
+    return this.#prev;
+  }
+
+  get broken(): ChainBreak | null {
+    return this.#break;
+  }
+
+  get writtenByCurrentFormat(): boolean {
+    return this.#current;
+  }
+
+  /** The parsed event (for the index) or null; a line after a break is still parsed, not checked. */
+  feed(line: AuditLine): AuditEvent | null {
+    let event: AuditEvent;
+    try {
+      const parsed = AuditEvent.safeParse(JSON.parse(line.text));
+      if (!parsed.success) return this.#fail(line, 'a line does not match the audit event format'), null;
+      event = parsed.data;
+    } catch {
+      return this.#fail(line, 'a line is not valid JSON'), null;
+    }
+    if (this.#break) return event;
+    // The first retained line may follow events that rotation removed; it anchors the chain
+    // (startup checks the anchor against the retention checkpoints: anchorProblem()).
+    if (this.#prev) {
+      if (event.seq !== this.#prev.seq + 1) return this.#fail(line, `event ${this.#prev.seq + 1} is missing (found ${event.seq})`), event;
+      if (event.prevHash !== this.#prev.hash) return this.#fail(line, `event ${event.seq} does not link to event ${this.#prev.seq}`), event;
+    } else {
+      this.#first = { seq: event.seq, prevHash: event.prevHash };
+    }
+    const keyedFrom = this.key?.since ?? null;
+    if (event.alg !== 'hmac-sha256' && (this.#keyedSeen || (keyedFrom !== null && event.seq >= keyedFrom))) {
+      return this.#fail(line, `event ${event.seq} is not keyed although the chain is keyed from event ${keyedFrom ?? 'before it'}`), event;
+    }
+    const expected = hashEvent(event as unknown as Record<string, unknown>, this.key?.key);
+    if (expected === null) return this.#fail(line, `event ${event.seq} is keyed and the audit key is not available to check it`), event;
+    if (expected !== event.hash) return this.#fail(line, `event ${event.seq} was altered`), event;
+    if (event.alg) this.#current = true;
+    if (event.alg === 'hmac-sha256') this.#keyedSeen = true;
+    if (event.retention) this.#retained.push({ toSeq: event.retention.toSeq, lastHash: event.retention.lastHash });
+    this.#prev = { seq: event.seq, hash: event.hash };
+    this.#count++;
+    return event;
+  }
+
+  /** Retention dropped events through `seq`: they no longer count. */
+  dropped(count: number): void {
+    this.#count = Math.max(0, this.#count - count);
+  }
+
+  /**
+   * Whether the first retained event is accounted for: the chain's start, or the line after what
+   * a retention checkpoint says it dropped (or a file announced but not yet gone). Anything else
+   * means the oldest file(s) were deleted by someone else.
+   */
+  anchorProblem(): string | null {
+    const first = this.#first;
+    if (!first || this.#break) return null;
+    if (first.seq === 0) return first.prevHash === GENESIS_HASH ? null : 'the first event does not start the chain';
+    if (this.#retained.some((r) => (r.toSeq === first.seq - 1 && r.lastHash === first.prevHash) || r.toSeq >= first.seq)) return null;
+    // A log from before retention checkpoints existed has no way to say; say nothing rather than cry wolf.
+    if (!this.#current) return null;
+    return `events 0–${first.seq - 1} are missing and no retention checkpoint accounts for them: the oldest audit file(s) were deleted`;
+  }
+
+  result(events: number): AuditVerifyResult {
+    if (this.#break) {
+      const b = this.#break;
+      return { ok: false, events: this.#count, brokenAt: b, message: `Chain broken after ${this.#count.toLocaleString('en-US')} events in ${b.file}: ${b.reason}` };
+    }
+    return { ok: true, events, brokenAt: null, message: `Verified: ${events.toLocaleString('en-US')} events, no gaps` };
+  }
+
+  #fail(line: AuditLine, reason: string): void {
+    this.#break ??= { seq: this.#prev ? this.#prev.seq + 1 : 0, file: line.file, reason };
+  }
+}
