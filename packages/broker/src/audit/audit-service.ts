@@ -1,7 +1,7 @@
 import { AuditEvent, AuditEventInput, AuditQuery, LatchkeyError } from '@latchkey/contracts';
 import type { AuditIntegrity, AuditPage, AuditVerifyResult, AuditEventInput as AuditEventInputT, AuditQuery as AuditQueryT, Requester } from '@latchkey/contracts';
 import { iso } from '../clock.js';
-import type { AuditRetention, AuditSink, Cipher, Clock, SecretStore } from '../ports.js';
+import type { AuditHead, AuditRetention, AuditSink, Cipher, Clock, SecretStore } from '../ports.js';
 import { newAuditKey, readAuditKey, storeAuditKey, type AuditKey, type AuditKeyState } from './audit-key.js';
 import { AuditIndex } from './audit-index.js';
 import { ChainVerifier } from './chain-verifier.js';
@@ -56,7 +56,9 @@ export class AuditService {
   #scanFrom: number | undefined = undefined;
   #scanning: Promise<void> | null = null;
   #integrity: AuditIntegrity;
+  /** The log's end and the head outside it as they were when the broker started: what the startup check compares. */
   readonly #startTail: { seq: number; hash: string } | null;
+  readonly #startHead: AuditHead | null;
 
   constructor(
     private readonly sink: AuditSink,
@@ -65,12 +67,13 @@ export class AuditService {
   ) {
     const tail = sink.tail();
     this.#startTail = tail;
+    this.#startHead = sink.storedHead?.() ?? null;
     this.#seq = tail ? tail.seq + 1 : 0;
     this.#prevHash = tail ? tail.hash : GENESIS_HASH;
     this.#budget = new RequesterBudget(clock, options.rates);
     this.#keyState = options.cipher && options.secrets ? readAuditKey(options.cipher, options.secrets) : { status: 'none', reason: 'no cipher is wired to protect an audit key' };
     if (this.#keyState.status === 'keyed') this.#key = this.#keyState.key;
-    this.#verifier = new ChainVerifier(this.#key);
+    this.#verifier = new ChainVerifier(() => this.#key);
     this.#integrity = { state: 'checking', keyed: this.#key !== null, message: 'Checking the audit log…', problems: [], checkedAt: null };
     if (this.#keyState.status === 'none' && options.cipher?.isAvailable() && options.secrets) this.#startKey(options.cipher, options.secrets);
     sink.onRetention?.((drop) => this.#checkpointRetention(drop));
@@ -95,7 +98,7 @@ export class AuditService {
     if (this.#keyState.status === 'unreadable') problems.push(`The audit key is unreadable: ${this.#keyState.reason}.`);
     problems.push(
       ...checkHead({
-        head: this.sink.storedHead?.() ?? null,
+        head: this.#startHead,
         tail: this.#startTail,
         key: this.#key,
         expectHead: this.#verifier.writtenByCurrentFormat || this.#key !== null,

@@ -25,7 +25,8 @@ export class ChainVerifier {
   #current = false;
   readonly #retained: { toSeq: number; lastHash: string }[] = [];
 
-  constructor(private readonly key: AuditKey | null) {}
+  /** The key is looked up per line: it can arrive after the verifier was made (a first start). */
+  constructor(private readonly currentKey: () => AuditKey | null) {}
 
   get last(): { seq: number; hash: string } | null {
     return this.#prev;
@@ -58,11 +59,12 @@ export class ChainVerifier {
     } else {
       this.#first = { seq: event.seq, prevHash: event.prevHash };
     }
-    const keyedFrom = this.key?.since ?? null;
+    const key = this.currentKey();
+    const keyedFrom = key?.since ?? null;
     if (event.alg !== 'hmac-sha256' && (this.#keyedSeen || (keyedFrom !== null && event.seq >= keyedFrom))) {
       return this.#fail(line, `event ${event.seq} is not keyed although the chain is keyed from event ${keyedFrom ?? 'before it'}`), event;
     }
-    const expected = hashEvent(event as unknown as Record<string, unknown>, this.key?.key);
+    const expected = hashEvent(event as unknown as Record<string, unknown>, key?.key);
     if (expected === null) return this.#fail(line, `event ${event.seq} is keyed and the audit key is not available to check it`), event;
     if (expected !== event.hash) return this.#fail(line, `event ${event.seq} was altered`), event;
     if (event.alg) this.#current = true;

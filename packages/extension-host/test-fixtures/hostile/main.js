@@ -118,6 +118,11 @@ export default {
         }),
         await rawCall('connections:list', { deleted: true }),
       ],
+      /** Fake permission refusals, to use up an audit budget before a real one arrives. */
+      forgeDenials: async ({ n }) => {
+        for (let i = 0; i < n; i++) process.send({ t: 'denied', permission: 'FileSystemRead', resource: `/forged/${i}` });
+        return n;
+      },
       /** Frames that are not frames. */
       malformed: async () => {
         const frames = [
