@@ -49,6 +49,8 @@ export class AuditService {
   readonly #throttled = new Map<string, { since: number; refused: number }>();
   #keyState: AuditKeyState;
   #key: AuditKey | null = null;
+  /** The key that existed before this start (not one created now): it says a log was there. */
+  readonly #keyAtOpen: AuditKey | null;
   /** While a new key is being stored, events chained with it wait here, in order. */
   #held: Held[] | null = null;
   readonly #verifier: ChainVerifier;
@@ -56,6 +58,7 @@ export class AuditService {
   #scanFrom: number | undefined = undefined;
   #scanning: Promise<void> | null = null;
   #integrity: AuditIntegrity;
+  #startupCheck: Promise<AuditIntegrity> | null = null;
   /** The log's end and the head outside it as they were when the broker started: what the startup check compares. */
   readonly #startTail: { seq: number; hash: string } | null;
   readonly #startHead: AuditHead | null;
@@ -73,6 +76,7 @@ export class AuditService {
     this.#budget = new RequesterBudget(clock, options.rates);
     this.#keyState = options.cipher && options.secrets ? readAuditKey(options.cipher, options.secrets) : { status: 'none', reason: 'no cipher is wired to protect an audit key' };
     if (this.#keyState.status === 'keyed') this.#key = this.#keyState.key;
+    this.#keyAtOpen = this.#key;
     this.#verifier = new ChainVerifier(() => this.#key);
     this.#integrity = { state: 'checking', keyed: this.#key !== null, message: 'Checking the audit log…', problems: [], checkedAt: null };
     if (this.#keyState.status === 'none' && options.cipher?.isAvailable() && options.secrets) this.#startKey(options.cipher, options.secrets);
@@ -88,7 +92,12 @@ export class AuditService {
    * Reads the whole log once (in chunks, off the hot path), compares its end with the head kept
    * outside it, and records what it finds. Truncation, deleted files and rewriting show here.
    */
-  async checkAtStartup(): Promise<AuditIntegrity> {
+  checkAtStartup(): Promise<AuditIntegrity> {
+    this.#startupCheck ??= this.#checkAtStartup();
+    return this.#startupCheck;
+  }
+
+  async #checkAtStartup(): Promise<AuditIntegrity> {
     await this.#catchUp();
     const problems: string[] = [];
     const broken = this.#verifier.broken;
@@ -100,7 +109,7 @@ export class AuditService {
       ...checkHead({
         head: this.#startHead,
         tail: this.#startTail,
-        key: this.#key,
+        key: this.#keyAtOpen,
         expectHead: this.#verifier.writtenByCurrentFormat || this.#key !== null,
         hashAt: (seq) => this.#hashAt(seq),
       }),
