@@ -71,7 +71,10 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
 
   for (const p of ports.storeProblems?.() ?? []) void audit.record({ type: 'store.corrupt', outcome: 'error', detail: p.message }).catch(() => undefined);
   // In the background, a chunk at a time: truncation, deleted files and rewriting show in system:status.
-  const auditChecked = audit.checkAtStartup().catch((error: unknown) => console.error('audit: the startup check failed', error));
+  const auditChecked = audit.checkAtStartup().then(
+    () => events.emit('system:status', status()),
+    (error: unknown) => console.error('audit: the startup check failed', error),
+  );
 
   const app: Handlers<AppChannels, CallContext> = {
     'connections:list': (i) => connections.list(i),
