@@ -80,6 +80,8 @@ export interface AuditHead {
   seq: number;
   hash: string;
   seal?: string;
+  /** The end of a batch being written when this head was: after a crash the log may end there too. */
+  pending?: { seq: number; hash: string; seal?: string };
 }
 
 /** A file rotation is about to drop: recorded in a checkpoint event before the file goes. */

@@ -3,7 +3,8 @@ import type { AuditEvent } from '@latchkey/contracts';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, fstatSync, statSync, fsyncSync, writeSync, mkdirSync, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { realAuditIo, writeFully, type AuditFileHandle, type AuditFileIo } from './audit-file-io.js';
-import { syncFolder, writeFileAtomic } from './atomic-file.js';
+import { syncFolder } from './atomic-file.js';
+import { AuditHeadFile, readAuditHead } from './audit-head-file.js';
 
 export interface AuditLogOptions {
   /** A file is closed and the next one started before it would grow past this (default 8 MiB). */
@@ -62,17 +63,6 @@ function lastEvent(text: string): { seq: number; hash: string } | null {
   return null;
 }
 
-function readHead(path: string): AuditHead | null {
-  try {
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    if (!Number.isInteger(raw['seq']) || typeof raw['hash'] !== 'string') return null;
-    return { seq: raw['seq'] as number, hash: raw['hash'], ...(typeof raw['seal'] === 'string' ? { seal: raw['seal'] } : {}) };
-  } catch {
-    // Missing or damaged: the broker's startup check says so.
-    return null;
-  }
-}
-
 interface PendingLine {
   event: AuditEvent;
   text: string;
@@ -92,7 +82,9 @@ interface PendingLine {
 export class FileAuditLog implements AuditSink {
   readonly #dir: string;
   readonly #label: string;
-  readonly #headPath: string;
+  readonly #head: AuditHeadFile;
+  /** The last durable line with its seal, for the head's `seq/hash/seal`. */
+  #tailSeal: string | undefined = undefined;
   readonly #io: AuditFileIo;
   readonly #maxFileBytes: number;
   readonly #maxFiles: number;
@@ -116,7 +108,7 @@ export class FileAuditLog implements AuditSink {
   private constructor(dir: string, options: AuditLogOptions) {
     this.#dir = dir;
     this.#label = basename(dir);
-    this.#headPath = options.headPath ?? join(dirname(dir), `${basename(dir)}.head.json`);
+    this.#head = new AuditHeadFile(options.headPath ?? join(dirname(dir), `${basename(dir)}.head.json`));
     this.#io = options.io ?? realAuditIo;
     this.#maxFileBytes = Math.max(1024, options.maxFileBytes ?? 8 * 1024 * 1024);
     this.#maxFiles = Math.max(1, options.maxFiles ?? 8);
@@ -173,6 +165,8 @@ export class FileAuditLog implements AuditSink {
   async close(): Promise<void> {
     this.#closed = true;
     while (this.#running || this.#scheduled) await (this.#running ?? new Promise<void>((resolve) => setImmediate(resolve)));
+    if (this.#writes > 0) await this.#settleHead();
+    await this.#head.close();
     const handle = this.#handle;
     this.#handle = null;
     await handle?.fd.close();
@@ -244,7 +238,11 @@ export class FileAuditLog implements AuditSink {
       }
     }
     this.#tail = this.#readTail();
-    this.#storedHead = readHead(this.#headPath);
+    this.#storedHead = readAuditHead(this.#head.path);
+    // Carry the seal of the event the log ends at, when the stored head names it.
+    const h = this.#storedHead;
+    const t = this.#tail;
+    if (h && t) this.#tailSeal = h.seq === t.seq && h.hash === t.hash ? h.seal : h.pending?.seq === t.seq && h.pending.hash === t.hash ? h.pending.seal : undefined;
     await this.#retire();
   }
 
@@ -298,6 +296,8 @@ export class FileAuditLog implements AuditSink {
     const accepted = this.#continuing(batch);
     const durable: PendingLine[] = [];
     let failure: unknown = null;
+    // The head is written beside the batch, naming where it will end (see audit-head-file.ts).
+    const headWrite = accepted.length ? this.#writeHead(accepted.at(-1)!) : Promise.resolve();
     try {
       let i = 0;
       while (i < accepted.length) {
@@ -326,17 +326,16 @@ export class FileAuditLog implements AuditSink {
         }
         this.#committed.set(file, size + chunk.length);
         for (const line of group) this.#tail = { seq: line.event.seq, hash: line.event.hash };
+        this.#tailSeal = group.at(-1)!.seal;
         durable.push(...group);
       }
     } finally {
       this.#inFlight = [];
+      await headWrite;
     }
     for (const line of accepted.slice(durable.length)) line.reject(failure);
     if (failure) this.#announced.clear(); // a checkpoint may have been among the lost lines: ask again
-    if (durable.length > 0) {
-      await this.#writeHead(durable.at(-1)!);
-      await this.#dropAnnounced(durable);
-    }
+    if (durable.length > 0) await this.#dropAnnounced(durable);
     await this.#retire();
     for (const line of durable) line.resolve();
   }
@@ -349,11 +348,23 @@ export class FileAuditLog implements AuditSink {
     }
   }
 
-  /** After each durable batch; a failure here leaves the head behind, which the startup check reports. */
+  /** `seq/hash` = what is durable now, `pending` = where this batch ends. A failure leaves the head behind (reported at startup). */
   async #writeHead(last: PendingLine): Promise<void> {
-    const head: AuditHead = { seq: last.event.seq, hash: last.event.hash, ...(last.seal ? { seal: last.seal } : {}) };
+    const t = this.#tail;
+    const pending = { seq: last.event.seq, hash: last.event.hash, ...(last.seal ? { seal: last.seal } : {}) };
     try {
-      await writeFileAtomic(this.#headPath, JSON.stringify(head));
+      await this.#head.write(t ? { seq: t.seq, hash: t.hash, ...(this.#tailSeal ? { seal: this.#tailSeal } : {}), pending } : { seq: -1, hash: '', pending });
+    } catch (error) {
+      console.error('audit: the head outside the log could not be written', error);
+    }
+  }
+
+  /** At a clean close the head names exactly the last durable event: no batch is in doubt. */
+  async #settleHead(): Promise<void> {
+    const t = this.#tail;
+    if (!t) return;
+    try {
+      await this.#head.write({ seq: t.seq, hash: t.hash, ...(this.#tailSeal ? { seal: this.#tailSeal } : {}) });
     } catch (error) {
       console.error('audit: the head outside the log could not be written', error);
     }
