@@ -12,10 +12,10 @@ import { mkdtempSync, readdirSync, rmSync, statSync, promises as fsp } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBroker, DEFAULT_AUDIT_RATES } from '@latchkey/broker';
-import { createFetchTransports, testHttpProvider } from '@latchkey/broker/testing';
+import { createFetchTransports, ScriptedPrompter, testHttpProvider } from '@latchkey/broker/testing';
 import type { Requester } from '@latchkey/contracts';
 import { createNodeCipher } from '@latchkey/node-cipher';
-import { openFileStore, writeFileAtomic } from '@latchkey/store';
+import { FileAuditLog, openFileStore, writeFileAtomic } from '@latchkey/store';
 
 const app = { requester: { kind: 'app', id: 'bench', displayName: 'Bench' } as Requester };
 const ext: Requester = { kind: 'extension', id: 'bench.ext', displayName: 'Bench extension' };
@@ -27,7 +27,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function open(dir: string) {
   const store = await openFileStore(dir);
-  const broker = createBroker({ ...store, cipher: await createNodeCipher({ env }), transports: createFetchTransports(), host: 'headless', options: { auditRates: unlimited } });
+  const broker = createBroker({ ...store, cipher: await createNodeCipher({ env }), transports: createFetchTransports(), prompter: new ScriptedPrompter(() => ({ decision: 'always', duration: 'forever' })), host: 'headless', options: { auditRates: unlimited } });
   broker.providers.register(testHttpProvider, 'bench');
   return { store, broker, stop: async () => (await broker.close(), await store.close()) };
 }
@@ -58,9 +58,33 @@ try {
   const limit = await limits(dir);
   console.warn(`- limit: one 450-byte append + fdatasync p50 ${limit.append.toFixed(3)} ms (${Math.round(1000 / limit.append)}/s); atomic head replace (temp, fsync, rename, fsync folder) p50 ${limit.atomic.toFixed(3)} ms`);
 
+  // What the head outside the log costs an append, one at a time, in interleaved rounds.
+  {
+    const withHead = await FileAuditLog.open(join(dir, 'with-head', 'audit'));
+    const without = await FileAuditLog.open(join(dir, 'without-head', 'audit'), { headPath: null });
+    const cost = { with: [] as number[], without: [] as number[] };
+    const seqs = { with: 0, without: 0 };
+    const prev = { with: '0'.repeat(64), without: '0'.repeat(64) };
+    for (let round = 0; round < 10; round++) {
+      for (const [name, log] of [['with', withHead], ['without', without]] as const) {
+        for (let i = 0; i < 50; i++) {
+          const seq = seqs[name]++;
+          const hash = randomBytes(32).toString('hex');
+          const t = performance.now();
+          await log.append({ type: 'ref.use', outcome: 'ok', connectionId: 'c1', seq, at: new Date().toISOString(), prevHash: prev[name], hash, alg: 'hmac-sha256' }, 's'.repeat(64));
+          cost[name].push(performance.now() - t);
+          prev[name] = hash;
+        }
+      }
+    }
+    await withHead.close();
+    await without.close();
+    console.warn(`- one append, one at a time: p50 ${median(cost.without).toFixed(3)} ms without a head, ${median(cost.with).toFixed(3)} ms with the head written beside it (${(median(cost.with) / median(cost.without)).toFixed(2)}×)`);
+  }
+
   const data = join(dir, 'data');
   let b = await open(data);
-  const conn = await b.broker.app['connections:create']({ providerId: 'http', name: 'API', config: { baseUrl: 'https://api.example.test', authType: 'bearer' }, secrets: { token: 't' } }, app);
+  const conn = await b.broker.app['connections:create']({ providerId: 'http', name: 'API', scope: 'user', config: { baseUrl: 'https://api.example.test', authType: 'bearer' }, secrets: { token: 't' } }, app);
   const grant = await b.broker.internals.consent.request(ext, { connectionId: conn.id, reason: 'bench', scopes: ['http.fetch'] });
   if (!grant.granted) throw new Error('grant refused');
   const resolve = () => b.broker.internals.operations.resolve(ext, grant.secretRef, 'http.fetch');
@@ -77,7 +101,7 @@ try {
   console.warn(`- resolve 64 in flight: ${Math.round(5000 / ((performance.now() - t0) / 1000)).toLocaleString('en-US')}/s`);
 
   t0 = performance.now();
-  const fill = N - 6000;
+  const fill = N - (b.store.audit.tail()?.seq ?? 0) - 1;
   for (let i = 0; i < fill; i += 1000) await Promise.all(Array.from({ length: Math.min(1000, fill - i) }, resolve));
   console.warn(`- filled to ${N.toLocaleString('en-US')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await b.stop();
@@ -119,10 +143,10 @@ try {
   const gaps: number[] = [];
   let done = false;
   t0 = performance.now();
-  const verifying = b.broker.app['audit:verify']({}, app).then((r) => ((done = true), r));
+  const verifying = Promise.resolve(b.broker.app['audit:verify']({}, app)).then((r) => ((done = true), r));
   while (!done) {
     const t = performance.now();
-    await b.broker.app['connections:list']({}, app);
+    await b.broker.app['connections:list']({ deleted: false }, app);
     await new Promise((r) => setImmediate(r));
     gaps.push(performance.now() - t);
   }

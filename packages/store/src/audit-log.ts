@@ -14,8 +14,11 @@ export interface AuditLogOptions {
    * files (56 MiB) stay: about 130,000 events at the ~450 bytes a use event takes.
    */
   maxFiles?: number;
-  /** Where the head (seq, hash, seal of the newest durable event) is kept, outside the log folder. */
-  headPath?: string;
+  /**
+   * Where the head (seq, hash, seal of the newest durable event) is kept, outside the log folder
+   * (default `<dir>.head.json`). `null` keeps no head: only for the bench, to measure its cost.
+   */
+  headPath?: string | null;
   /** The file calls, for fault injection in tests. */
   io?: AuditFileIo;
 }
@@ -27,7 +30,7 @@ const fileName = (n: number) => `${String(n).padStart(6, '0')}.jsonl`;
 export const FILE_SPAN = 2 ** 32;
 
 const TAIL_WINDOW = 64 * 1024;
-const READ_CHUNK = 1024 * 1024;
+const READ_CHUNK = 256 * 1024;
 
 /** The last `bytes` of a file, starting at a line boundary (the whole file if it is smaller). */
 function readEnd(path: string, bytes: number): string {
@@ -82,7 +85,7 @@ interface PendingLine {
 export class FileAuditLog implements AuditSink {
   readonly #dir: string;
   readonly #label: string;
-  readonly #head: AuditHeadFile;
+  readonly #head: AuditHeadFile | null;
   /** The last durable line with its seal, for the head's `seq/hash/seal`. */
   #tailSeal: string | undefined = undefined;
   readonly #io: AuditFileIo;
@@ -108,7 +111,7 @@ export class FileAuditLog implements AuditSink {
   private constructor(dir: string, options: AuditLogOptions) {
     this.#dir = dir;
     this.#label = basename(dir);
-    this.#head = new AuditHeadFile(options.headPath ?? join(dirname(dir), `${basename(dir)}.head.json`));
+    this.#head = options.headPath === null ? null : new AuditHeadFile(options.headPath ?? join(dirname(dir), `${basename(dir)}.head.json`));
     this.#io = options.io ?? realAuditIo;
     this.#maxFileBytes = Math.max(1024, options.maxFileBytes ?? 8 * 1024 * 1024);
     this.#maxFiles = Math.max(1, options.maxFiles ?? 8);
@@ -166,7 +169,7 @@ export class FileAuditLog implements AuditSink {
     this.#closed = true;
     while (this.#running || this.#scheduled) await (this.#running ?? new Promise<void>((resolve) => setImmediate(resolve)));
     if (this.#writes > 0) await this.#settleHead();
-    await this.#head.close();
+    await this.#head?.close();
     const handle = this.#handle;
     this.#handle = null;
     await handle?.fd.close();
@@ -238,7 +241,7 @@ export class FileAuditLog implements AuditSink {
       }
     }
     this.#tail = this.#readTail();
-    this.#storedHead = readAuditHead(this.#head.path);
+    this.#storedHead = this.#head ? readAuditHead(this.#head.path) : null;
     // Carry the seal of the event the log ends at, when the stored head names it.
     const h = this.#storedHead;
     const t = this.#tail;
@@ -297,7 +300,7 @@ export class FileAuditLog implements AuditSink {
     const durable: PendingLine[] = [];
     let failure: unknown = null;
     // The head is written beside the batch, naming where it will end (see audit-head-file.ts).
-    const headWrite = accepted.length ? this.#writeHead(accepted.at(-1)!) : Promise.resolve();
+    const headWrite = accepted.length && this.#head ? this.#writeHead(this.#head, accepted.at(-1)!) : Promise.resolve();
     try {
       let i = 0;
       while (i < accepted.length) {
@@ -349,11 +352,11 @@ export class FileAuditLog implements AuditSink {
   }
 
   /** `seq/hash` = what is durable now, `pending` = where this batch ends. A failure leaves the head behind (reported at startup). */
-  async #writeHead(last: PendingLine): Promise<void> {
+  async #writeHead(headFile: AuditHeadFile, last: PendingLine): Promise<void> {
     const t = this.#tail;
     const pending = { seq: last.event.seq, hash: last.event.hash, ...(last.seal ? { seal: last.seal } : {}) };
     try {
-      await this.#head.write(t ? { seq: t.seq, hash: t.hash, ...(this.#tailSeal ? { seal: this.#tailSeal } : {}), pending } : { seq: -1, hash: '', pending });
+      await headFile.write(t ? { seq: t.seq, hash: t.hash, ...(this.#tailSeal ? { seal: this.#tailSeal } : {}), pending } : { seq: -1, hash: '', pending });
     } catch (error) {
       console.error('audit: the head outside the log could not be written', error);
     }
@@ -362,7 +365,7 @@ export class FileAuditLog implements AuditSink {
   /** At a clean close the head names exactly the last durable event: no batch is in doubt. */
   async #settleHead(): Promise<void> {
     const t = this.#tail;
-    if (!t) return;
+    if (!t || !this.#head) return;
     try {
       await this.#head.write({ seq: t.seq, hash: t.hash, ...(this.#tailSeal ? { seal: this.#tailSeal } : {}) });
     } catch (error) {

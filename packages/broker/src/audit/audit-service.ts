@@ -19,8 +19,8 @@ export interface AuditServiceOptions {
 
 /** One summary `audit.throttled` event per requester per window, however long it keeps flooding. */
 const THROTTLE_NOTE_WINDOW_MS = 60_000;
-/** Lines checked between yields to the event loop: ~5–10 ms of work, so other calls go on. */
-const SCAN_CHUNK = 500;
+/** Lines checked between yields to the event loop: a few ms of work, so other calls go on. */
+const SCAN_CHUNK = 200;
 const DETAIL_MAX = 1000;
 
 interface Held {

@@ -14,16 +14,18 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * The hash of an event covers every field but `hash` itself, including `prevHash` (the chain)
- * and `alg`. An event with `alg: 'hmac-sha256'` is an HMAC under the audit key, which anyone
- * who can write the files but not decrypt the key cannot recompute; without `alg` it is the
- * plain SHA-256 older logs (and a broker with no cipher) use. Returns null when the event is
- * keyed and no key is at hand: it cannot be checked.
+ * and `alg`:
+ * - `alg: 'hmac-sha256'`: an HMAC under the audit key of the event's JSON exactly as written
+ *   (field order as stored, `hash` last and left out). Anyone who can write the files but not
+ *   decrypt the key cannot recompute it. Hashing the stored text, not a canonical form, is
+ *   also ~5× cheaper to verify (see the audit bench).
+ * - `alg: 'sha256'` or none (older logs, a broker with no cipher): SHA-256 of the canonical JSON.
+ * Returns null when the event is keyed and no key is at hand: it cannot be checked.
  */
 export function hashEvent(event: Record<string, unknown>, key?: Uint8Array | null): string | null {
   const { hash: _hash, ...rest } = event;
-  const text = canonicalJson(rest);
-  if (event['alg'] === 'hmac-sha256') return key ? createHmac('sha256', key).update(text).digest('hex') : null;
-  return createHash('sha256').update(text).digest('hex');
+  if (event['alg'] === 'hmac-sha256') return key ? createHmac('sha256', key).update(JSON.stringify(rest)).digest('hex') : null;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
 /** The broker's seal over the head kept outside the log: a head someone wrote by hand does not carry it. */
