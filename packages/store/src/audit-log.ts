@@ -472,7 +472,7 @@ export class FileAuditLog implements AuditSink {
       first = parseEvent(line.text);
       if (first) break;
     }
-    let last: { seq: number; hash: string } | null = null;
+    let last: { seq: number; hash: string } | null;
     try {
       last = lastEvent(readEnd(path, TAIL_WINDOW)) ?? lastEvent(readFileSync(path, 'utf8'));
     } catch {
