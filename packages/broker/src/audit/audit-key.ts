@@ -14,7 +14,7 @@ export type AuditKeyState =
   | { status: 'keyed'; key: AuditKey }
   /** No cipher yet, or no key yet: the chain stays unkeyed until one is created. */
   | { status: 'none'; reason: string }
-  /** A key exists but this cipher cannot open it (another master key): nothing keyed can be checked. */
+  /** A key exists but cannot be opened (no cipher now, or another master key): keyed events cannot be checked, new ones are not keyed. */
   | { status: 'unreadable'; reason: string };
 
 /**
@@ -25,6 +25,9 @@ export function readAuditKey(cipher: Cipher, store: SecretStore): AuditKeyState 
   const blob = store.get(AUDIT_KEY_ID);
   if (!blob) {
     return { status: 'none', reason: cipher.isAvailable() ? 'no audit key yet' : `no secure cipher to protect an audit key (${cipher.unavailableReason() ?? 'unavailable'})` };
+  }
+  if (!cipher.isAvailable()) {
+    return { status: 'unreadable', reason: `no cipher is available to open the audit key (${cipher.unavailableReason() ?? 'unavailable'})` };
   }
   try {
     const parsed = JSON.parse(cipher.decrypt(blob)) as { key?: unknown; since?: unknown };

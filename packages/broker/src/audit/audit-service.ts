@@ -80,6 +80,10 @@ export class AuditService {
     this.#verifier = new ChainVerifier(() => this.#key);
     this.#integrity = { state: 'checking', keyed: this.#key !== null, message: 'Checking the audit log…', problems: [], checkedAt: null };
     if (this.#keyState.status === 'none' && options.cipher?.isAvailable() && options.secrets) this.#startKey(options.cipher, options.secrets);
+    if (this.#keyState.status === 'unreadable') {
+      // Said in the chain itself: the stretch that follows is unkeyed, and the startup check shows it.
+      void this.#append({ type: 'audit.checkpoint', outcome: 'error', detail: `The audit key could not be opened: ${this.#keyState.reason}. Events from ${this.#seq} on are chained with plain SHA-256 until it can be.` }).catch(() => undefined);
+    }
     sink.onRetention?.((drop) => this.#checkpointRetention(drop));
   }
 
@@ -104,17 +108,19 @@ export class AuditService {
     if (broken) problems.push(`Chain broken in ${broken.file}: ${broken.reason}.`);
     const anchor = this.#verifier.anchorProblem();
     if (anchor) problems.push(`The log does not start where it should: ${anchor}.`);
-    if (this.#keyState.status === 'unreadable') problems.push(`The audit key is unreadable: ${this.#keyState.reason}.`);
     problems.push(
       ...checkHead({
         head: this.#startHead,
         tail: this.#startTail,
         key: this.#keyAtOpen,
         expectHead: this.#verifier.writtenByCurrentFormat || this.#key !== null,
-        hashAt: (seq) => this.#hashAt(seq),
+        eventAt: (seq) => this.#eventAt(seq),
       }),
     );
-    const keyedNote = this.#key ? 'keyed (HMAC-SHA256)' : `not keyed: ${this.#keyState.status === 'keyed' ? '' : this.#keyState.reason}; anyone who can write the files could recompute it`;
+    const stretches = this.#verifier.unkeyedFrom;
+    const keyedNote =
+      (this.#key ? 'keyed (HMAC-SHA256)' : `not keyed: ${this.#keyState.status === 'keyed' ? '' : this.#keyState.reason}; anyone who can write the files could recompute it`) +
+      (stretches.length ? `; unkeyed from event${stretches.length > 1 ? 's' : ''} ${stretches.join(', ')} on, where the audit key could not be opened` : '');
     this.#integrity = {
       state: problems.length ? 'problem' : 'ok',
       keyed: this.#key !== null,
@@ -328,12 +334,13 @@ export class AuditService {
     return found;
   }
 
-  #hashAt(seq: number): string | null {
+  #eventAt(seq: number): { hash: string; keyed: boolean } | null {
     const position = this.#index.positionOf(seq);
     if (position === null) return null;
     const text = this.#readAt([position]).get(position);
     try {
-      return text ? ((JSON.parse(text) as { hash?: string }).hash ?? null) : null;
+      const e = text ? (JSON.parse(text) as { hash?: unknown; alg?: unknown }) : null;
+      return e && typeof e.hash === 'string' ? { hash: e.hash, keyed: e.alg === 'hmac-sha256' } : null;
     } catch {
       return null;
     }

@@ -21,6 +21,10 @@ export class ChainVerifier {
   #count = 0;
   #break: ChainBreak | null = null;
   #keyedSeen = false;
+  /** After a marker saying the key could not be opened, unkeyed events are allowed until a keyed one. */
+  #unkeyedStretch = false;
+  readonly #unkeyed: number[] = [];
+  #unchecked = 0;
   /** Some line carries `alg`: the log was written by a broker that keeps a head and checkpoints. */
   #current = false;
   readonly #retained: { toSeq: number; lastHash: string }[] = [];
@@ -34,6 +38,11 @@ export class ChainVerifier {
 
   get broken(): ChainBreak | null {
     return this.#break;
+  }
+
+  /** Where the chain went unkeyed because the audit key could not be opened. */
+  get unkeyedFrom(): readonly number[] {
+    return this.#unkeyed;
   }
 
   get writtenByCurrentFormat(): boolean {
@@ -69,17 +78,26 @@ export class ChainVerifier {
       this.#first = { seq: event.seq, prevHash: event.prevHash };
     }
     const keyedFrom = key?.since ?? null;
-    if (event.alg !== 'hmac-sha256' && (this.#keyedSeen || (keyedFrom !== null && event.seq >= keyedFrom))) {
-      return this.#fail(line, `event ${event.seq} is not keyed although the chain is keyed from event ${keyedFrom ?? 'before it'}`), event;
+    const mustBeKeyed = !this.#unkeyedStretch && (this.#keyedSeen || (keyedFrom !== null && event.seq >= keyedFrom));
+    if (event.alg !== 'hmac-sha256' && mustBeKeyed) {
+      // Only the broker's own marker may start an unkeyed stretch, and every one is shown (unkeyedFrom).
+      if (event.type === 'audit.checkpoint' && event.outcome === 'error') {
+        this.#unkeyedStretch = true;
+        this.#unkeyed.push(event.seq);
+      } else return this.#fail(line, `event ${event.seq} is not keyed although the chain is keyed from event ${keyedFrom ?? 'before it'}`), event;
     }
     if (!trusted) {
       // Hashed as stored (raw), not as the schema re-ordered it.
       const expected = hashEvent(raw as Record<string, unknown>, key?.key);
-      if (expected === null) return this.#fail(line, `event ${event.seq} is keyed and the audit key is not available to check it`), event;
-      if (expected !== event.hash) return this.#fail(line, `event ${event.seq} was altered`), event;
+      // Keyed, and no key to check it with (no cipher now): its links are checked, its HMAC cannot be.
+      if (expected === null) this.#unchecked++;
+      else if (expected !== event.hash) return this.#fail(line, `event ${event.seq} was altered`), event;
     }
     if (event.alg) this.#current = true;
-    if (event.alg === 'hmac-sha256') this.#keyedSeen = true;
+    if (event.alg === 'hmac-sha256') {
+      this.#keyedSeen = true;
+      this.#unkeyedStretch = false;
+    }
     if (event.retention) this.#retained.push({ toSeq: event.retention.toSeq, lastHash: event.retention.lastHash });
     this.#prev = { seq: event.seq, hash: event.hash };
     this.#count++;
@@ -106,12 +124,18 @@ export class ChainVerifier {
     return `events 0–${first.seq - 1} are missing and no retention checkpoint accounts for them: the oldest audit file(s) were deleted`;
   }
 
+  /** Keyed events whose HMAC could not be checked because the key could not be opened. */
+  get unchecked(): number {
+    return this.#unchecked;
+  }
+
   result(events: number): AuditVerifyResult {
     if (this.#break) {
       const b = this.#break;
       return { ok: false, events: this.#count, brokenAt: b, message: `Chain broken after ${this.#count.toLocaleString('en-US')} events in ${b.file}: ${b.reason}` };
     }
-    return { ok: true, events, brokenAt: null, message: `Verified: ${events.toLocaleString('en-US')} events, no gaps` };
+    const caveat = this.#unchecked ? ` (the HMAC of ${this.#unchecked.toLocaleString('en-US')} keyed events could not be checked: the audit key cannot be opened)` : '';
+    return { ok: true, events, brokenAt: null, message: `Verified: ${events.toLocaleString('en-US')} events, no gaps${caveat}` };
   }
 
   #fail(line: AuditLine, reason: string): void {
