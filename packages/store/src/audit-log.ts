@@ -246,7 +246,8 @@ export class FileAuditLog implements AuditSink {
     const h = this.#storedHead;
     const t = this.#tail;
     if (h && t) this.#tailSeal = h.seq === t.seq && h.hash === t.hash ? h.seal : h.pending?.seq === t.seq && h.pending.hash === t.hash ? h.pending.seal : undefined;
-    await this.#retire();
+    // No retirement here: the broker registers its retention listener next (onRetention), and a
+    // file dropped before that would be dropped without a checkpoint, like a deletion.
   }
 
   /** The last line that parses as an event, from the newest file that has one. */

@@ -113,7 +113,7 @@ export class AuditService {
         head: this.#startHead,
         tail: this.#startTail,
         key: this.#keyAtOpen,
-        expectHead: this.#verifier.writtenByCurrentFormat || this.#key !== null,
+        expectHead: (this.#startTail !== null && this.#verifier.currentFormatBy(this.#startTail.seq)) || this.#keyAtOpen !== null,
         eventAt: (seq) => this.#eventAt(seq),
       }),
     );

@@ -25,8 +25,9 @@ export class ChainVerifier {
   #unkeyedStretch = false;
   readonly #unkeyed: number[] = [];
   #unchecked = 0;
-  /** Some line carries `alg`: the log was written by a broker that keeps a head and checkpoints. */
-  #current = false;
+  /** The first line that carries `alg` (written by a broker that keeps a head and checkpoints). */
+  #firstWithAlg: number | null = null;
+  #firstHasAlg = false;
   readonly #retained: { toSeq: number; lastHash: string }[] = [];
 
   /** The key is looked up per line: it can arrive after the verifier was made (a first start). */
@@ -45,8 +46,9 @@ export class ChainVerifier {
     return this.#unkeyed;
   }
 
-  get writtenByCurrentFormat(): boolean {
-    return this.#current;
+  /** Whether lines up to `seq` include one written by a broker that keeps a head. */
+  currentFormatBy(seq: number): boolean {
+    return this.#firstWithAlg !== null && this.#firstWithAlg <= seq;
   }
 
   /** The parsed event (for the index) or null; a line after a break is still parsed, not checked. */
@@ -76,6 +78,7 @@ export class ChainVerifier {
       if (event.prevHash !== this.#prev.hash) return this.#fail(line, `event ${event.seq} does not link to event ${this.#prev.seq}`), event;
     } else {
       this.#first = { seq: event.seq, prevHash: event.prevHash };
+      this.#firstHasAlg = event.alg !== undefined;
     }
     const keyedFrom = key?.since ?? null;
     const mustBeKeyed = !this.#unkeyedStretch && (this.#keyedSeen || (keyedFrom !== null && event.seq >= keyedFrom));
@@ -93,7 +96,7 @@ export class ChainVerifier {
       if (expected === null) this.#unchecked++;
       else if (expected !== event.hash) return this.#fail(line, `event ${event.seq} was altered`), event;
     }
-    if (event.alg) this.#current = true;
+    if (event.alg && this.#firstWithAlg === null) this.#firstWithAlg = event.seq;
     if (event.alg === 'hmac-sha256') {
       this.#keyedSeen = true;
       this.#unkeyedStretch = false;
@@ -120,7 +123,7 @@ export class ChainVerifier {
     if (first.seq === 0) return first.prevHash === GENESIS_HASH ? null : 'the first event does not start the chain';
     if (this.#retained.some((r) => (r.toSeq === first.seq - 1 && r.lastHash === first.prevHash) || r.toSeq >= first.seq)) return null;
     // A log from before retention checkpoints existed has no way to say; say nothing rather than cry wolf.
-    if (!this.#current) return null;
+    if (!this.#firstHasAlg) return null;
     return `events 0–${first.seq - 1} are missing and no retention checkpoint accounts for them: the oldest audit file(s) were deleted`;
   }
 
