@@ -1,6 +1,7 @@
 import { LatchkeyError, createClient, createDispatcher, extensionChannels } from '@latchkey/contracts';
 import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester } from '@latchkey/contracts';
 import { AuditService } from './audit/audit-service.js';
+import { withAuditBudget } from './audit/with-audit-budget.js';
 import { systemClock } from './clock.js';
 import { ConnectionsService } from './connections/connections-service.js';
 import { ConsentService } from './consent/consent-service.js';
@@ -107,7 +108,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'system:status': () => status(),
   };
 
-  const extensionHandlers: Handlers<ExtensionChannels, CallContext> = {
+  const extension: Handlers<ExtensionChannels, CallContext> = {
     'connections:list': (i) => connections.list({ providerId: i.providerId, category: i.category, deleted: false }),
     'secrets:requestAccess': (i, c) => consent.request(c.requester, i),
     'secrets:reveal': (i, c) => operations.reveal(c.requester, i.ref),
@@ -118,20 +119,10 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'mcp:callTool': (i, c) => operations.mcpCallTool(c.requester, i.ref, i.call),
   };
 
-  // Extensions and agents are refused up front once their audit budget is spent: nothing runs, nothing is written.
-  const extension = Object.fromEntries(
-    Object.entries(extensionHandlers).map(([name, handler]) => [
-      name,
-      (input: unknown, context: CallContext) => {
-        audit.admit(context.requester);
-        return (handler as (i: unknown, c: CallContext) => unknown)(input, context);
-      },
-    ]),
-  ) as unknown as Handlers<ExtensionChannels, CallContext>;
-
   return {
-    app,
-    extension,
+    // A requester whose audit budget is spent is refused up front: nothing runs, nothing is written.
+    app: withAuditBudget(app, audit),
+    extension: withAuditBudget(extension, audit),
     providers: {
       register: (m, ext) => registry.register(m, ext),
       unregisterExtension: (ext) => registry.unregisterExtension(ext),
