@@ -142,3 +142,11 @@ describe('tail() with a large newest file', () => {
     await damaged.close();
   });
 });
+
+describe('an audit path that is a file', () => {
+  it('stops with a message that says what to do, not a raw EEXIST', async () => {
+    const dir = join(tempDir(), 'audit');
+    writeFileSync(dir, 'not a folder');
+    await expect(FileAuditLog.open(dir)).rejects.toThrow(/is not a folder \(a file is in its place\)\. Move that file aside/);
+  });
+});

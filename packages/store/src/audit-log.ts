@@ -215,7 +215,15 @@ export class FileAuditLog implements AuditSink {
   }
 
   async #load(): Promise<void> {
-    mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      // A file where the folder should be: say so in words, not a raw EEXIST/ENOTDIR.
+      if (['EEXIST', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) {
+        throw new Error(`The audit log folder ${this.#dir} is not a folder (a file is in its place). Move that file aside and start Latchkey again.`);
+      }
+      throw error;
+    }
     this.#files = readdirSync(this.#dir)
       .map((name) => FILE_NAME.exec(name)?.[1])
       .filter((n): n is string => n !== undefined)
