@@ -34,4 +34,4 @@ for (let round = 0; round < 3; round++) {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(out.join('\n'));
+console.warn(out.join('\n'));

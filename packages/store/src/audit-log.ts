@@ -220,7 +220,7 @@ export class FileAuditLog implements AuditSink {
     } catch (error) {
       // A file where the folder should be: say so in words, not a raw EEXIST/ENOTDIR.
       if (['EEXIST', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) {
-        throw new Error(`The audit log folder ${this.#dir} is not a folder (a file is in its place). Move that file aside and start Latchkey again.`);
+        throw new Error(`The audit log folder ${this.#dir} is not a folder (a file is in its place). Move that file aside and start Latchkey again.`, { cause: error });
       }
       throw error;
     }
