@@ -95,7 +95,7 @@ try {
     await resolve();
     seq.push(performance.now() - t);
   }
-  console.warn(`- resolve one at a time (grant check + decrypt + durable audit: log fsync, then head): p50 ${median(seq).toFixed(3)} ms (${Math.round(1000 / median(seq))}/s; ${(1000 / median(seq) / (1000 / limit.append)).toFixed(2)} × one-fsync-per-line)`);
+  console.warn(`- resolve one at a time (grant check + decrypt + durable audit: log and head fsyncs side by side): p50 ${median(seq).toFixed(3)} ms (${Math.round(1000 / median(seq))}/s; ${(1000 / median(seq) / (1000 / limit.append)).toFixed(2)} × one-fsync-per-line)`);
   let t0 = performance.now();
   for (let i = 0; i < 5000; i += 64) await Promise.all(Array.from({ length: 64 }, resolve));
   console.warn(`- resolve 64 in flight: ${Math.round(5000 / ((performance.now() - t0) / 1000)).toLocaleString('en-US')}/s`);
