@@ -175,9 +175,10 @@ export class AuditService {
     return { ...result, ok: false, message: `${result.message}; but at startup: ${this.#integrity.problems.join(' ')}` };
   }
 
-  /** Resolves when every recorded event is durable (or has failed). */
+  /** Resolves when every recorded event is durable (or has failed), including checkpoints they led to. */
   async flush(): Promise<void> {
-    await Promise.all([...this.#pending]);
+    // A few rounds: a checkpoint follows the write that rotated; a busy broker must not hold close() forever.
+    for (let round = 0; round < 10 && this.#pending.size; round++) await Promise.all([...this.#pending]);
   }
 
   #append(parsed: Omit<AuditEvent, 'seq' | 'at' | 'prevHash' | 'hash' | 'alg'>): Promise<AuditEvent> {
@@ -273,13 +274,16 @@ export class AuditService {
 
   #checkpointRetention(drop: AuditRetention): void {
     const count = Math.max(0, drop.toSeq - drop.fromSeq + 1);
-    this.#append({ type: 'audit.checkpoint', outcome: 'ok', detail: `Retention dropped ${drop.file}: events ${drop.fromSeq}–${drop.toSeq}.`, retention: drop }).then(
+    const done = this.#append({ type: 'audit.checkpoint', outcome: 'ok', detail: `Retention dropped ${drop.file}: events ${drop.fromSeq}–${drop.toSeq}.`, retention: drop }).then(
       () => {
         this.#index.dropThrough(drop.toSeq);
         this.#verifier.dropped(count);
       },
       () => undefined, // The sink announces the file again after a failed write.
     );
+    // flush() waits for this too, so after it the index matches the files.
+    this.#pending.add(done);
+    void done.then(() => this.#pending.delete(done));
   }
 
   /** Brings the index and the verifier up to the end of the durable log, a chunk at a time. */
