@@ -1,4 +1,4 @@
-import { AuditType, type AuditEvent, type AuditPage, type AuditQuery, type AuditVerifyResult, type LatchkeyApi } from '@latchkey/contracts';
+import { AuditType, type AuditEvent, type AuditIntegrity, type AuditPage, type AuditQuery, type AuditVerifyResult, type LatchkeyApi } from '@latchkey/contracts';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { errorMessage, formatDateTime, requesterLabel } from '../consent/describe.js';
 import { auditToCsv, auditToJson, downloadText } from './export.js';
@@ -33,6 +33,9 @@ const TYPE_LABELS: Record<AuditType, string> = {
   'extension.crash': 'Extension crashed',
   'extension.state': 'Extension state changed',
   'boundary.refused': 'Message refused at a boundary',
+  'audit.checkpoint': 'Audit log checkpoint',
+  'audit.throttled': 'Requester throttled',
+  'audit.integrity': 'Audit log tampering found',
 };
 
 interface Filters {
@@ -89,6 +92,7 @@ export function AuditScreen({ api = window.latchkey, pageSize = 50 }: AuditScree
   const [exporting, setExporting] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const [refreshes, setRefreshes] = useState(0);
+  const [integrity, setIntegrity] = useState<AuditIntegrity | null>(null);
 
   const before = cursors[cursors.length - 1];
 
@@ -120,6 +124,18 @@ export function AuditScreen({ api = window.latchkey, pageSize = 50 }: AuditScree
       });
     return () => {
       live = false;
+    };
+  }, [api]);
+
+  // What the startup check found (cut, deleted or rewritten files) and whether the chain is keyed.
+  useEffect(() => {
+    let live = true;
+    const show = (status: { audit: AuditIntegrity }) => live && setIntegrity(status.audit);
+    api.system.status().then(show, () => undefined);
+    const off = api.on('system:status', show);
+    return () => {
+      live = false;
+      off();
     };
   }, [api]);
 
@@ -194,6 +210,8 @@ export function AuditScreen({ api = window.latchkey, pageSize = 50 }: AuditScree
           Verify again
         </button>
       </p>
+
+      {integrity && <StartupCheck integrity={integrity} />}
 
       <form className="lk-data-screen__filters" onSubmit={apply} aria-label="Audit filters">
         <label>
@@ -311,5 +329,26 @@ export function AuditScreen({ api = window.latchkey, pageSize = 50 }: AuditScree
         )
       )}
     </section>
+  );
+}
+
+/** The startup check: a problem is shown as an alert, with each finding; a clean log says whether it is keyed. */
+function StartupCheck({ integrity }: { integrity: AuditIntegrity }) {
+  if (integrity.state === 'problem') {
+    return (
+      <div role="alert" className="lk-data-screen__failure" data-testid="audit-integrity">
+        <strong>{integrity.message}</strong>
+        <ul>
+          {integrity.problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
+  return (
+    <p className={integrity.keyed ? '' : 'lk-data-screen__broken'} data-testid="audit-integrity">
+      {integrity.state === 'checking' ? 'Checking the audit log against its head…' : integrity.message}
+    </p>
   );
 }
