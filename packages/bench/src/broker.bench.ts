@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBroker, type Broker, type BrokerInternals } from '@latchkey/broker';
+import { createBroker, DEFAULT_AUDIT_RATES, type Broker, type BrokerInternals } from '@latchkey/broker';
 import { ScriptedPrompter, createFetchTransports, testHttpProvider } from '@latchkey/broker/testing';
 import type { Requester } from '@latchkey/contracts';
 import { createNodeCipher } from '@latchkey/node-cipher';
@@ -21,6 +21,9 @@ async function open(dir: string): Promise<{ store: FileStore; broker: Broker & {
     prompter: new ScriptedPrompter(() => ({ decision: 'always', duration: 'forever' })),
     host: 'headless',
     storeProblems: () => store.problems(),
+    // The default per-requester audit budget (20/s, bursts of 100) refuses a resolve flood by
+    // design; this bench measures the path's throughput, so the bench extension has none.
+    options: { auditRates: { ...DEFAULT_AUDIT_RATES, extension: { perSecond: 1e9, burst: 1e9, perHour: 1e12 }, app: { perSecond: 1e9, burst: 1e9, perHour: 1e12 } } },
   });
   broker.providers.register(testHttpProvider, 'bench');
   return { store, broker };

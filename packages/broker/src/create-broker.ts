@@ -1,11 +1,13 @@
 import { nanoid } from 'nanoid';
 import { LatchkeyError, createClient, createDispatcher, extensionChannels } from '@latchkey/contracts';
 import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester } from '@latchkey/contracts';
+import { AUDIT_KEY_ID } from './audit/audit-key.js';
 import { AuditService } from './audit/audit-service.js';
+import { withAuditBudget } from './audit/with-audit-budget.js';
 import { systemClock } from './clock.js';
 import { AuditJournal } from './connections/audit-journal.js';
 import { CodeApprover } from './commands/code-approver.js';
-import { CommandConsent } from './commands/command-consent.js';
+import { APPROVED_COMMANDS_ID, CommandConsent } from './commands/command-consent.js';
 import { ConnectionsService } from './connections/connections-service.js';
 import { listForExtension } from './connections/extension-view.js';
 import { ConsentService } from './consent/consent-service.js';
@@ -16,6 +18,9 @@ import { OperationsService } from './operations/operations-service.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
 import { SecretsService } from './secrets/secrets-service.js';
 import type { Broker, BrokerOptions, BrokerPorts, CallContext, ExtensionController } from './types.js';
+
+/** Blobs the broker keeps for itself in the secret store; no connection points at them. */
+const BROKER_BLOB_IDS: readonly string[] = [AUDIT_KEY_ID, APPROVED_COMMANDS_ID];
 
 export const DEFAULT_OPTIONS: BrokerOptions = {
   consentTimeoutMs: 60_000,
@@ -42,7 +47,8 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const options: BrokerOptions = { ...DEFAULT_OPTIONS, ...ports.options };
   const clock = ports.clock ?? systemClock;
   const events = new BrokerEvents();
-  const audit = new AuditService(ports.audit, clock);
+  // The chain is keyed whenever the cipher can protect a key (stored as one more cipher blob).
+  const audit = new AuditService(ports.audit, clock, { cipher: ports.cipher, secrets: ports.secrets, ...(options.auditRates ? { rates: options.auditRates } : {}) });
   const registry = new ProviderRegistry();
   const refs = new RefRegistry();
   const secrets = new SecretsService(ports.cipher, ports.secrets);
@@ -86,20 +92,30 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       ? { available: false, backend: ports.cipher.backend, reason: secrets.wrongKey, wrongKey: true }
       : { available: ports.cipher.isAvailable(), backend: ports.cipher.backend, reason: ports.cipher.isAvailable() ? null : ports.cipher.unavailableReason() },
     storeProblems: ports.storeProblems?.() ?? [],
+    audit: audit.integrity(),
     host: ports.host,
     version: VERSION,
   });
 
   // Before any new event: what a crash kept out of the log goes in first, in its order.
   const recovered = journal.recover();
-  for (const p of ports.storeProblems?.() ?? []) void audit.record({ type: 'store.corrupt', outcome: 'error', detail: p.message });
-  if (secrets.wrongKey) void audit.record({ type: 'store.corrupt', outcome: 'error', detail: 'The master key is not the one the secrets were saved with; secrets are refused until it is.' });
+  for (const p of ports.storeProblems?.() ?? []) void audit.record({ type: 'store.corrupt', outcome: 'error', detail: p.message }).catch(() => undefined);
+  if (secrets.wrongKey) {
+    void audit.record({ type: 'store.corrupt', outcome: 'error', detail: 'The master key is not the one the secrets were saved with; secrets are refused until it is.' }).catch(() => undefined);
+  }
   // Only when every record was read: with connections.json moved aside, every blob looks orphaned.
-  const orphans = (ports.storeProblems?.() ?? []).length ? [] : secrets.orphans(new Set(ports.connections.all().flatMap((r) => Object.values(r.secretIds))));
+  // The broker's own blobs (the audit key) belong to no connection and are never orphans.
+  const referenced = new Set([...ports.connections.all().flatMap((r) => Object.values(r.secretIds)), ...BROKER_BLOB_IDS]);
+  const orphans = (ports.storeProblems?.() ?? []).length ? [] : secrets.orphans(referenced);
   const ready = (async () => {
     await recovered.catch(() => undefined);
     await secrets.drop(orphans).catch(() => undefined);
   })();
+  // In the background, a chunk at a time: truncation, deleted files and rewriting show in system:status.
+  const auditChecked = audit.checkAtStartup().then(
+    () => events.emit('system:status', status()),
+    (error: unknown) => console.error('audit: the startup check failed', error),
+  );
 
   const app: Handlers<AppChannels, CallContext> = {
     'connections:list': (i) => connections.list(i),
@@ -161,8 +177,9 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   };
 
   return {
-    app,
-    extension,
+    // A requester whose audit budget is spent is refused up front: nothing runs, nothing is written.
+    app: withAuditBudget(app, audit),
+    extension: withAuditBudget(extension, audit),
     providers: {
       register: (m, ext) => {
         const manifest = registry.register(m, ext);
@@ -186,12 +203,15 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       if (prompter !== eventPrompter) eventPrompter.abortAll(reason);
     },
     abortConsentFor: (requester, reason) => consent.abortFor(requester, reason),
-    recordAudit: (event) => audit.record(event).then(() => undefined),
+    recordAudit: async (event) => {
+      await audit.record(event);
+    },
     ready,
     close: async () => {
       consent.abortAll('Latchkey is quitting');
       commands.abortAll('Latchkey is quitting');
       await ready;
+      await auditChecked;
       await audit.flush();
       await ports.transports.close();
     },

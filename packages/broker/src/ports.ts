@@ -125,13 +125,45 @@ export interface AuditLine {
   file: string;
   /** The line's text exactly as stored, so verification hashes what is really there. */
   text: string;
+  /** Where the line starts, for reading on from it (`lines(from)`); absent on lines not yet durable. */
+  position?: number;
+}
+
+/** The newest durable event as recorded outside the log, and the broker's seal over it (keyed). */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+  seal?: string;
+  /** The end of a batch being written when this head was: after a crash the log may end there too. */
+  pending?: { seq: number; hash: string; seal?: string };
+}
+
+/** A file rotation is about to drop: recorded in a checkpoint event before the file goes. */
+export interface AuditRetention {
+  file: string;
+  fromSeq: number;
+  toSeq: number;
+  lastHash: string;
 }
 
 export interface AuditSink {
-  /** The newest event written, to continue the chain after a restart. */
+  /** The newest event written durably, to continue the chain (after a restart, or a failed append). */
   tail(): { seq: number; hash: string } | null;
-  append(event: AuditEvent): Promise<void>;
-  lines(): Iterable<AuditLine>;
+  /**
+   * Settles when the line is durable. The sink refuses (rejects, writes nothing) an event that
+   * does not continue its durable tail, and on a failed write leaves the tail where it was.
+   * `seal` is kept with the head outside the log.
+   */
+  append(event: AuditEvent, seal?: string): Promise<void>;
+  /** Durable lines from `position` on (every line, pending ones too, without it). */
+  lines(from?: number): Iterable<AuditLine>;
+  /** The head as it was stored outside the log when the sink opened; null when there was none. */
+  storedHead?(): AuditHead | null;
+  /**
+   * Retention asks before it drops a file: the listener records a checkpoint naming it, and the
+   * sink deletes the file only once an event carrying that `retention` is durable.
+   */
+  onRetention?(listener: (drop: AuditRetention) => void): void;
 }
 
 /** Shows a consent request to the person and resolves with their decision. */

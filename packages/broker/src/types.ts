@@ -8,8 +8,10 @@ import type {
   ProviderInfo,
   ProviderManifest,
   Requester,
+  RequesterKind,
   StoreProblem,
 } from '@latchkey/contracts';
+import type { AuditRate } from './audit/rate-limit.js';
 import type { z } from 'zod';
 import type { AuditSink, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, SecretStore, StoreGenerationsPort, Transports } from './ports.js';
 
@@ -61,6 +63,8 @@ export interface BrokerOptions {
   /** Denials within the window after which a requester is throttled instead of prompted. */
   throttleDenials: number;
   throttleWindowMs: number;
+  /** Audit events per requester kind (token buckets, taken before anything is written); defaults in audit/rate-limit.ts. */
+  auditRates?: Record<RequesterKind, AuditRate>;
 }
 
 export type EventName = keyof AppEvents;

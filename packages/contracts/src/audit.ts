@@ -26,6 +26,12 @@ export const AuditType = z.enum([
   'extension.crash',
   'extension.state',
   'boundary.refused',
+  /** The log's own history: retention dropped a file, or the chain became keyed. */
+  'audit.checkpoint',
+  /** A requester passed its audit budget; one summary per window instead of its events. */
+  'audit.throttled',
+  /** The startup check found the log cut, rewritten or out of step with its head. */
+  'audit.integrity',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 
@@ -43,6 +49,10 @@ export const AuditEventInput = z.strictObject({
    * after a crash, the journal's events whose id is not in the log yet are appended.
    */
   eventId: z.string().min(1).max(64).optional(),
+  /** On a retention checkpoint: the file rotation dropped, so verify can tell retention from deletion. */
+  retention: z
+    .strictObject({ file: z.string().max(200), fromSeq: z.number().int().nonnegative(), toSeq: z.number().int().nonnegative(), lastHash: z.string().max(128) })
+    .optional(),
 });
 export type AuditEventInput = z.input<typeof AuditEventInput>;
 
@@ -51,7 +61,10 @@ export const AuditEvent = AuditEventInput.extend({
   at: IsoDate,
   prevHash: z.string(),
   hash: z.string(),
+  /** How `hash` was made; absent on lines written before the chain was keyed (plain SHA-256). */
+  alg: z.enum(['sha256', 'hmac-sha256']).optional(),
 }).strict();
+export type AuditHashAlg = NonNullable<AuditEvent['alg']>;
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
 export const AuditQuery = z
@@ -79,3 +92,15 @@ export const AuditVerifyResult = z.strictObject({
   message: z.string(),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
+
+/** What the startup check found, for system:status and the Audit screen. */
+export const AuditIntegrity = z.strictObject({
+  /** `checking` until the startup check has read the whole log (it runs in the background). */
+  state: z.enum(['checking', 'ok', 'problem']),
+  /** False when no cipher protects an audit key: the chain is plain SHA-256, anyone can recompute it. */
+  keyed: z.boolean(),
+  message: z.string(),
+  problems: z.array(z.string()),
+  checkedAt: IsoDate.nullable(),
+});
+export type AuditIntegrity = z.infer<typeof AuditIntegrity>;

@@ -11,6 +11,8 @@ export const ErrorCode = z.enum([
   'THROTTLED',
   /** Too much live work for one requester (open SecretRefs); reuse what it holds or wait. */
   'BUSY',
+  /** A requester passed its audit budget: refused before anything was written. */
+  'RATE_LIMITED',
   'INVALID_SECRET',
   'UNAVAILABLE',
   'TIMEOUT',

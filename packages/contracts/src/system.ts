@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuditIntegrity } from './audit.js';
 import { IsoDate } from './common.js';
 
 export const StoreProblem = z.strictObject({
@@ -20,6 +21,8 @@ export const SystemStatus = z.strictObject({
     wrongKey: z.boolean().optional(),
   }),
   storeProblems: z.array(StoreProblem),
+  /** Whether the audit chain is keyed and what the startup check found (truncation, deletion, rewriting). */
+  audit: AuditIntegrity,
   host: z.enum(['electron', 'headless']),
   version: z.string(),
 });

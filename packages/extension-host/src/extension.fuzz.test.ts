@@ -11,6 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { appChannels, extensionChannels } from '@latchkey/contracts';
+import { DEFAULT_AUDIT_RATES } from '@latchkey/broker';
 import { ScriptedPrompter } from '@latchkey/broker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExtensionHost, type ExtensionHost } from './host.js';
@@ -37,7 +38,9 @@ beforeAll(async () => {
   work = await tempDir('fuzz');
   const entry = await buildRuntimeForTest(work.path);
   prompter = new ScriptedPrompter(() => ({ decision: 'deny' }));
-  env = realBroker(prompter);
+  // The fuzzer sends far more calls than an extension's audit budget allows in a burst; the budget
+  // itself is attacked in denial-budget.exploit.test.ts.
+  env = realBroker(prompter, { options: { auditRates: { ...DEFAULT_AUDIT_RATES, extension: { perSecond: 1e6, burst: 1e6, perHour: 1e9 } } } });
   const root = await fixtureRoot(work.path, ['fuzzer']);
   const dataDir = join(work.path, 'data');
   await mkdir(dataDir);
@@ -48,7 +51,7 @@ beforeAll(async () => {
     entry,
     dataDir,
     onOutput: () => undefined,
-    limits: { maxProtocolViolations: 1_000_000, maxDenialAudits: 1_000_000 },
+    limits: { maxProtocolViolations: 1_000_000 },
   });
   await until(() => host.list().every((e) => e.state === 'running' || e.state === 'manifest-only'), 'every extension running');
   await env.app.connections.create({ providerId: 'http', name: 'Canary', config: { baseUrl: 'http://127.0.0.1:9/', authType: 'bearer' }, secrets: { token: CANARY } });

@@ -1,6 +1,6 @@
 import { COMMAND_NAME } from '@latchkey/extension-sdk';
 import { realpath } from 'node:fs/promises';
-import { LatchkeyError, type AuditEventInput, type ExtensionInfo, type Json, type Requester } from '@latchkey/contracts';
+import { LatchkeyError, isLatchkeyError, type AuditEventInput, type ExtensionInfo, type Json, type Requester } from '@latchkey/contracts';
 import type { Broker, ExtensionController } from '@latchkey/broker';
 import { createCallBoundary, safeName, type Caller } from './call-boundary.js';
 import { discoverExtensions, type DiscoveredExtension, type DiscoveryProblem } from './discover.js';
@@ -26,8 +26,6 @@ export interface HostLimits {
   maxInFlight: number;
   /** Malformed frames after which the extension is stopped for good. */
   maxProtocolViolations: number;
-  /** Permission denials audited per process; past this, one note and no more (a flood is not news). */
-  maxDenialAudits: number;
   activateTimeoutMs: number;
   commandTimeoutMs: number;
 }
@@ -69,7 +67,7 @@ export interface ExtensionHost {
 }
 
 const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 500, maxDelayMs: 30_000, maxRestarts: 5, stableAfterMs: 60_000 };
-const DEFAULT_LIMITS: HostLimits = { maxInFlight: 16, maxProtocolViolations: 20, maxDenialAudits: 100, activateTimeoutMs: 15_000, commandTimeoutMs: 120_000 };
+const DEFAULT_LIMITS: HostLimits = { maxInFlight: 16, maxProtocolViolations: 20, activateTimeoutMs: 15_000, commandTimeoutMs: 120_000 };
 
 /** The restart delay after `crashesInARow` crashes: initial, doubled each time, capped. */
 export function restartDelay(policy: RestartPolicy, crashesInARow: number): number {
@@ -102,7 +100,6 @@ interface Slot {
   /** The running process's calls; a new one per launch, so an old process's calls count apart. */
   caller: Caller;
   violations: number;
-  denials: number;
   commands: Map<number, PendingCommand>;
   nextCommandId: number;
   /** Why the current process is ending, when the runtime or the host knows better than its exit code. */
@@ -126,7 +123,11 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
   // What only the host sees (refusals before the broker, crashes, state changes) is audited
   // through the broker, so it lands in the same hash chain as everything else.
   const audit = (event: AuditEventInput) => {
-    broker.recordAudit(event).catch((error: unknown) => console.error('extension host: audit failed', error));
+    broker.recordAudit(event).catch((error: unknown) => {
+      // Past its budget the requester's events are refused and summarised by the broker (audit.throttled).
+      if (isLatchkeyError(error) && error.code === 'RATE_LIMITED') return;
+      console.error('extension host: audit failed', error);
+    });
   };
   const call = createCallBoundary({
     handlers: broker.extension,
@@ -282,9 +283,10 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
         setState(slot, 'running', null);
         return;
       case 'denied':
-        slot.denials++;
-        if (slot.denials < limits.maxDenialAudits) refuse(slot, `Node's permission model refused ${frame.permission}${frame.resource ? ` of ${frame.resource}` : ''}`);
-        else if (slot.denials === limits.maxDenialAudits) refuse(slot, `More than ${limits.maxDenialAudits} permission refusals; the rest are not audited`);
+        // The frame comes from the extension's own process and may be forged: it is charged to
+        // that extension's audit budget in the broker (which refills), never to a per-process
+        // count that a flood of fakes could use up before a real refusal arrives.
+        refuse(slot, `Node's permission model refused ${frame.permission}${frame.resource ? ` of ${frame.resource}` : ''}`);
         return;
       case 'activate-failed':
         slot.exitReason = `activate() failed: ${frame.message}`;
@@ -319,7 +321,6 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     slot.greeted = false;
     slot.fsIsolation = null;
     slot.violations = 0;
-    slot.denials = 0;
     slot.caller = { requester: slot.requester, inFlight: 0 };
     slot.exitReason = null;
     let proc: ExtensionProcess;
@@ -369,7 +370,6 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
       timer: null,
       caller: { requester, inFlight: 0 },
       violations: 0,
-      denials: 0,
       commands: new Map(),
       nextCommandId: 0,
       exitReason: null,

@@ -5,6 +5,7 @@ import { FileAuditLog } from './audit-log.js';
 import { openFileStore } from './index.js';
 import { auditEvent, tempDir } from './test-helpers.js';
 
+const located = (log: FileAuditLog) => [...log.lines()].map(({ file, text }) => ({ file, text }));
 const texts = (log: FileAuditLog) => [...log.lines()].map((l) => l.text);
 const seqs = (log: FileAuditLog) => texts(log).map((t) => (JSON.parse(t) as { seq: number }).seq);
 
@@ -15,7 +16,7 @@ describe('FileAuditLog', () => {
     expect(log.tail()).toBeNull();
     expect([...log.lines()]).toEqual([]);
     for (let seq = 0; seq < 3; seq++) await log.append(auditEvent(seq));
-    expect([...log.lines()]).toEqual([0, 1, 2].map((seq) => ({ file: 'audit/000001.jsonl', text: JSON.stringify(auditEvent(seq)) })));
+    expect(located(log)).toEqual([0, 1, 2].map((seq) => ({ file: 'audit/000001.jsonl', text: JSON.stringify(auditEvent(seq)) })));
     expect(log.tail()).toEqual({ seq: 2, hash: 'h2' });
     await log.close();
 
@@ -32,9 +33,11 @@ describe('FileAuditLog', () => {
     await log.append(auditEvent(0));
     expect(log.writes).toBe(1);
     const appends = Array.from({ length: 200 }, (_, i) => log.append(auditEvent(i + 1)));
-    expect(log.tail()).toEqual({ seq: 200, hash: 'h200' }); // at once, for the chain to continue
+    // The tail moves only once the lines are durable (a failed write must not move it).
+    expect(log.tail()).toEqual({ seq: 0, hash: 'h0' });
     expect(seqs(log)).toHaveLength(201); // pending lines are visible before they are written
     await Promise.all(appends);
+    expect(log.tail()).toEqual({ seq: 200, hash: 'h200' });
     expect(log.writes).toBe(2);
     expect(seqs(log)).toEqual(Array.from({ length: 201 }, (_, i) => i));
     await log.close();
@@ -137,5 +140,13 @@ describe('tail() with a large newest file', () => {
     const damaged = await FileAuditLog.open(dir, { maxFileBytes: 1024 * 1024 });
     expect(damaged.tail()).toEqual({ seq: 1999, hash: 'h1999' });
     await damaged.close();
+  });
+});
+
+describe('an audit path that is a file', () => {
+  it('stops with a message that says what to do, not a raw EEXIST', async () => {
+    const dir = join(tempDir(), 'audit');
+    writeFileSync(dir, 'not a folder');
+    await expect(FileAuditLog.open(dir)).rejects.toThrow(/is not a folder \(a file is in its place\)\. Move that file aside/);
   });
 });

@@ -67,11 +67,13 @@ describe('the broker over the file store', () => {
     const auditFile = join(dataDir, 'audit', '000001.jsonl');
     const lines = readFileSync(auditFile, 'utf8').split('\n');
     expect(lines.some((l) => l.includes('"store.corrupt"'))).toBe(true);
-    lines[0] = lines[0]!.replace('"connection.create"', '"connection.delete"');
+    // Line 0 is the checkpoint that keys the chain; the first connection event follows it.
+    const edited = lines.findIndex((l) => l.includes('"connection.create"'));
+    lines[edited] = lines[edited]!.replace('"connection.create"', '"connection.delete"');
     writeFileSync(auditFile, lines.join('\n'));
     const third = await startBroker(dataDir, cipher);
     const verdict = await third.broker.app['audit:verify']({}, ctx);
-    expect(verdict).toMatchObject({ ok: false, brokenAt: { seq: 0, file: 'audit/000001.jsonl' } });
+    expect(verdict).toMatchObject({ ok: false, brokenAt: { seq: edited, file: 'audit/000001.jsonl' } });
     await third.stop();
   });
 

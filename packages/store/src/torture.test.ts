@@ -100,7 +100,8 @@ async function checkFolder(dir: string, acks: Ack[], round: number): Promise<voi
   await broker.ready;
   await broker.internals.audit.flush();
   try {
-    expect(broker.internals.audit.verify(), where).toMatchObject({ ok: true });
+    const verified = await broker.internals.audit.verify();
+    expect(verified, `${where}: ${JSON.stringify(verified)}`).toMatchObject({ ok: true });
     const events = [...store.audit.lines()].map((line) => JSON.parse(line.text) as AuditEvent);
     const logged = new Set(events.flatMap((e) => (e.eventId ? [e.eventId] : [])));
     for (const ack of acks) {

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { AuditEvent, ConsentDecision, ConsentPrompt, Grant } from '@latchkey/contracts';
 import type {
+  AuditHead,
   AuditLine,
   AuditSink,
   Cipher,
@@ -77,16 +78,35 @@ export class MemorySecretStore implements SecretStore {
 
 export class MemoryAuditSink implements AuditSink {
   readonly lines_: AuditLine[] = [];
-  #tail: { seq: number; hash: string } | null = null;
-  tail() {
-    return this.#tail;
+  /** The head as a file sink keeps it outside the log; tests may tamper with it. */
+  head_: AuditHead | null = null;
+  /** Set to make appends fail (a full disk, say) until cleared. */
+  failWith: Error | null = null;
+  /** The last line that parses, as a file sink finds it when it opens: tests may cut or rewrite lines_. */
+  tail(): { seq: number; hash: string } | null {
+    for (let i = this.lines_.length - 1; i >= 0; i--) {
+      try {
+        const e = JSON.parse(this.lines_[i]!.text) as { seq?: unknown; hash?: unknown };
+        if (typeof e.seq === 'number' && typeof e.hash === 'string') return { seq: e.seq, hash: e.hash };
+      } catch {
+        // a damaged line: look further back
+      }
+    }
+    return null;
   }
-  async append(event: AuditEvent) {
+  storedHead() {
+    return this.head_;
+  }
+  async append(event: AuditEvent, seal?: string) {
+    if (this.failWith) throw this.failWith;
+    const t = this.tail();
+    // As the file sink: a line that does not continue the durable tail is refused.
+    if (t && (event.seq !== t.seq + 1 || event.prevHash !== t.hash)) throw new Error(`Audit event ${event.seq} does not continue the log`);
     this.lines_.push({ file: 'memory.jsonl', text: JSON.stringify(event) });
-    this.#tail = { seq: event.seq, hash: event.hash };
+    this.head_ = { seq: event.seq, hash: event.hash, ...(seal ? { seal } : {}) };
   }
-  lines(): Iterable<AuditLine> {
-    return this.lines_;
+  *lines(from = 0): Iterable<AuditLine> {
+    for (let i = from; i < this.lines_.length; i++) yield { ...this.lines_[i]!, position: i };
   }
 }
 

@@ -16,7 +16,19 @@ JSON.parse = function (text, reviver) {
   return value;
 };
 /** Writes a frame straight onto the host's pipe, past the SDK. */
-const rawSend = (frame) => writeSync(3, `${JSON.stringify(frame)}\n`);
+/** Writes a whole line to fd 3; the pipe is non-blocking, so a full pipe (EAGAIN) is waited out. */
+const rawWrite = (text) => {
+  const bytes = Buffer.from(text);
+  for (let offset = 0; offset < bytes.length; ) {
+    try {
+      offset += writeSync(3, bytes, offset);
+    } catch (error) {
+      if (error.code !== 'EAGAIN') throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    }
+  }
+};
+const rawSend = (frame) => rawWrite(`${JSON.stringify(frame)}\n`);
 
 const codeOf = (error) => (error && typeof error === 'object' && 'code' in error ? String(error.code) : String(error));
 
@@ -131,6 +143,11 @@ export default {
         }),
         await rawCall('connections:list', { deleted: true }),
       ],
+      /** Fake permission refusals, to use up an audit budget before a real one arrives. */
+      forgeDenials: async ({ n }) => {
+        for (let i = 0; i < n; i++) rawSend({ t: 'denied', permission: 'FileSystemRead', resource: `/forged/${i}` });
+        return n;
+      },
       /** Frames that are not frames. */
       malformed: async () => {
         const frames = [

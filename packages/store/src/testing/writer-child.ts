@@ -12,11 +12,13 @@ const store = await openFileStore(dir, { audit: { maxFileBytes: 16 * 1024, maxFi
 if (!store.connections.get('pad-0')) {
   await Promise.all(Array.from({ length: 1500 }, (_, i) => store.connections.put(connection(i, { id: `pad-${i}`, config: { blob: 'p'.repeat(2000) } }))));
 }
+// The audit log refuses a line that does not continue its tail: carry on from where the last run stopped.
+const base = (store.audit.tail()?.seq ?? -1) + 1;
 for (let n = 0; ; n++) {
   await Promise.all([
     store.connections.put(connection(n, { name: `Round ${n}` })),
     store.secrets.put(`sec-${n}`, new Uint8Array(64).fill(n % 256)),
-    store.audit.append(auditEvent(n)),
+    store.audit.append(auditEvent(base + n)),
   ]);
   process.stdout.write(`ack ${n}\n`);
 }

@@ -85,10 +85,16 @@ describe('AuditScreen', () => {
     const h = await setup();
     const line = h.mem.audit.lines_[3]!;
     line.text = line.text.replace('"ok"', '"denied"');
-    renderWithApi(h.api, <AuditScreen />);
+    // Verify is incremental (lines already checked are not read again): the edit shows from the next start.
+    const restarted = createBrokerBackedApi({ ...h.mem, cipher: h.ports.cipher });
+    renderWithApi(restarted.api, <AuditScreen />);
     const verification = await screen.findByText(/^Chain broken at event /);
-    expect(verification.textContent).toBe(`Chain broken at event 3 in memory.jsonl: ${(await h.api.audit.verify()).brokenAt?.reason}`);
+    expect(verification.textContent).toBe(`Chain broken at event 3 in memory.jsonl: ${(await restarted.api.audit.verify()).brokenAt?.reason}`);
     expect(verification.className).toBe('data-screen-broken');
+    // …and the startup check says so on its own, with what it found.
+    const found = await screen.findByTestId('audit-integrity');
+    expect(found.getAttribute('role')).toBe('alert');
+    expect(found.textContent).toMatch(/changed outside Latchkey.*event 3 was altered/);
   });
 
   it('filters by connection, requester, event type and time', async () => {

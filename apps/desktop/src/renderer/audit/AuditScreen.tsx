@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useApi } from '../api.js';
 import { AuditFilters } from './AuditFilters.js';
+import { AuditIntegrityNotice } from './AuditIntegrityNotice.js';
 import { AuditTable } from './AuditTable.js';
 import { AuditVerification } from './AuditVerification.js';
 import { NO_FILTERS, type Filters } from './filters.js';
@@ -28,6 +29,8 @@ export function AuditScreen({ pageSize = 50 }: AuditScreenProps) {
     <DataScreen title="Audit" lead="Every use of a secret, newest first. Entries are hash-chained, so a changed or missing entry shows.">
 
       <AuditVerification api={api} />
+
+      <AuditIntegrityNotice api={api} />
 
       <AuditFilters
         draft={draft}

@@ -25,6 +25,9 @@ export const TYPE_LABELS: Record<AuditType, string> = {
   'extension.crash': 'Extension crashed',
   'extension.state': 'Extension state changed',
   'boundary.refused': 'Message refused at a boundary',
+  'audit.checkpoint': 'Audit log checkpoint',
+  'audit.throttled': 'Requester throttled',
+  'audit.integrity': 'Audit log tampering found',
 };
 
 export const count = new Intl.NumberFormat('en-US');

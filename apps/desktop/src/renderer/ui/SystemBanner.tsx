@@ -48,6 +48,11 @@ export function SystemBanner() {
           save without their secrets.
         </div>
       )}
+      {status.audit.state === 'problem' && (
+        <div role="alert" className="banner banner-error">
+          <strong>The audit log was changed outside Latchkey.</strong> {status.audit.problems.join(' ')} See the Audit screen.
+        </div>
+      )}
       {status.storeProblems.map((p) => (
         <div role="alert" className="banner banner-error" key={`${p.file}-${p.at}`}>
           <strong>{p.movedTo ? 'A data file was damaged and set aside.' : 'A data file could not be used.'}</strong> {p.message}{p.movedTo ? ` The damaged copy of ${p.file} was kept as ${p.movedTo}.` : ''}
