@@ -110,11 +110,13 @@ export class MemoryAuditSink implements AuditSink {
   }
 }
 
-/** A real AES-256-GCM cipher with a random in-memory key: tests exercise true encryption. */
-export function createTestCipher(): Cipher {
-  const key = randomBytes(32);
+/**
+ * A real AES-256-GCM cipher with a random in-memory key (or the one given, so a restarted process
+ * reads what a killed one wrote): tests exercise true encryption.
+ */
+export function createTestCipher(key: Uint8Array = randomBytes(32), backend = 'test-aes-gcm'): Cipher {
   return {
-    backend: 'test-aes-gcm',
+    backend,
     isAvailable: () => true,
     unavailableReason: () => null,
     encrypt(plaintext) {
