@@ -214,7 +214,9 @@ test('an extension asks, the person answers, and Access and Audit follow', async
     await page.getByRole('button', { name: 'Add connection' }).click();
     const picker = page.getByRole('dialog', { name: 'Add a connection' });
     await picker.getByLabel('Search connection types').fill('http');
-    const call = runCommand(GITHUB_EXTENSION_ID, 'listRepositories');
+    // Another extension asks here: three denials in a row would throttle GitHub's next request,
+    // which the window-closing step below needs as a prompt.
+    const call = runCommand(REF_KEEPER_ID, 'acquire', { connectionId: connection!.id });
     await expect(consent).toBeVisible();
     await expect(consent).toBeFocused();
     // What the eye sees: the topmost element at the prompt's centre belongs to the prompt.
