@@ -24,8 +24,8 @@ const appended = new Map<string, string[]>();
 const sink: AuditSink = {
   tail: () => store.audit.tail(),
   lines: (from?: number) => store.audit.lines(from),
-  storedHead: () => store.audit.storedHead(),
-  onRetention: (listener) => store.audit.onRetention(listener),
+  storedHead: () => store.audit.storedHead?.() ?? null,
+  onRetention: (listener) => store.audit.onRetention?.(listener),
   append: async (event: AuditEvent, seal?: string) => {
     await store.audit.append(event, seal);
     if (event.eventId && event.connectionId) appended.set(event.connectionId, [...(appended.get(event.connectionId) ?? []), event.eventId]);
