@@ -138,9 +138,9 @@ describe('kill -9 during connection changes (torture)', () => {
     let lastReadyMs = 1000;
     let acknowledged = 0;
     for (let round = 1; round <= KILLS; round++) {
-      // Most kills land in the operation loop; every fourth lands anywhere from start-up on,
-      // recovery included.
-      const duringStart = round % 4 === 0;
+      // Most kills land in the operation loop; the first and every fourth land anywhere from
+      // start-up on: the very first start (the audit key being made) and recovery included.
+      const duringStart = round === 1 || round % 4 === 0;
       const killAt = duringStart ? random() * lastReadyMs * 1.2 : random() * 250;
       const { acks, readyMs } = await runUntilKilled(dir, Math.floor(random() * 2 ** 31), killAt, !duringStart);
       if (readyMs) lastReadyMs = readyMs;

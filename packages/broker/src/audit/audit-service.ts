@@ -84,6 +84,9 @@ export class AuditService {
   readonly #waiters = new Map<string, Waiter[]>();
   /** Coalesced routine events, per key. */
   readonly #runs = new Map<string, Run>();
+  /** Where the key is kept, to store it again once it is no longer pending. */
+  readonly #keyStore: { cipher: Cipher; secrets: SecretStore } | null;
+  #confirming = false;
   #keyState: AuditKeyState;
   #key: AuditKey | null = null;
   /** The key that existed before this start (not one created now): it says a log was there. */
@@ -114,7 +117,9 @@ export class AuditService {
     this.#budget = new RequesterBudget(this.#timer, options.rates);
     this.#keyState = options.cipher && options.secrets ? readAuditKey(options.cipher, options.secrets) : { status: 'none', reason: 'no cipher is wired to protect an audit key' };
     if (this.#keyState.status === 'keyed') this.#key = this.#keyState.key;
-    this.#keyAtOpen = this.#key;
+    // A copy: whether the key was still pending at open must not change when it is confirmed later.
+    this.#keyAtOpen = this.#key ? { ...this.#key } : null;
+    this.#keyStore = options.cipher && options.secrets ? { cipher: options.cipher, secrets: options.secrets } : null;
     this.#verifier = new ChainVerifier(() => this.#key);
     this.#integrity = { state: 'checking', keyed: this.#key !== null, message: 'Checking the audit log…', problems: [], checkedAt: null };
     if (this.#keyState.status === 'none' && options.cipher?.isAvailable() && options.secrets) this.#startKey(options.cipher, options.secrets);
@@ -336,7 +341,9 @@ export class AuditService {
     // into one durable write, so concurrent operations share an fsync instead of queueing.
     const write = this.#held ? new Promise<void>((resolve, reject) => this.#held!.push({ event, seal, resolve, reject })) : this.sink.append(event, seal);
     const settled = write.then(
-      () => undefined,
+      () => {
+        if (key?.pending && key === this.#key) this.#confirmKey(key);
+      },
       () => {
         // The sink's tail did not move; chain the next event from it, once per failure.
         if (epoch === this.#epoch) this.#reanchor();
@@ -405,6 +412,24 @@ export class AuditService {
         this.#release(error);
       },
     );
+  }
+
+  /** An event chained with a pending key is durable: store the key again, no longer pending. */
+  #confirmKey(key: AuditKey): void {
+    if (this.#confirming || !this.#keyStore) return;
+    this.#confirming = true;
+    const confirmed = { key: key.key, since: key.since };
+    const done = storeAuditKey(this.#keyStore.cipher, this.#keyStore.secrets, confirmed).then(
+      () => {
+        key.pending = false;
+      },
+      () => undefined, // still pending: the next durable event tries again
+    );
+    const tracked = done.finally(() => {
+      this.#confirming = false;
+      this.#pending.delete(tracked);
+    });
+    this.#pending.add(tracked);
   }
 
   #release(error: unknown): void {
