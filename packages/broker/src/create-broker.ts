@@ -48,7 +48,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const clock = ports.clock ?? systemClock;
   const events = new BrokerEvents();
   // The chain is keyed whenever the cipher can protect a key (stored as one more cipher blob).
-  const audit = new AuditService(ports.audit, clock, { cipher: ports.cipher, secrets: ports.secrets, ...(options.auditRates ? { rates: options.auditRates } : {}) });
+  const audit = new AuditService(ports.audit, clock, { cipher: ports.cipher, secrets: ports.secrets, ...(options.auditRates ? { rates: options.auditRates } : {}), ...(options.auditTimer ? { timer: options.auditTimer } : {}) });
   const registry = new ProviderRegistry();
   const refs = new RefRegistry();
   const secrets = new SecretsService(ports.cipher, ports.secrets);
@@ -177,9 +177,12 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   };
 
   return {
-    // A requester whose audit budget is spent is refused up front: nothing runs, nothing is written.
+    // The app's changes are written before their events are appended (the journal), so a window
+    // whose budget is spent is refused up front. Extension and agent calls record before they act,
+    // and the record knows whether it writes: a coalesced use writes nothing and is never refused,
+    // a call that must write waits for a token (bounded) — see AuditService.record.
     app: withAuditBudget(app, audit),
-    extension: withAuditBudget(extension, audit),
+    extension,
     providers: {
       register: (m, ext) => {
         const manifest = registry.register(m, ext);
@@ -212,7 +215,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       commands.abortAll('Latchkey is quitting');
       await ready;
       await auditChecked;
-      await audit.flush();
+      await audit.close();
       await ports.transports.close();
     },
     internals: { audit, connections, consent, operations, registry, refs },

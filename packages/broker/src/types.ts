@@ -11,7 +11,7 @@ import type {
   RequesterKind,
   StoreProblem,
 } from '@latchkey/contracts';
-import type { AuditRate } from './audit/rate-limit.js';
+import type { AuditRate, AuditTimer } from './audit/rate-limit.js';
 import type { z } from 'zod';
 import type { AuditSink, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, SecretStore, StoreGenerationsPort, Transports } from './ports.js';
 
@@ -65,6 +65,8 @@ export interface BrokerOptions {
   throttleWindowMs: number;
   /** Audit events per requester kind (token buckets, taken before anything is written); defaults in audit/rate-limit.ts. */
   auditRates?: Record<RequesterKind, AuditRate>;
+  /** The audit budget's time (refill and waiting); monotonic real time by default, a test may drive it. */
+  auditTimer?: AuditTimer;
 }
 
 export type EventName = keyof AppEvents;

@@ -8,6 +8,12 @@ export const AUDIT_KEY_ID = '__audit_key';
 export interface AuditKey {
   key: Uint8Array;
   since: number;
+  /**
+   * Stored, but no event chained with it was durable yet: a crash between storing a new key and
+   * writing its first event leaves this key and an empty log, which is a cut-short first start,
+   * not a deleted log. Cleared (the blob stored again) once an event is durable.
+   */
+  pending?: boolean;
 }
 
 export type AuditKeyState =
@@ -30,10 +36,10 @@ export function readAuditKey(cipher: Cipher, store: SecretStore): AuditKeyState 
     return { status: 'unreadable', reason: `no cipher is available to open the audit key (${cipher.unavailableReason() ?? 'unavailable'})` };
   }
   try {
-    const parsed = JSON.parse(cipher.decrypt(blob)) as { key?: unknown; since?: unknown };
+    const parsed = JSON.parse(cipher.decrypt(blob)) as { key?: unknown; since?: unknown; pending?: unknown };
     const key = typeof parsed.key === 'string' ? Buffer.from(parsed.key, 'base64') : null;
     if (!key || key.length !== 32 || !Number.isInteger(parsed.since)) throw new Error('malformed audit key');
-    return { status: 'keyed', key: { key, since: parsed.since as number } };
+    return { status: 'keyed', key: { key, since: parsed.since as number, ...(parsed.pending === true ? { pending: true } : {}) } };
   } catch {
     return { status: 'unreadable', reason: 'the audit key cannot be opened with this master key, so keyed audit events cannot be checked' };
   }
@@ -41,10 +47,10 @@ export function readAuditKey(cipher: Cipher, store: SecretStore): AuditKeyState 
 
 /** A fresh random key that chains events from `since` on; in memory only until storeAuditKey. */
 export function newAuditKey(since: number): AuditKey {
-  return { key: randomBytes(32), since };
+  return { key: randomBytes(32), since, pending: true };
 }
 
 /** Encrypts the key with the broker's cipher and stores it as one more blob; resolves when durable. */
 export async function storeAuditKey(cipher: Cipher, store: SecretStore, key: AuditKey): Promise<void> {
-  await store.put(AUDIT_KEY_ID, cipher.encrypt(JSON.stringify({ key: Buffer.from(key.key).toString('base64'), since: key.since })));
+  await store.put(AUDIT_KEY_ID, cipher.encrypt(JSON.stringify({ key: Buffer.from(key.key).toString('base64'), since: key.since, ...(key.pending ? { pending: true } : {}) })));
 }

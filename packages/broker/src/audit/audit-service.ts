@@ -7,7 +7,7 @@ import { AuditIndex } from './audit-index.js';
 import { ChainVerifier } from './chain-verifier.js';
 import { GENESIS_HASH, hashEvent, sealHead } from './hash.js';
 import { checkHead } from './head-check.js';
-import { RequesterBudget, type AuditRate } from './rate-limit.js';
+import { MAX_WAIT_MS, MAX_WAITING_PER_REQUESTER, RequesterBudget, realAuditTimer, type AuditRate, type AuditTimer } from './rate-limit.js';
 import type { RequesterKind } from '@latchkey/contracts';
 
 export interface AuditServiceOptions {
@@ -15,6 +15,38 @@ export interface AuditServiceOptions {
   cipher?: Cipher;
   secrets?: SecretStore;
   rates?: Record<RequesterKind, AuditRate>;
+  /** The budget's time (refill, waiting); monotonic real time unless a test drives it. */
+  timer?: AuditTimer;
+}
+
+/**
+ * How an event takes from its requester's budget:
+ * - `routine`: one token; when the bucket is empty the call waits for one (bounded), then is refused.
+ * - `refusal`: a refused call's record (the flood vector): one token, or, past the burst, not
+ *   written but counted into the requester's `audit.throttled` summary, and RATE_LIMITED at once.
+ * - `person`: paced by the person (a consent prompt and its answer): bounded by the open-prompt
+ *   cap and the person's clicks, not by the budget, so no token is taken.
+ * Default: `refusal` for an outcome of `denied`, else `routine`.
+ */
+export type AuditBudgetClass = 'routine' | 'refusal' | 'person';
+
+/** Routine repeats (a ref's uses, an always-grant's answers) are written once per key per window, and counted. */
+export const COALESCE_WINDOW_MS = 60_000;
+const MAX_COALESCE_KEYS = 4096;
+
+interface Run {
+  start: number;
+  write: Promise<void>;
+  count: number;
+  countSince: number;
+  input: AuditEventInputT;
+  noun: string;
+}
+
+interface Waiter {
+  deadline: number;
+  resolve: () => void;
+  reject: () => void;
 }
 
 /** One summary `audit.throttled` event per requester per window, however long it keeps flooding. */
@@ -46,7 +78,15 @@ export class AuditService {
   #epoch = 0;
   readonly #pending = new Set<Promise<void>>();
   readonly #budget: RequesterBudget;
-  readonly #throttled = new Map<string, { since: number; refused: number }>();
+  readonly #throttled = new Map<string, { since: number; refused: Map<string, number>; requester: Requester }>();
+  readonly #timer: AuditTimer;
+  /** Calls waiting for a token, per requester, oldest first. */
+  readonly #waiters = new Map<string, Waiter[]>();
+  /** Coalesced routine events, per key. */
+  readonly #runs = new Map<string, Run>();
+  /** Where the key is kept, to store it again once it is no longer pending. */
+  readonly #keyStore: { cipher: Cipher; secrets: SecretStore } | null;
+  #confirming = false;
   #keyState: AuditKeyState;
   #key: AuditKey | null = null;
   /** The key that existed before this start (not one created now): it says a log was there. */
@@ -73,10 +113,13 @@ export class AuditService {
     this.#startHead = sink.storedHead?.() ?? null;
     this.#seq = tail ? tail.seq + 1 : 0;
     this.#prevHash = tail ? tail.hash : GENESIS_HASH;
-    this.#budget = new RequesterBudget(clock, options.rates);
+    this.#timer = options.timer ?? realAuditTimer;
+    this.#budget = new RequesterBudget(this.#timer, options.rates);
     this.#keyState = options.cipher && options.secrets ? readAuditKey(options.cipher, options.secrets) : { status: 'none', reason: 'no cipher is wired to protect an audit key' };
     if (this.#keyState.status === 'keyed') this.#key = this.#keyState.key;
-    this.#keyAtOpen = this.#key;
+    // A copy: whether the key was still pending at open must not change when it is confirmed later.
+    this.#keyAtOpen = this.#key ? { ...this.#key } : null;
+    this.#keyStore = options.cipher && options.secrets ? { cipher: options.cipher, secrets: options.secrets } : null;
     this.#verifier = new ChainVerifier(() => this.#key);
     this.#integrity = { state: 'checking', keyed: this.#key !== null, message: 'Checking the audit log…', problems: [], checkedAt: null };
     if (this.#keyState.status === 'none' && options.cipher?.isAvailable() && options.secrets) this.#startKey(options.cipher, options.secrets);
@@ -138,14 +181,119 @@ export class AuditService {
 
   /** Refuses a call up front when its requester has no audit budget left (nothing runs, nothing is written). */
   admit(requester: Requester): void {
-    if (!this.#budget.has(requester)) throw this.#refuse(requester);
+    if (!this.#budget.has(requester)) throw this.#refuse(requester, 'budget spent');
   }
 
-  /** Records an event; the returned promise settles when it is durable, and rejects when it is not. */
-  record(input: AuditEventInputT): Promise<AuditEvent> {
+  /**
+   * Records an event; the returned promise settles when it is durable, and rejects when it is not.
+   * The requester's budget is taken first (see AuditBudgetClass); a routine event may wait for it.
+   */
+  record(input: AuditEventInputT, budget?: AuditBudgetClass): Promise<AuditEvent> {
     const parsed = AuditEventInput.parse(fitDetail(input));
-    if (parsed.requester && !this.#budget.take(parsed.requester)) return Promise.reject(this.#refuse(parsed.requester));
-    return this.#append(parsed);
+    const requester = parsed.requester;
+    const cls = budget ?? (parsed.outcome === 'denied' ? 'refusal' : 'routine');
+    if (!requester || cls === 'person') return this.#append(parsed);
+    const key = RequesterBudget.key(requester);
+    // Waiting calls go first: a newcomer does not take the token one of them is waiting for.
+    if (!this.#waiters.has(key) && this.#budget.take(requester)) return this.#append(parsed);
+    if (cls === 'refusal') return Promise.reject(this.#refuse(requester, parsed.type));
+    return this.#waitForToken(requester).then(() => this.#append(parsed));
+  }
+
+  /**
+   * A routine event that repeats (a ref's uses, an always-grant answering again): the first per
+   * key and window is recorded (calls made while it is in flight wait for the same write), later
+   * ones in the window write nothing and are counted; the count goes with the next recorded event
+   * of that key, or is written at close. `noun` names what is counted ("uses", "requests").
+   */
+  recordCoalesced(key: string, input: AuditEventInputT, noun: string): Promise<void> {
+    const now = this.clock.now();
+    const run = this.#runs.get(key);
+    if (run && now - run.start < COALESCE_WINDOW_MS && now >= run.start) {
+      // Counted once the record it rides on is durable: no audit, no operation.
+      return run.write.then(() => {
+        if (run.count++ === 0) run.countSince = now;
+      });
+    }
+    if (!run && this.#runs.size >= MAX_COALESCE_KEYS) this.#retireRuns(now);
+    const carried = run?.count ? `; and ${run.count.toLocaleString('en-US')} more ${noun} since ${iso(run.countSince)}` : '';
+    const base = (input as { detail?: string }).detail;
+    const detail = base || carried ? `${base ?? ''}${carried}`.replace(/^; /, '') : undefined;
+    const write = this.record({ ...input, ...(detail ? { detail } : {}) } as AuditEventInputT).then(() => undefined);
+    const next: Run = { start: now, write, count: 0, countSince: 0, input, noun };
+    this.#runs.set(key, next);
+    write.catch(() => {
+      // Not written: the next call writes again (and carries what the failed run had counted).
+      if (this.#runs.get(key) === next) {
+        if (run?.count) this.#runs.set(key, { ...run, start: -Infinity });
+        else this.#runs.delete(key);
+      }
+    });
+    return write;
+  }
+
+  /**
+   * At close: what coalescing counted and throttling summed up is written, so the log has every
+   * use and every refusal, if not each one on its own line. Then every event is durable.
+   */
+  async close(): Promise<void> {
+    for (const [key, run] of this.#runs) this.#writeCount(key, run);
+    for (const [key, note] of this.#throttled) {
+      this.#throttled.delete(key);
+      if (note.refused.size) this.#writeThrottleNote(note.requester, note, true);
+    }
+    await Promise.all([...this.#runs.values()].map((r) => r.write.catch(() => undefined)));
+    await this.flush();
+  }
+
+  #writeCount(key: string, run: Run): void {
+    this.#runs.delete(key);
+    if (!run.count) return;
+    const n = run.count;
+    run.count = 0;
+    void this.#append(
+      AuditEventInput.parse(fitDetail({ ...run.input, detail: `${n.toLocaleString('en-US')} more ${run.noun} since ${iso(run.countSince)} (coalesced)` } as AuditEventInputT)),
+    ).catch(() => undefined);
+  }
+
+  /** Keeps the map bounded: runs whose window is over write their count now. */
+  #retireRuns(now: number): void {
+    for (const [key, run] of this.#runs) if (now - run.start >= COALESCE_WINDOW_MS || now < run.start) this.#writeCount(key, run);
+  }
+
+  /** Queues a call for its requester's next token; refused past the queue's size or the wait bound. */
+  #waitForToken(requester: Requester): Promise<void> {
+    const key = RequesterBudget.key(requester);
+    let queue = this.#waiters.get(key);
+    if (queue && queue.length >= MAX_WAITING_PER_REQUESTER) return Promise.reject(this.#refuse(requester, 'too many calls waiting'));
+    if (!queue) {
+      queue = [];
+      this.#waiters.set(key, queue);
+    }
+    const q = queue;
+    return new Promise<void>((resolve, reject) => {
+      q.push({ deadline: this.#timer.now() + MAX_WAIT_MS, resolve, reject: () => reject(this.#refuse(requester, 'waited too long')) });
+      if (q.length === 1) void this.#pump(key, requester, q);
+    });
+  }
+
+  /** Hands tokens to the waiting calls in order as they refill; refuses those past their deadline. */
+  async #pump(key: string, requester: Requester, queue: Waiter[]): Promise<void> {
+    try {
+      while (queue.length) {
+        const now = this.#timer.now();
+        while (queue.length && queue[0]!.deadline <= now) queue.shift()!.reject();
+        if (!queue.length) break;
+        if (this.#budget.take(requester)) {
+          queue.shift()!.resolve();
+          continue;
+        }
+        const wait = Math.min(this.#budget.msUntilToken(requester), queue[0]!.deadline - now);
+        await this.#timer.sleep(Math.max(1, Math.ceil(wait)));
+      }
+    } finally {
+      if (this.#waiters.get(key) === queue) this.#waiters.delete(key);
+    }
   }
 
   async list(rawQuery: AuditQueryT): Promise<AuditPage> {
@@ -193,7 +341,9 @@ export class AuditService {
     // into one durable write, so concurrent operations share an fsync instead of queueing.
     const write = this.#held ? new Promise<void>((resolve, reject) => this.#held!.push({ event, seal, resolve, reject })) : this.sink.append(event, seal);
     const settled = write.then(
-      () => undefined,
+      () => {
+        if (key?.pending && key === this.#key) this.#confirmKey(key);
+      },
       () => {
         // The sink's tail did not move; chain the next event from it, once per failure.
         if (epoch === this.#epoch) this.#reanchor();
@@ -216,25 +366,33 @@ export class AuditService {
     this.#epoch++;
   }
 
-  #refuse(requester: Requester): LatchkeyError {
+  /**
+   * A refused call: past its budget, its record is not written on its own but counted, per
+   * reason, into one `audit.throttled` summary per requester and window (and at close).
+   */
+  #refuse(requester: Requester, reason: string): LatchkeyError {
     const key = RequesterBudget.key(requester);
     const now = this.clock.now();
     let note = this.#throttled.get(key);
-    if (!note || now - note.since >= THROTTLE_NOTE_WINDOW_MS) {
-      const before = note?.refused ?? 0;
+    if (!note || now - note.since >= THROTTLE_NOTE_WINDOW_MS || now < note.since) {
       if (this.#throttled.size > 1000) for (const [k, n] of this.#throttled) if (now - n.since >= THROTTLE_NOTE_WINDOW_MS) this.#throttled.delete(k);
-      note = { since: now, refused: 0 };
+      const before = note;
+      note = { since: now, refused: new Map(), requester };
       this.#throttled.set(key, note);
-      const rate = this.#budget.rate(requester.kind);
-      void this.#append({
-        type: 'audit.throttled',
-        outcome: 'denied',
-        requester,
-        detail: `${requester.displayName} passed its audit budget (${rate.perSecond}/s, bursts of ${rate.burst}, ${rate.perHour}/h); its calls are refused until it slows down${before ? ` (${before} refused in the minute before)` : ''}.`,
-      }).catch(() => undefined);
+      this.#writeThrottleNote(requester, before, false);
     }
-    note.refused++;
+    note.refused.set(reason, (note.refused.get(reason) ?? 0) + 1);
     return new LatchkeyError('RATE_LIMITED', `Too many audited calls from ${requester.displayName}; slow down and try again in a moment.`);
+  }
+
+  /** The summary: at the start of a throttled window (with the previous window's counts), or its final counts at close. */
+  #writeThrottleNote(requester: Requester, before: { since: number; refused: Map<string, number> } | undefined, final: boolean): void {
+    const rate = this.#budget.rate(requester.kind);
+    const counts = before?.refused.size ? [...before.refused].map(([reason, n]) => `${n.toLocaleString('en-US')} × ${reason}`).join(', ') : '';
+    const detail = final
+      ? `${requester.displayName} was refused past its audit budget since ${iso(before!.since)}: ${counts}.`
+      : `${requester.displayName} passed its audit budget (${rate.perSecond}/s, bursts of ${rate.burst}, ${rate.perHour}/h); its calls are refused until it slows down${counts ? ` (refused before, since ${iso(before!.since)}: ${counts})` : ''}.`;
+    void this.#append({ type: 'audit.throttled', outcome: 'denied', requester, detail: detail.slice(0, DETAIL_MAX) }).catch(() => undefined);
   }
 
   /** A new key chains events at once; they reach the log only after the key itself is durable. */
@@ -254,6 +412,24 @@ export class AuditService {
         this.#release(error);
       },
     );
+  }
+
+  /** An event chained with a pending key is durable: store the key again, no longer pending. */
+  #confirmKey(key: AuditKey): void {
+    if (this.#confirming || !this.#keyStore) return;
+    this.#confirming = true;
+    const confirmed = { key: key.key, since: key.since };
+    const done = storeAuditKey(this.#keyStore.cipher, this.#keyStore.secrets, confirmed).then(
+      () => {
+        key.pending = false;
+      },
+      () => undefined, // still pending: the next durable event tries again
+    );
+    const tracked = done.finally(() => {
+      this.#confirming = false;
+      this.#pending.delete(tracked);
+    });
+    this.#pending.add(tracked);
   }
 
   #release(error: unknown): void {

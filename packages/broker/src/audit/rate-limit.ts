@@ -1,5 +1,24 @@
 import type { Requester, RequesterKind } from '@latchkey/contracts';
-import type { Clock } from '../ports.js';
+
+/**
+ * Time for the budget: monotonic and independent of the broker's Clock (which tests freeze and
+ * the person's wall clock may jump), so a waiting call gets its token when the time has really
+ * passed. Injectable so tests can drive it (vitest fake timers, or a manual one).
+ */
+export interface AuditTimer {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realAuditTimer: AuditTimer = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+};
+
+/** A call that must write and finds its requester's bucket empty waits: at most this many per requester… */
+export const MAX_WAITING_PER_REQUESTER = 64;
+/** …and at most this long, before it is refused with RATE_LIMITED. */
+export const MAX_WAIT_MS = 5_000;
 
 /** Two token buckets: a short one against bursts, a long one so a steady flood cannot fill the log either. */
 export interface AuditRate {
@@ -32,7 +51,7 @@ export class RequesterBudget {
   readonly #buckets = new Map<string, Buckets>();
 
   constructor(
-    private readonly clock: Clock,
+    private readonly clock: Pick<AuditTimer, 'now'>,
     private readonly rates: Record<RequesterKind, AuditRate> = DEFAULT_AUDIT_RATES,
   ) {}
 
@@ -53,6 +72,15 @@ export class RequesterBudget {
   has(requester: Pick<Requester, 'kind' | 'id'>): boolean {
     const b = this.#refilled(requester);
     return b.short >= 1 && b.long >= 1;
+  }
+
+  /** How long until one more event fits (0 when it fits now). */
+  msUntilToken(requester: Pick<Requester, 'kind' | 'id'>): number {
+    const rate = this.rates[requester.kind];
+    const b = this.#refilled(requester);
+    const short = b.short >= 1 ? 0 : ((1 - b.short) / rate.perSecond) * 1000;
+    const long = b.long >= 1 ? 0 : ((1 - b.long) * 3600 * 1000) / rate.perHour;
+    return Math.max(short, long);
   }
 
   rate(kind: RequesterKind): AuditRate {

@@ -3,9 +3,12 @@ import type { CallContext } from '../types.js';
 import type { AuditService } from './audit-service.js';
 
 /**
- * Every handler first asks whether its caller may still write audit events. The budget is
- * taken per event by AuditService.record; this check takes nothing, so a call that would be
- * refused there is refused before it runs or writes anything (RATE_LIMITED).
+ * For handlers whose change is written before its audit event is appended (the app's connection
+ * changes go through the journal): each first asks whether its caller may still write audit
+ * events, so a call that would be refused there is refused before it runs (RATE_LIMITED). The
+ * budget is taken per event by AuditService.record; this check takes nothing. Not for handlers
+ * that record before they act (extension and agent calls): there the record decides, and a
+ * coalesced use that writes nothing must never be refused here.
  */
 export function withAuditBudget<C extends ChannelMap>(handlers: Handlers<C, CallContext>, audit: AuditService): Handlers<C, CallContext> {
   const guarded: Record<string, unknown> = {};

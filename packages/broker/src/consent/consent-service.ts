@@ -54,9 +54,18 @@ export class ConsentService {
 
   async request(requester: Requester, input: AccessRequestInput): Promise<AccessResponse> {
     const base = { connectionId: input.connectionId, requester, scopes: input.scopes };
-    await this.d.audit.record({ type: 'access.request', ...base, detail: input.reason.slice(0, 500) });
+    // Recorded once the answer's path is known: before a prompt it is paced by the person (open
+    // prompts are capped); before a refusal it is budgeted like the refusal (the flood vector);
+    // an always-grant answering again records one coalesced event instead (#issue).
+    let asked = false;
+    const ask = async (budget: 'person' | 'refusal') => {
+      if (asked) return;
+      asked = true;
+      await this.d.audit.record({ type: 'access.request', ...base, detail: input.reason.slice(0, 500) }, budget);
+    };
     const deny = async (reason: DenialReason, message: string): Promise<AccessResponse> => {
-      await this.d.audit.record({ type: 'access.deny', outcome: 'denied', ...base, detail: `${reason}: ${message}` });
+      await ask('refusal');
+      await this.d.audit.record({ type: 'access.deny', outcome: 'denied', ...base, detail: `${reason}: ${message}` }, 'refusal');
       return { granted: false, reason, message };
     };
 
@@ -89,10 +98,15 @@ export class ConsentService {
     const covering = this.d.grants
       .all()
       .find((g) => g.kind === 'always' && g.target === bound && this.isActive(g, now) && requesterKey(g.requester) === key && g.connectionId === connection.id && input.scopes.every((s) => g.scopes.includes(s)));
-    if (covering) return this.#issue(covering, bound, 'existing grant');
+    if (covering) return this.#issue(covering, bound, 'existing grant', input.reason);
 
     // No prompt for a ref that could not be handed out: the person would consent for nothing.
-    this.d.refs.assertRoom(key, now);
+    try {
+      this.d.refs.assertRoom(key, now);
+    } catch (error) {
+      await ask('refusal');
+      throw error;
+    }
     const open = this.#open.get(key) ?? 0;
     if (open >= MAX_OPEN_PROMPTS_PER_REQUESTER) return deny('throttled', `${requester.displayName} already has ${open} access requests waiting for an answer`);
 
@@ -108,13 +122,20 @@ export class ConsentService {
 
     let decision: ConsentDecision;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new TimeoutError()), this.d.options.consentTimeoutMs);
+    // The prompt's place is taken before its request is recorded, so concurrent requests cannot
+    // all pass the cap while the first records are being written.
     this.#open.set(key, open + 1);
     this.#open.set(throttleKey, openHere + 1);
     this.#aborters.set(controller, key);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let prompted = false;
     try {
+      await ask('person');
+      prompted = true;
+      timer = setTimeout(() => controller.abort(new TimeoutError()), this.d.options.consentTimeoutMs);
       decision = await this.d.prompter.prompt(prompt, controller.signal);
     } catch (error) {
+      if (!prompted) throw error; // the request could not be recorded: no audit, no prompt
       this.#recordDenial(throttleKey);
       if (error instanceof TimeoutError) return deny('timeout', `No answer within ${Math.round(this.d.options.consentTimeoutMs / 1000)} s`);
       return deny('aborted', `The request was withdrawn: ${error instanceof Error ? error.message : 'no answer'}`);
@@ -159,7 +180,8 @@ export class ConsentService {
     for (const [c, k] of [...this.#aborters]) if (k === key) c.abort(new Error(reason));
   }
 
-  async #issue(grant: Grant, target: string, how: string): Promise<AccessResponse> {
+  /** `repeat` (the reason asked): an always-grant answering again, recorded coalesced per grant and window. */
+  async #issue(grant: Grant, target: string, how: string, repeat?: string): Promise<AccessResponse> {
     const now = this.d.clock.now();
     // Refs of "always" grants are short-lived tickets; the grant re-issues them without a prompt.
     const grantEnd = grant.expiresAt ? Date.parse(grant.expiresAt) : Infinity;
@@ -173,7 +195,9 @@ export class ConsentService {
       expiresAt,
       usesLeft: grant.kind === 'once' ? 1 : undefined,
     }, now);
-    await this.d.audit.record({ type: 'access.grant', connectionId: grant.connectionId, requester: grant.requester, scopes: grant.scopes, grantId: grant.id, detail: how });
+    const event = { type: 'access.grant' as const, connectionId: grant.connectionId, requester: grant.requester, scopes: grant.scopes, grantId: grant.id };
+    if (repeat === undefined) await this.d.audit.record({ ...event, detail: how }, 'person');
+    else await this.d.audit.recordCoalesced(`grant|${grant.id}|${[...grant.scopes].sort().join(',')}`, { ...event, detail: `${how} (asked: ${repeat.slice(0, 200)})` }, 'requests answered by this grant');
     return { granted: true, secretRef, expiresAt: iso(refExpiresAt), grantId: grant.id };
   }
 

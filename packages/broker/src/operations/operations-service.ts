@@ -68,7 +68,14 @@ export class OperationsService {
       throw error instanceof LatchkeyError ? error : new LatchkeyError('DENIED', 'This SecretRef was refused');
     }
     const connection = await this.d.connections.resolve(record);
-    await this.d.audit.record({ type: scope === 'reveal' ? 'secret.reveal' : 'ref.use', connectionId, requester, scopes: [scope], grantId });
+    if (scope === 'reveal') {
+      // Each reveal of a secret is its own record.
+      await this.d.audit.record({ type: 'secret.reveal', connectionId, requester, scopes: [scope], grantId });
+    } else {
+      // Routine uses: the first per grant and scope in a window is recorded durably (uses made
+      // while it is in flight wait for it); the rest are counted into the next record, or at close.
+      await this.d.audit.recordCoalesced(`use|${requester.kind}:${requester.id}|${grantId}|${scope}`, { type: 'ref.use', connectionId, requester, scopes: [scope], grantId }, 'uses');
+    }
     this.d.consent.markUsed(grantId);
     return { connection, grantId };
   }

@@ -18,11 +18,16 @@ const store = await openFileStore(dir, { audit: { maxFileBytes: 64 * 1024, maxFi
 
 // Which events each operation produced, by connection id, as the sink received them.
 const appended = new Map<string, string[]>();
+// A recording wrapper must pass everything through: the seal goes to the head kept outside the
+// log (a head written without it is, rightly, reported as not written by Latchkey), and the
+// stored head and retention listener are what the startup check and retention rely on.
 const sink: AuditSink = {
   tail: () => store.audit.tail(),
-  lines: () => store.audit.lines(),
-  append: async (event: AuditEvent) => {
-    await store.audit.append(event);
+  lines: (from?: number) => store.audit.lines(from),
+  storedHead: () => store.audit.storedHead?.() ?? null,
+  onRetention: (listener) => store.audit.onRetention?.(listener),
+  append: async (event: AuditEvent, seal?: string) => {
+    await store.audit.append(event, seal);
     if (event.eventId && event.connectionId) appended.set(event.connectionId, [...(appended.get(event.connectionId) ?? []), event.eventId]);
   },
 };
