@@ -10,6 +10,7 @@ import type { BrokerEvents } from '../events.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { Clock, ConnectionRecord, ConnectionRepository, ResolvedConnection, Transports } from '../ports.js';
 import { InvalidSecretError, type SecretsService } from '../secrets/secrets-service.js';
+import { KeyedLocks } from './keyed-locks.js';
 import { toPublic } from './public-view.js';
 import { changedTargetFields, labelList, targetFingerprint } from './target-binding.js';
 import { runTest } from './test-runner.js';
@@ -100,7 +101,39 @@ export class ConnectionsService {
     return { manifest, ...splitSecrets(manifest.fields, parsed.data) };
   }
 
-  async create(raw: CreateInput, actor: Requester): Promise<Connection> {
+  /** Mutations of one connection, and of one provider's names and default, run one at a time. */
+  readonly #locks = new KeyedLocks();
+
+  #keysOf(id: string): string[] {
+    return [`connection:${id}`, `provider:${this.d.repo.get(id)?.providerId ?? ''}`];
+  }
+
+  create(raw: CreateInput, actor: Requester): Promise<Connection> {
+    const providerId = typeof raw.providerId === 'string' ? raw.providerId : '';
+    return this.#locks.run([`provider:${providerId}`], () => this.#create(raw, actor));
+  }
+
+  update(raw: UpdateInput, actor: Requester): Promise<Connection> {
+    return this.#locks.run(this.#keysOf(raw.id), () => this.#update(raw, actor));
+  }
+
+  remove(id: string, actor: Requester): Promise<Connection> {
+    return this.#locks.run(this.#keysOf(id), () => this.#remove(id, actor));
+  }
+
+  restore(id: string, actor: Requester): Promise<Connection> {
+    return this.#locks.run(this.#keysOf(id), () => this.#restore(id, actor));
+  }
+
+  purge(id: string, actor: Requester): Promise<void> {
+    return this.#locks.run(this.#keysOf(id), () => this.#purge(id, actor));
+  }
+
+  setDefault(id: string, actor: Requester): Promise<Connection> {
+    return this.#locks.run(this.#keysOf(id), () => this.#setDefault(id, actor));
+  }
+
+  async #create(raw: CreateInput, actor: Requester): Promise<Connection> {
     const input = CreateConnectionInput.parse(raw);
     const { manifest, config, secrets } = this.#validate(input.providerId, input.config, input.secrets, new Set());
     const name = input.name.trim();
@@ -139,7 +172,7 @@ export class ConnectionsService {
     return toPublic(record);
   }
 
-  async update(raw: UpdateInput, actor: Requester): Promise<Connection> {
+  async #update(raw: UpdateInput, actor: Requester): Promise<Connection> {
     const current = this.require(raw.id);
     const storedSecrets = new Set(Object.keys(current.secretIds));
     const config = raw.config ?? current.config;
@@ -232,7 +265,7 @@ export class ConnectionsService {
     return this.update({ id, secrets: { [field]: value } }, actor);
   }
 
-  async remove(id: string, actor: Requester): Promise<Connection> {
+  async #remove(id: string, actor: Requester): Promise<Connection> {
     const current = this.require(id);
     const now = iso(this.d.clock.now());
     const next: ConnectionRecord = { ...current, deletedAt: now, isDefault: false, updatedAt: now };
@@ -243,7 +276,7 @@ export class ConnectionsService {
     return toPublic(next);
   }
 
-  async restore(id: string, actor: Requester): Promise<Connection> {
+  async #restore(id: string, actor: Requester): Promise<Connection> {
     const current = this.require(id, { allowDeleted: true });
     if (current.deletedAt === null) throw new LatchkeyError('CONFLICT', `"${current.name}" is not in the Trash`);
     this.#assertNameFree(current.providerId, current.name, id);
@@ -254,7 +287,7 @@ export class ConnectionsService {
     return toPublic(next);
   }
 
-  async purge(id: string, actor: Requester): Promise<void> {
+  async #purge(id: string, actor: Requester): Promise<void> {
     const current = this.require(id, { allowDeleted: true });
     if (current.deletedAt === null) throw new LatchkeyError('CONFLICT', `Move "${current.name}" to the Trash before deleting it for good`);
     await this.#commitOrDrop({ delete: [id] }, [{ type: 'connection.purge', connectionId: id, requester: actor }]);
@@ -265,7 +298,7 @@ export class ConnectionsService {
     this.#changed(id);
   }
 
-  async setDefault(id: string, actor: Requester): Promise<Connection> {
+  async #setDefault(id: string, actor: Requester): Promise<Connection> {
     const current = this.require(id);
     const now = iso(this.d.clock.now());
     const demoted = this.d.repo.all().filter((r) => r.providerId === current.providerId && r.isDefault && r.id !== id);
@@ -321,7 +354,11 @@ export class ConnectionsService {
    * Records saved before targets and owners were kept get both once their provider registers:
    * the target from their settings, the owner from the built-in reservation or this pack.
    */
-  async adoptProvider(providerId: string): Promise<void> {
+  adoptProvider(providerId: string): Promise<void> {
+    return this.#locks.run([`provider:${providerId}`], () => this.#adoptProvider(providerId));
+  }
+
+  async #adoptProvider(providerId: string): Promise<void> {
     const manifest = this.d.registry.get(providerId)?.manifest;
     if (!manifest) return;
     const writes: Promise<void>[] = [];
@@ -353,7 +390,15 @@ export class ConnectionsService {
     }
   }
 
-  async #markInvalid(record: ConnectionRecord, fields: string[]): Promise<void> {
+  #markInvalid(stale: ConnectionRecord, fields: string[]): Promise<void> {
+    return this.#locks.run([`connection:${stale.id}`], async () => {
+      const record = this.d.repo.get(stale.id);
+      if (!record) return;
+      await this.#markInvalidNow(record, fields);
+    });
+  }
+
+  async #markInvalidNow(record: ConnectionRecord, fields: string[]): Promise<void> {
     const secretFields = { ...record.secretFields };
     for (const f of fields) secretFields[f] = 'invalid';
     await this.#commitOrDrop({ put: [{ ...record, secretFields, status: 'invalid', updatedAt: iso(this.d.clock.now()) }] }, [
@@ -372,11 +417,13 @@ export class ConnectionsService {
       if (!(error instanceof LatchkeyError)) throw error;
       result = { ok: false, latencyMs: 0, code: 'invalid_config', message: error.message, at: iso(this.d.clock.now()) };
     }
-    const latest = this.require(id);
-    const status = latest.status === 'invalid' ? 'invalid' : result.ok ? 'ok' : 'error';
-    await this.#commitOrDrop({ put: [{ ...latest, lastTest: result, status }] }, [
-      { type: 'connection.test', outcome: result.ok ? 'ok' : 'error', connectionId: id, requester: actor, detail: result.message },
-    ]);
+    await this.#locks.run([`connection:${id}`], async () => {
+      const latest = this.require(id);
+      const status = latest.status === 'invalid' ? 'invalid' : result.ok ? 'ok' : 'error';
+      await this.#commitOrDrop({ put: [{ ...latest, lastTest: result, status }] }, [
+        { type: 'connection.test', outcome: result.ok ? 'ok' : 'error', connectionId: id, requester: actor, detail: result.message },
+      ]);
+    });
     this.#changed(id);
     return result;
   }
