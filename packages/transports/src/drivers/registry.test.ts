@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FieldRole } from '@latchkey/contracts';
 import { createTransports } from '../index.js';
@@ -30,6 +31,15 @@ describe('the driver registry', () => {
         expect(read.has(name), `${kind}.${name}`).toBe(true);
         expect(FieldRole.safeParse(role).success, `${kind}.${name}: ${role}`).toBe(true);
       }
+    }
+  });
+
+  it('keeps descriptors light: they import types only, and load their driver with import()', () => {
+    for (const kind of DRIVERS.keys()) {
+      const source = readFileSync(new URL(`./${kind}/index.ts`, import.meta.url), 'utf8');
+      const staticImports = source.split('\n').filter((line) => /^import\s/.test(line));
+      for (const line of staticImports) expect(line, `${kind}/index.ts`).toMatch(/^import type /);
+      expect(source, kind).toContain("import('./driver.js')");
     }
   });
 });
