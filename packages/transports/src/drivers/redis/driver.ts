@@ -6,7 +6,7 @@ import type { Json, RedisCommandRequest, RedisCommandResult } from '@latchkey/co
 import type { ClientRegistry } from '../../clients.js';
 import { bool, num, str } from '../../config.js';
 import { elapsedSince, withDeadline } from '../../deadline.js';
-import type { Classified, Target } from '../../errors.js';
+import { timeoutMessage, type Classified, type Target } from '../../errors.js';
 import { failure, runTest } from '../../outcome.js';
 import { allowedCommand } from './allow-list.js';
 
@@ -47,11 +47,19 @@ async function connect(c: ResolvedConnection, timeoutMs: number) {
   });
   // A broken socket is reported here too; without a listener it would crash the process.
   client.on('error', () => undefined);
+  // connectTimeout covers the TCP connect only; a server that accepts and never answers AUTH would
+  // hold the handshake forever. Bound the whole handshake, and tear the client down on failure.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransportError('timeout', timeoutMessage(timeoutMs))), timeoutMs);
+  });
   try {
-    await client.connect();
+    await Promise.race([client.connect(), deadline]);
   } catch (err) {
     client.destroy();
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
   return client;
 }
@@ -63,7 +71,7 @@ function classifier(timeoutMs: number) {
     if (/^(WRONGPASS|NOAUTH)\b/.test(message) || /invalid password|invalid username-password/i.test(message)) return { code: 'auth', message: `Authentication failed: ${message}` };
     if (/^NOPERM\b/.test(message)) return { code: 'auth', message: `Not permitted for this user: ${message}` };
     if (/DB index is out of range/i.test(message)) return { code: 'invalid_config', message: 'The database index is out of range for this server' };
-    if ((err as { name?: string }).name === 'ConnectionTimeoutError') return { code: 'timeout', message: `Timed out after ${Math.round(timeoutMs / 100) / 10} s` };
+    if ((err as { name?: string }).name === 'ConnectionTimeoutError') return { code: 'timeout', message: timeoutMessage(timeoutMs) };
     if (err instanceof ErrorReply) return { code: 'other', message: `Redis: ${message}` };
     return null;
   };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LatchkeyError } from '@latchkey/contracts';
 import { createTransports } from '../../index.js';
 import { resolvedConnection } from '../../testing/packs.js';
-import { freePort } from '../../testing/ports.js';
+import { freePort, startSilentServer } from '../../testing/ports.js';
 import { run } from '../../testing/processes.js';
 import { opensslUnavailable, selfSignedCertificate, writeCaFile } from '../../testing/tls.js';
 import { READ_COMMANDS } from './allow-list.js';
@@ -31,6 +31,21 @@ describe('the redis driver in the registry', () => {
     const port = await freePort();
     const outcome = await transports.test('redis', connection({ host: '127.0.0.1', port }, { timeoutMs: 5000 }), 5000);
     expect(outcome).toMatchObject({ ok: false, code: 'refused' });
+  });
+
+  it('times out on a server that accepts and never answers', async () => {
+    const silent = await startSilentServer();
+    try {
+      const outcome = await transports.test('redis', connection({ host: '127.0.0.1', port: silent.port }, {}, { password: 'x' }), 300);
+      expect(outcome).toMatchObject({ ok: false, code: 'timeout' });
+      // An operation is bounded too, handshake included, and leaves no client behind.
+      const bounded = createTransports({ connectTimeoutMs: 300, operationTimeoutMs: 300 });
+      const c = connection({ host: '127.0.0.1', port: silent.port }, {}, { password: 'x' });
+      await expect(bounded.operate('redis', 'redis.command', c, { command: 'GET', args: ['k'] })).rejects.toMatchObject({ code: 'timeout' });
+      await bounded.close();
+    } finally {
+      await silent.stop();
+    }
   });
 });
 
