@@ -62,7 +62,7 @@ async function main(): Promise<void> {
 
 /** The SQLite worker is a file of its own beside the transports' source; point the chunk at it. */
 async function pointAtSqliteWorker(): Promise<void> {
-  const worker = new URL('../../../packages/transports/src/sql/sqlite-worker.mjs', import.meta.url).href;
+  const worker = new URL('../../../packages/transports/src/drivers/sqlite/sqlite-worker.mjs', import.meta.url).href;
   const { readdir } = await import('node:fs/promises');
   let found = 0;
   for (const file of await readdir(dist)) {

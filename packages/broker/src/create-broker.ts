@@ -174,6 +174,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'smtp:send': (i, c) => operations.smtpSend(c.requester, i.ref, i.message),
     'webhook:send': (i, c) => operations.webhookSend(c.requester, i.ref, i.request),
     'mcp:callTool': (i, c) => operations.mcpCallTool(c.requester, i.ref, i.call),
+    'redis:command': (i, c) => operations.redisCommand(c.requester, i.ref, { command: i.command, args: i.args }),
   };
 
   return {

@@ -11,6 +11,8 @@ import type {
   McpCallRequest,
   McpCallResult,
   ProviderManifest,
+  RedisCommandRequest,
+  RedisCommandResult,
   SmtpMessage,
   SmtpSendResult,
   SqlQueryRequest,
@@ -198,14 +200,29 @@ export interface PreparedHttpRequest {
   maxBodyBytes: number;
 }
 
-export type DatabaseKind = 'postgres' | 'mysql' | 'sqlite' | 'mssql';
+/**
+ * What each operation a driver may offer takes and returns. Which transport kinds offer which
+ * operation is the transports' to say (`Transports.supports`), not the broker's.
+ */
+export interface DriverOperations {
+  'sql.query': { input: Required<SqlQueryRequest>; output: SqlQueryResult };
+  'smtp.send': { input: SmtpMessage; output: SmtpSendResult };
+  'webhook.send': { input: Required<WebhookSendRequest>; output: WebhookSendResult };
+  'mcp.callTool': { input: Required<McpCallRequest>; output: McpCallResult };
+  'redis.command': { input: RedisCommandRequest; output: RedisCommandResult };
+}
+export type DriverOperation = keyof DriverOperations;
 
 /** The protocol clients (drivers, nodemailer, fetch, MCP). Node-only; the broker stays pure. */
 export interface Transports {
   http(request: PreparedHttpRequest): Promise<HttpFetchResponse>;
   /** Tests a non-HTTP connection (database connect + SELECT 1, SMTP EHLO + auth, webhook ping, MCP list tools). */
   test(kind: string, connection: ResolvedConnection, timeoutMs: number): Promise<TestOutcome>;
-  sqlQuery(kind: DatabaseKind, connection: ResolvedConnection, query: Required<SqlQueryRequest>): Promise<SqlQueryResult>;
+  /** Whether the driver for `kind` (a manifest's test transport) offers `operation`. */
+  supports(kind: string, operation: DriverOperation): boolean;
+  /** Runs an operation on the driver for `kind`; refused when that driver does not offer it. */
+  operate<O extends DriverOperation>(kind: string, operation: O, connection: ResolvedConnection, input: DriverOperations[O]['input']): Promise<DriverOperations[O]['output']>;
+  sqlQuery(kind: string, connection: ResolvedConnection, query: Required<SqlQueryRequest>): Promise<SqlQueryResult>;
   smtpSend(connection: ResolvedConnection, message: SmtpMessage): Promise<SmtpSendResult>;
   webhookSend(connection: ResolvedConnection, request: Required<WebhookSendRequest>): Promise<WebhookSendResult>;
   mcpCallTool(connection: ResolvedConnection, call: Required<McpCallRequest>): Promise<McpCallResult>;

@@ -18,6 +18,8 @@ import {
   HttpFetchResponse,
   McpCallRequest,
   McpCallResult,
+  RedisCommandRequest,
+  RedisCommandResult,
   RevealResult,
   SmtpMessage,
   SmtpSendResult,
@@ -105,5 +107,6 @@ export const extensionChannels = {
   'smtp:send': channel(withRef({ message: SmtpMessage }), SmtpSendResult),
   'webhook:send': channel(withRef({ request: WebhookSendRequest }), WebhookSendResult),
   'mcp:callTool': channel(withRef({ call: McpCallRequest }), McpCallResult),
+  'redis:command': channel(withRef(RedisCommandRequest.shape), RedisCommandResult),
 } satisfies ChannelMap;
 export type ExtensionChannels = typeof extensionChannels;

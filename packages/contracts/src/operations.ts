@@ -66,6 +66,18 @@ export type McpCallRequest = z.input<typeof McpCallRequest>;
 export const McpCallResult = z.strictObject({ content: Json, isError: z.boolean() });
 export type McpCallResult = z.infer<typeof McpCallResult>;
 
+/**
+ * One Redis command, its words as given (no shell, no string splitting). The driver runs only
+ * an allow-list of read commands; anything else is refused before it reaches the server.
+ */
+export const RedisCommandRequest = z.strictObject({
+  command: z.string().min(1).max(64).regex(/^[A-Za-z][A-Za-z0-9_.|-]*$/, 'A Redis command is one word, like GET'),
+  args: z.array(z.string().max(64 * 1024)).max(1000).default([]),
+});
+export type RedisCommandRequest = z.infer<typeof RedisCommandRequest>;
+export const RedisCommandResult = z.strictObject({ reply: Json, latencyMs: z.number() });
+export type RedisCommandResult = z.infer<typeof RedisCommandResult>;
+
 /** Every operation names the ref it uses; the broker resolves the ref to its connection. */
 export const withRef = <T extends z.ZodRawShape>(shape: T) => z.strictObject({ ref: SecretRef, ...shape });
 

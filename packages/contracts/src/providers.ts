@@ -79,7 +79,7 @@ export const TestSpec = z.discriminatedUnion('transport', [
     /** What a test delivers; default {"test": true}. Slack and Discord refuse a message without text. */
     payload: Json.optional(),
   }),
-  z.strictObject({ transport: z.enum(['postgres', 'mysql', 'sqlite', 'mssql', 'smtp', 'mcp', 'oauth2']) }),
+  z.strictObject({ transport: z.enum(['postgres', 'mysql', 'sqlite', 'mssql', 'smtp', 'mcp', 'redis', 'oauth2']) }),
 ]);
 export type TestSpec = z.infer<typeof TestSpec>;
 
@@ -112,7 +112,7 @@ export const ProviderManifest = z.strictObject({
   test: TestSpec,
   authenticate: z.array(AuthRule).default([]),
   /** Which operation scopes make sense for this provider. */
-  operations: z.array(z.enum(['http.fetch', 'sql.query', 'smtp.send', 'webhook.send', 'mcp.callTool'])).default([]),
+  operations: z.array(z.enum(['http.fetch', 'sql.query', 'smtp.send', 'webhook.send', 'mcp.callTool', 'redis.command'])).default([]),
 });
 export type ProviderManifest = z.infer<typeof ProviderManifest>;
 export type ProviderManifestInput = z.input<typeof ProviderManifest>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** What a SecretRef may be used for. `reveal` is separate and spelled out in the consent modal. */
-export const Scope = z.enum(['http.fetch', 'sql.query', 'smtp.send', 'webhook.send', 'mcp.callTool', 'reveal']);
+export const Scope = z.enum(['http.fetch', 'sql.query', 'smtp.send', 'webhook.send', 'mcp.callTool', 'redis.command', 'reveal']);
 export type Scope = z.infer<typeof Scope>;
 
 /** Opaque, unguessable, bound to one requester, connection, scope set and expiry. */
@@ -24,6 +24,8 @@ export function describeScope(scope: Scope, target: string): string {
       return `send signed webhook calls to ${target}`;
     case 'mcp.callTool':
       return `call tools on ${target}`;
+    case 'redis.command':
+      return `run read-only Redis commands on ${target}`;
     case 'reveal':
       return 'read the password itself (the secret leaves Latchkey)';
   }

@@ -62,6 +62,7 @@ describe('the extension context', () => {
       ctx.smtp.send(ref, { to: ['a@b.example'], subject: 'hi' }),
       ctx.webhook.send(ref, { event: 'x' }),
       ctx.mcp.callTool(ref, 'search', { q: 'x' }),
+      ctx.redis.command(ref, 'GET', ['k']),
       ctx.secrets.reveal(ref),
     ]);
     expect(calls).toEqual([
@@ -69,6 +70,7 @@ describe('the extension context', () => {
       { channel: 'smtp:send', input: { ref, message: { to: ['a@b.example'], subject: 'hi' } } },
       { channel: 'webhook:send', input: { ref, request: { payload: { event: 'x' }, headers: {} } } },
       { channel: 'mcp:callTool', input: { ref, call: { name: 'search', args: { q: 'x' } } } },
+      { channel: 'redis:command', input: { ref, command: 'GET', args: ['k'] } },
       { channel: 'secrets:reveal', input: { ref } },
     ]);
   });

@@ -29,6 +29,7 @@ export function createExtensionContext({ invoke, commands }: ContextOptions): Ex
     smtp: Object.freeze({ send: (ref, message) => api.smtp.send({ ref, message }) }),
     webhook: Object.freeze({ send: (ref, payload, headers = {}) => api.webhook.send({ ref, request: { payload, headers } }) }),
     mcp: Object.freeze({ callTool: (ref, name, args = {}) => api.mcp.callTool({ ref, call: { name, args } }) }),
+    redis: Object.freeze({ command: (ref, command, args = []) => api.redis.command({ ref, command, args }) }),
     commands: Object.freeze({
       register(name: string, handler: CommandHandler): Disposable {
         if (!COMMAND_NAME.test(name)) throw new LatchkeyError('VALIDATION', `Command names are identifiers like "listRepositories", not "${name.slice(0, 40)}"`);

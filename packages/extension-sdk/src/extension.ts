@@ -7,6 +7,7 @@ import type {
   Json,
   McpCallResult,
   ProviderCategory,
+  RedisCommandResult,
   SecretRef,
   SmtpMessage,
   SmtpSendResult,
@@ -61,6 +62,10 @@ export interface ExtensionContext {
   };
   readonly mcp: {
     callTool(ref: SecretRef, name: string, args?: Record<string, Json>): Promise<McpCallResult>;
+  };
+  readonly redis: {
+    /** One read command as its words (`'GET', ['key']`); anything off the read allow-list is DENIED. */
+    command(ref: SecretRef, command: string, args?: string[]): Promise<RedisCommandResult>;
   };
   readonly commands: {
     /** Makes `name` callable by the app (`host.runCommand(extensionId, name, args)`). */

@@ -1,30 +1,19 @@
-import type { CommandGate, DatabaseKind, PreparedHttpRequest, ResolvedConnection, TestOutcome, Transports } from '@latchkey/broker';
+import type { CommandGate, DriverOperation, DriverOperations, PreparedHttpRequest, ResolvedConnection, TestOutcome, Transports } from '@latchkey/broker';
 import { TransportError } from '@latchkey/broker';
-import type { McpCallRequest, SmtpMessage, SqlQueryRequest, WebhookSendRequest } from '@latchkey/contracts';
 import { ClientRegistry } from './clients.js';
-import type { McpSessions } from './mcp.js';
-import type { SqliteDriver } from './sql/sqlite.js';
+import type { Driver, DriverContext } from './drivers/descriptor.js';
+import { DRIVERS } from './drivers/registry.js';
 
 // Light (node:crypto and fetch only), so a static export costs nothing at start.
-export { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook.js';
+export { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './drivers/webhook/driver.js';
+// The descriptors are light too: only their `load` imports a driver.
+export { DRIVERS } from './drivers/registry.js';
+export { TRANSPORT_FIELDS, type TransportFields } from './fields.js';
+export type { Driver, DriverContext, DriverDescriptor } from './drivers/descriptor.js';
 
 // Each driver (pg, mysql2, tedious, nodemailer, the MCP SDK, sql.js) is loaded on its first use:
 // importing them all at start cost the host about a second before it could serve its page.
 const http = () => import('./http.js');
-const mcpDriver = () => import('./mcp.js');
-const smtp = () => import('./smtp.js');
-const mssql = () => import('./sql/mssql.js');
-const mysql = () => import('./sql/mysql.js');
-const postgres = () => import('./sql/postgres.js');
-const webhook = () => import('./webhook.js');
-
-/** Builds a stateful driver once, on first use; close() leaves alone what was never built. */
-function lazy<T>(make: () => Promise<T>) {
-  let made: Promise<T> | undefined;
-  return { get: () => (made ??= make()), ifMade: () => made };
-}
-// TRANSPORT_FIELDS (./fields.js) is not re-exported here: it imports every driver module, which
-// would load every driver at start again. Import it from './fields.js' where it is needed.
 
 export interface TransportsOptions {
   /** Clients kept open per connection (database pools). */
@@ -38,7 +27,7 @@ export interface TransportsOptions {
   operationTimeoutMs: number;
   /** Where sql-wasm.wasm is when it is not next to sql.js (a packaged Electron app's resources). */
   sqliteWasmPath?: string;
-  /** Where sqlite-worker.mjs is when a bundler moved this package (default: beside sql/sqlite.ts). */
+  /** Where sqlite-worker.mjs is when a bundler moved this package (default: beside drivers/sqlite/driver.ts). */
   sqliteWorkerPath?: string | URL;
   /** Webhook signature timestamps; tests pin it. */
   now: () => number;
@@ -64,68 +53,73 @@ const DEFAULTS: TransportsOptions = {
 
 export function createTransports(options: Partial<TransportsOptions> = {}): Transports {
   const o: TransportsOptions = { ...DEFAULTS, ...options };
-  const registry = new ClientRegistry();
-  const sqlite = lazy(async () => new (await import('./sql/sqlite.js')).SqliteDriver({ wasmPath: o.sqliteWasmPath, workerPath: o.sqliteWorkerPath, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs }) as SqliteDriver);
+  const clients = new ClientRegistry();
   let gate: CommandGate = o.commandGate ?? refuseEveryCommand;
-  const mcp = lazy(async () => new (await mcpDriver()).McpSessions(registry, { callTimeoutMs: o.operationTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs }, () => gate) as McpSessions);
-  const pool = { connectTimeoutMs: o.connectTimeoutMs, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, maxClients: o.maxClientsPerConnection };
-  const clock = { now: o.now };
+  const context: DriverContext = {
+    clients,
+    pool: { connectTimeoutMs: o.connectTimeoutMs, statementTimeoutMs: o.statementTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, maxClients: o.maxClientsPerConnection },
+    connectTimeoutMs: o.connectTimeoutMs,
+    statementTimeoutMs: o.statementTimeoutMs,
+    operationTimeoutMs: o.operationTimeoutMs,
+    idleTimeoutMs: o.idleTimeoutMs,
+    sqliteWasmPath: o.sqliteWasmPath,
+    sqliteWorkerPath: o.sqliteWorkerPath,
+    clock: { now: o.now },
+    gate: () => gate,
+  };
+  // One driver per kind, built on first use; close() and release() leave alone what was never built.
+  const loaded = new Map<string, Promise<Driver>>();
+  const driver = (kind: string): Promise<Driver> | undefined => {
+    const descriptor = DRIVERS.get(kind);
+    if (!descriptor) return undefined;
+    let made = loaded.get(kind);
+    if (!made) {
+      made = descriptor.load(context);
+      // A failed load (a missing wasm file) is retried on the next use rather than kept.
+      made.catch(() => loaded.delete(kind));
+      loaded.set(kind, made);
+    }
+    return made;
+  };
+  const supports = (kind: string, operation: DriverOperation) => DRIVERS.get(kind)?.operations.includes(operation) ?? false;
+
+  async function operate<O extends DriverOperation>(kind: string, operation: O, c: ResolvedConnection, input: DriverOperations[O]['input']): Promise<DriverOperations[O]['output']> {
+    const handler = supports(kind, operation) ? (await driver(kind)!).operations[operation] : undefined;
+    if (!handler) throw new TransportError('invalid_config', `"${kind}" does not offer ${operation}`);
+    return handler(c, input);
+  }
 
   return {
     http: async (request: PreparedHttpRequest) => (await http()).executeHttp(request),
 
     async test(kind: string, c: ResolvedConnection, timeoutMs: number): Promise<TestOutcome> {
-      switch (kind) {
-        case 'postgres':
-          return (await postgres()).testPostgres(c, timeoutMs);
-        case 'mysql':
-          return (await mysql()).testMysql(c, timeoutMs);
-        case 'sqlite':
-          return (await sqlite.get()).test(c, timeoutMs);
-        case 'mssql':
-          return (await mssql()).testMssql(c, timeoutMs);
-        case 'smtp':
-          return (await smtp()).testSmtp(c, timeoutMs);
-        case 'webhook':
-          return (await webhook()).testWebhook(c, timeoutMs, clock);
-        case 'mcp':
-          return (await mcpDriver()).testMcp(c, timeoutMs, gate);
-        default:
-          return { ok: false, code: 'invalid_config', message: `No transport can test "${kind}"`, latencyMs: 0 };
-      }
+      const made = driver(kind);
+      if (!made) return { ok: false, code: 'invalid_config', message: `No transport can test "${kind}"`, latencyMs: 0 };
+      return (await made).test(c, timeoutMs);
     },
 
-    async sqlQuery(kind: DatabaseKind, c: ResolvedConnection, query: Required<SqlQueryRequest>) {
-      switch (kind) {
-        case 'postgres':
-          return (await postgres()).queryPostgres(registry, c, query, pool);
-        case 'mysql':
-          return (await mysql()).queryMysql(registry, c, query, pool);
-        case 'sqlite':
-          return (await sqlite.get()).query(c, query);
-        case 'mssql':
-          return (await mssql()).queryMssql(registry, c, query, pool);
-        default:
-          throw new TransportError('invalid_config', `"${String(kind)}" is not a database`);
-      }
+    supports,
+    operate,
+    async sqlQuery(kind, c, query) {
+      if (!supports(kind, 'sql.query')) throw new TransportError('invalid_config', `"${String(kind)}" is not a database`);
+      return operate(kind, 'sql.query', c, query);
     },
-
-    smtpSend: async (c: ResolvedConnection, message: SmtpMessage) => (await smtp()).sendSmtp(c, message, o.operationTimeoutMs),
-    webhookSend: async (c: ResolvedConnection, request: Required<WebhookSendRequest>) => (await webhook()).sendWebhook(c, request, o.operationTimeoutMs, clock),
-    mcpCallTool: async (c: ResolvedConnection, call: Required<McpCallRequest>) => (await mcp.get()).call(c, call),
+    smtpSend: (c, message) => operate('smtp', 'smtp.send', c, message),
+    webhookSend: (c, request) => operate('webhook', 'webhook.send', c, request),
+    mcpCallTool: (c, call) => operate('mcp', 'mcp.callTool', c, call),
 
     useCommandGate(next: CommandGate) {
       gate = next;
     },
 
     async release(connectionId: string) {
-      (await mcp.ifMade())?.forget(connectionId);
-      await registry.release(connectionId);
+      for (const made of loaded.values()) await (await made.catch(() => undefined))?.release?.(connectionId);
+      await clients.release(connectionId);
     },
 
     async close() {
-      (await mcp.ifMade())?.clear();
-      await Promise.all([registry.closeAll(), sqlite.ifMade()?.then((d) => d.close())]);
+      const drivers = await Promise.all([...loaded.values()].map((made) => made.catch(() => undefined)));
+      await Promise.all([...drivers.map((d) => d?.close?.()), clients.closeAll()]);
     },
   };
 }

@@ -4,6 +4,8 @@ import type {
   HttpFetchResponse,
   McpCallRequest,
   McpCallResult,
+  RedisCommandRequest,
+  RedisCommandResult,
   Requester,
   Scope,
   SmtpMessage,
@@ -17,7 +19,7 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { ConnectionsService } from '../connections/connections-service.js';
 import type { ConsentService } from '../consent/consent-service.js';
 import type { RefRegistry } from '../consent/ref-registry.js';
-import type { Clock, ConnectionRecord, DatabaseKind, ResolvedConnection, Transports } from '../ports.js';
+import type { Clock, ConnectionRecord, ResolvedConnection, Transports } from '../ports.js';
 import { TransportError } from '../ports.js';
 import { maskerFor } from '../masking/masker.js';
 import { prepareHttp } from './prepare-http.js';
@@ -31,8 +33,6 @@ export interface OperationsDeps {
   clock: Clock;
   testTimeoutMs: number;
 }
-
-const DATABASES: ReadonlySet<string> = new Set<DatabaseKind>(['postgres', 'mysql', 'sqlite', 'mssql']);
 
 /** What a SecretRef can do. Each call: check the ref, audit, run with the secret, mask what comes back. */
 export class OperationsService {
@@ -109,9 +109,17 @@ export class OperationsService {
 
   async sqlQuery(requester: Requester, ref: string, query: Required<SqlQueryRequest>): Promise<SqlQueryResult> {
     const { connection } = await this.resolve(requester, ref, 'sql.query');
+    // The transports know which kinds are databases; the broker keeps no list of its own.
     const kind = connection.manifest.test.transport;
-    if (!DATABASES.has(kind)) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} is not a database`);
-    return this.#run(requester, connection, 'sql.query', () => this.d.transports.sqlQuery(kind as DatabaseKind, connection, query));
+    if (!this.d.transports.supports(kind, 'sql.query')) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} is not a database`);
+    return this.#run(requester, connection, 'sql.query', () => this.d.transports.sqlQuery(kind, connection, query));
+  }
+
+  async redisCommand(requester: Requester, ref: string, request: RedisCommandRequest): Promise<RedisCommandResult> {
+    const { connection } = await this.resolve(requester, ref, 'redis.command');
+    const kind = connection.manifest.test.transport;
+    if (!this.d.transports.supports(kind, 'redis.command')) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} does not run Redis commands`);
+    return this.#run(requester, connection, 'redis.command', () => this.d.transports.operate(kind, 'redis.command', connection, request));
   }
 
   async smtpSend(requester: Requester, ref: string, message: SmtpMessage): Promise<SmtpSendResult> {

@@ -33,6 +33,8 @@ export function createFetchTransports(): Transports & { requests: PreparedHttpRe
       };
     },
     test: async () => ({ ok: false, code: 'other', message: 'Only HTTP tests run in the test transports', latencyMs: 0 }),
+    supports: () => false,
+    operate: unsupported('Drivers'),
     sqlQuery: unsupported('SQL'),
     smtpSend: unsupported('SMTP'),
     webhookSend: unsupported('Webhooks'),

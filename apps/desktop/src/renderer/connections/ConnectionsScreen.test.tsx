@@ -58,11 +58,11 @@ const postgresLike: ProviderManifestInput = {
   category: 'database',
   summary: '{{config.host}}:{{config.port}}/{{config.database}}',
   fields: [
-    { name: 'host', label: 'Host', type: 'string', format: 'host', required: true },
-    { name: 'port', label: 'Port', type: 'number', default: 5432, min: 1, max: 65535 },
-    { name: 'database', label: 'Database', type: 'string', required: true },
+    { name: 'host', label: 'Host', type: 'string', format: 'host', role: 'host', required: true },
+    { name: 'port', label: 'Port', type: 'number', default: 5432, min: 1, max: 65535, role: 'port' },
+    { name: 'database', label: 'Database', type: 'string', required: true, role: 'database' },
     { name: 'password', label: 'Password', type: 'string', secret: true },
-    { name: 'ssl', label: 'Use SSL', type: 'boolean', default: false },
+    { name: 'ssl', label: 'Use SSL', type: 'boolean', default: false, role: 'tls' },
   ],
   test: { transport: 'postgres' },
 };

@@ -73,14 +73,15 @@ const ON_VALUES = ['require', 'verify-full', 'tls', 'starttls', 'ssl'];
 const OFF_VALUES = ['disable', 'none', 'off', 'prefer'];
 
 /**
- * The provider's TLS switch, if it has one: a boolean `ssl`/`tls`/`encrypt` field, or a select
- * (`sslMode`, `encryption`, `security`) with an "off" and an "on" option. The default wins as
- * the "on" value when it is one (SMTP's STARTTLS rather than implicit TLS).
+ * The provider's TLS switch, if it has one: the field whose role is `tls`. A boolean is on/off;
+ * a select needs an "off" and an "on" option, and its default wins as the "on" value when it is
+ * one (SMTP's STARTTLS rather than implicit TLS).
  */
 export function tlsField(manifest: ProviderManifest): { name: string; on: string | boolean; off: string | boolean } | null {
   for (const field of manifest.fields) {
-    if (field.type === 'boolean' && /^(ssl|tls|usessl|usetls|secure|encrypt)$/i.test(field.name)) return { name: field.name, on: true, off: false };
-    if (field.type === 'select' && /^(ssl_?mode|tls_?mode|encryption|security)$/i.test(field.name)) {
+    if (field.role !== 'tls') continue;
+    if (field.type === 'boolean') return { name: field.name, on: true, off: false };
+    if (field.type === 'select') {
       const values = (field.options ?? []).map((o) => o.value);
       const preferred = typeof field.default === 'string' && ON_VALUES.includes(field.default) ? field.default : undefined;
       const on = preferred ?? ON_VALUES.find((v) => values.includes(v));
@@ -96,6 +97,7 @@ export function tlsDefaultFor(host: string): boolean | null {
   return host.trim() === '' ? null : !isLoopbackHost(host);
 }
 
+/** The field whose role is `host`: its value decides the TLS default. */
 export function hostFieldName(manifest: ProviderManifest): string | null {
-  return manifest.fields.find((f) => f.name === 'host' || f.format === 'host')?.name ?? null;
+  return manifest.fields.find((f) => f.role === 'host')?.name ?? null;
 }

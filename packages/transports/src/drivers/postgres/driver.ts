@@ -2,15 +2,13 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { ResolvedConnection, TestOutcome } from '@latchkey/broker';
 import type { SqlQueryRequest, SqlQueryResult } from '@latchkey/contracts';
-import type { ClientRegistry } from '../clients.js';
-import { num, str } from '../config.js';
-import { elapsedSince } from '../deadline.js';
-import { timeoutMessage, type Classified, type Target } from '../errors.js';
-import { failure, runTest } from '../outcome.js';
-import { databaseTls } from './tls.js';
-import { RowCollector, toParam } from './values.js';
-
-export const POSTGRES_FIELDS = { config: ['host', 'port', 'database', 'user', 'ssl', 'caFile', 'options'], secrets: ['password'] } as const;
+import type { ClientRegistry } from '../../clients.js';
+import { num, str } from '../../config.js';
+import { elapsedSince } from '../../deadline.js';
+import { timeoutMessage, type Classified, type Target } from '../../errors.js';
+import { failure, runTest } from '../../outcome.js';
+import { databaseTls } from '../../sql/tls.js';
+import { RowCollector, toParam } from '../../sql/values.js';
 
 const BATCH = 200;
 

@@ -3,12 +3,10 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { TransportError } from '@latchkey/broker';
 import type { ResolvedConnection, TestOutcome } from '@latchkey/broker';
 import type { SmtpMessage, SmtpSendResult } from '@latchkey/contracts';
-import { num, str } from './config.js';
-import { elapsedSince } from './deadline.js';
-import { timeoutMessage, type Classified, type Target } from './errors.js';
-import { failure, runTest } from './outcome.js';
-
-export const SMTP_FIELDS = { config: ['host', 'port', 'encryption', 'user', 'from'], secrets: ['password'] } as const;
+import { num, str } from '../../config.js';
+import { elapsedSince } from '../../deadline.js';
+import { timeoutMessage, type Classified, type Target } from '../../errors.js';
+import { failure, runTest } from '../../outcome.js';
 
 function target(c: ResolvedConnection, timeoutMs: number): Target {
   return { host: str(c.config, 'host', 'localhost'), port: num(c.config, 'port', 587), timeoutMs };

@@ -3,12 +3,12 @@ import type { ConnectionConfiguration } from 'tedious';
 import { TransportError } from '@latchkey/broker';
 import type { ResolvedConnection, TestOutcome } from '@latchkey/broker';
 import type { SqlQueryRequest, SqlQueryResult } from '@latchkey/contracts';
-import type { ClientRegistry } from '../clients.js';
-import { bool, num, str } from '../config.js';
-import { elapsedSince } from '../deadline.js';
-import { timeoutMessage, type Classified, type Target } from '../errors.js';
-import { failure, runTest } from '../outcome.js';
-import { RowCollector, toParam } from './values.js';
+import type { ClientRegistry } from '../../clients.js';
+import { bool, num, str } from '../../config.js';
+import { elapsedSince } from '../../deadline.js';
+import { timeoutMessage, type Classified, type Target } from '../../errors.js';
+import { failure, runTest } from '../../outcome.js';
+import { RowCollector, toParam } from '../../sql/values.js';
 
 /**
  * SQL Server through tedious 19 (tedious 20 needs Node 22). Parameters are named @p1, @p2, … in
@@ -16,8 +16,6 @@ import { RowCollector, toParam } from './values.js';
  * Unlike the other drivers, SQL Server accepts a batch of statements in one call; nothing in the
  * protocol refuses that.
  */
-export const MSSQL_FIELDS = { config: ['host', 'port', 'database', 'user', 'encrypt', 'trustServerCertificate'], secrets: ['password'] } as const;
-
 type Connection = InstanceType<typeof tedious.Connection>;
 
 function target(c: ResolvedConnection, timeoutMs: number): Target {

@@ -2,15 +2,13 @@ import mysql from 'mysql2';
 import { TransportError } from '@latchkey/broker';
 import type { ResolvedConnection, TestOutcome } from '@latchkey/broker';
 import type { SqlQueryRequest, SqlQueryResult } from '@latchkey/contracts';
-import type { ClientRegistry } from '../clients.js';
-import { num, str } from '../config.js';
-import { elapsedSince, withDeadline } from '../deadline.js';
-import type { Classified, Target } from '../errors.js';
-import { failure, runTest } from '../outcome.js';
-import { databaseTls } from './tls.js';
-import { RowCollector, toParam } from './values.js';
-
-export const MYSQL_FIELDS = { config: ['host', 'port', 'database', 'user', 'ssl', 'caFile'], secrets: ['password'] } as const;
+import type { ClientRegistry } from '../../clients.js';
+import { num, str } from '../../config.js';
+import { elapsedSince, withDeadline } from '../../deadline.js';
+import type { Classified, Target } from '../../errors.js';
+import { failure, runTest } from '../../outcome.js';
+import { databaseTls } from '../../sql/tls.js';
+import { RowCollector, toParam } from '../../sql/values.js';
 
 function target(c: ResolvedConnection, timeoutMs: number): Target {
   return { host: str(c.config, 'host', 'localhost'), port: num(c.config, 'port', 3306), timeoutMs };

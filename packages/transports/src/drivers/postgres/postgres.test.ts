@@ -2,11 +2,11 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '@latchkey/broker';
-import { createTransports } from '../index.js';
-import { resolvedConnection } from '../testing/packs.js';
-import { freePort, startSilentServer } from '../testing/ports.js';
-import { postgresUnavailable, startPostgres, type PostgresPeer } from '../testing/postgres-peer.js';
-import { opensslUnavailable, selfSignedCertificate, writeCaFile } from '../testing/tls.js';
+import { createTransports } from '../../index.js';
+import { resolvedConnection } from '../../testing/packs.js';
+import { freePort, startSilentServer } from '../../testing/ports.js';
+import { postgresUnavailable, startPostgres, type PostgresPeer } from '../../testing/postgres-peer.js';
+import { opensslUnavailable, selfSignedCertificate, writeCaFile } from '../../testing/tls.js';
 
 const unavailable = postgresUnavailable();
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { TransportError } from '@latchkey/broker';
-import { createTransports } from '../index.js';
-import { mariadbUnavailable, startMariadb, type MariadbPeer } from '../testing/mariadb-peer.js';
-import { resolvedConnection } from '../testing/packs.js';
-import { freePort, startSilentServer } from '../testing/ports.js';
-import { opensslUnavailable, selfSignedCertificate, writeCaFile } from '../testing/tls.js';
+import { createTransports } from '../../index.js';
+import { mariadbUnavailable, startMariadb, type MariadbPeer } from '../../testing/mariadb-peer.js';
+import { resolvedConnection } from '../../testing/packs.js';
+import { freePort, startSilentServer } from '../../testing/ports.js';
+import { opensslUnavailable, selfSignedCertificate, writeCaFile } from '../../testing/tls.js';
 
 const unavailable = mariadbUnavailable();
 

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TransportError } from '@latchkey/broker';
-import { createTransports, signWebhook } from './index.js';
-import { resolvedConnection } from './testing/packs.js';
-import { freePort, startSilentServer } from './testing/ports.js';
-import { startWebhookReceiver, verifyLatchkeySignature } from './testing/webhook-receiver.js';
+import { createTransports, signWebhook } from '../../index.js';
+import { resolvedConnection } from '../../testing/packs.js';
+import { freePort, startSilentServer } from '../../testing/ports.js';
+import { startWebhookReceiver, verifyLatchkeySignature } from '../../testing/webhook-receiver.js';
 
 const transports = createTransports();
 afterAll(() => transports.close());

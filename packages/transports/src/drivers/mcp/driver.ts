@@ -6,14 +6,12 @@ import type { ChildProcess } from 'node:child_process';
 import { TransportError } from '@latchkey/broker';
 import type { CommandGate, CommandLine, ResolvedConnection, TestOutcome } from '@latchkey/broker';
 import type { Json, McpCallRequest, McpCallResult } from '@latchkey/contracts';
-import type { ClientRegistry } from './clients.js';
-import { json, str, stringMap } from './config.js';
-import { withDeadline } from './deadline.js';
-import type { Classified, Target } from './errors.js';
-import { failure, runTest } from './outcome.js';
-import { toJson } from './sql/values.js';
-
-export const MCP_FIELDS = { config: ['transport', 'command', 'args', 'url'], secrets: ['token', 'env'] } as const;
+import type { ClientRegistry } from '../../clients.js';
+import { json, str, stringMap } from '../../config.js';
+import { withDeadline } from '../../deadline.js';
+import type { Classified, Target } from '../../errors.js';
+import { failure, runTest } from '../../outcome.js';
+import { toJson } from '../../sql/values.js';
 
 const CLIENT_INFO = { name: 'latchkey', version: '0.1.0' };
 const MAX_TOOL_NAMES = 200;

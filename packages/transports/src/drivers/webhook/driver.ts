@@ -2,18 +2,9 @@ import { createHmac } from 'node:crypto';
 import { TransportError } from '@latchkey/broker';
 import type { ResolvedConnection, TestOutcome } from '@latchkey/broker';
 import type { WebhookSendRequest, WebhookSendResult } from '@latchkey/contracts';
-import { json, str, stringMap } from './config.js';
-import { executeHttp } from './http.js';
-import { failure, runTest } from './outcome.js';
-
-export const WEBHOOK_FIELDS = {
-  config: ['method', 'authType', 'headers'],
-  secrets: ['token', 'hmacSecret'],
-  // A Slack or Discord webhook URL is itself the credential: its provider marks it secret.
-  secretOrConfig: ['url'],
-  // Left out by a provider with a fixed shape (Slack, Discord): POST, no auth, no extra headers.
-  optional: ['method', 'authType', 'headers', 'token', 'hmacSecret'],
-} as const;
+import { json, str, stringMap } from '../../config.js';
+import { executeHttp } from '../../http.js';
+import { failure, runTest } from '../../outcome.js';
 
 /** The URL from the secrets where the provider stores it as one, else from the settings. */
 function urlOf(c: ResolvedConnection): string {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '@latchkey/broker';
-import { createTransports } from '../index.js';
-import { resolvedConnection } from '../testing/packs.js';
+import { createTransports } from '../../index.js';
+import { resolvedConnection } from '../../testing/packs.js';
 
 const transports = createTransports();
 let dir: string;

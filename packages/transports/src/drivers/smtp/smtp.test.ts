@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '@latchkey/broker';
-import { createTransports } from './index.js';
-import { resolvedConnection } from './testing/packs.js';
-import { freePort, startSilentServer } from './testing/ports.js';
-import { startSmtp, type SmtpPeer } from './testing/smtp-peer.js';
-import { opensslUnavailable, selfSignedCertificate } from './testing/tls.js';
+import { createTransports } from '../../index.js';
+import { resolvedConnection } from '../../testing/packs.js';
+import { freePort, startSilentServer } from '../../testing/ports.js';
+import { startSmtp, type SmtpPeer } from '../../testing/smtp-peer.js';
+import { opensslUnavailable, selfSignedCertificate } from '../../testing/tls.js';
 
 const transports = createTransports();
 const USER = 'mailer@example.test';

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTransports } from './index.js';
-import { EVERYTHING_SERVER, FILESYSTEM_SERVER, startEverythingHttp, startTokenMcpServer } from './testing/mcp-peers.js';
-import { resolvedConnection } from './testing/packs.js';
-import { freePort } from './testing/ports.js';
+import { createTransports } from '../../index.js';
+import { EVERYTHING_SERVER, FILESYSTEM_SERVER, startEverythingHttp, startTokenMcpServer } from '../../testing/mcp-peers.js';
+import { resolvedConnection } from '../../testing/packs.js';
+import { freePort } from '../../testing/ports.js';
 
 // These tests are about the protocol: every command line is approved. The gate itself is tested
 // in commands.exploit.test.ts.

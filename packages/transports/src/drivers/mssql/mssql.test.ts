@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { TransportError } from '@latchkey/broker';
-import { createTransports } from '../index.js';
-import { resolvedConnection } from '../testing/packs.js';
-import { freePort, startSilentServer } from '../testing/ports.js';
+import { createTransports } from '../../index.js';
+import { resolvedConnection } from '../../testing/packs.js';
+import { freePort, startSilentServer } from '../../testing/ports.js';
 
 // No SQL Server can run on this machine (not in Debian, no container engine), so only the
 // driver's failure paths are tested here; success, auth and not-found need a real server.

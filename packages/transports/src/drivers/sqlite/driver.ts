@@ -5,11 +5,11 @@ import { Worker } from 'node:worker_threads';
 import { TransportError } from '@latchkey/broker';
 import type { ResolvedConnection, TestOutcome } from '@latchkey/broker';
 import type { Json, SqlQueryRequest, SqlQueryResult, TestCode } from '@latchkey/contracts';
-import { bool, str } from '../config.js';
-import { elapsedSince } from '../deadline.js';
-import { bestMessage } from '../errors.js';
-import { failure, runTest } from '../outcome.js';
-import { MAX_RESULT_BYTES, toParam } from './values.js';
+import { bool, str } from '../../config.js';
+import { elapsedSince } from '../../deadline.js';
+import { bestMessage } from '../../errors.js';
+import { failure, runTest } from '../../outcome.js';
+import { MAX_RESULT_BYTES, toParam } from '../../sql/values.js';
 
 /**
  * SQLite through sql.js: SQLite compiled to WebAssembly. It runs unchanged in Node 20 and in
@@ -19,8 +19,6 @@ import { MAX_RESULT_BYTES, toParam } from './values.js';
  * sql.js cannot be interrupted, every statement runs in a worker thread that is terminated at the
  * statement timeout (sqlite-worker.mjs).
  */
-export const SQLITE_FIELDS = { config: ['path', 'readOnly'], secrets: [] } as const;
-
 interface Job {
   file: string;
   readOnly: boolean;

@@ -1,0 +1,21 @@
+import type { DriverDescriptor } from '../descriptor.js';
+
+export const mcp: DriverDescriptor = {
+  kind: 'mcp',
+  operations: ['mcp.callTool'],
+  fields: {
+    config: ['transport', 'command', 'args', 'url'],
+    secrets: ['token', 'env'],
+    roles: { transport: 'target', command: 'command', args: 'args', url: 'url' },
+  },
+  async load(x) {
+    const d = await import('./driver.js');
+    const sessions = new d.McpSessions(x.clients, { callTimeoutMs: x.operationTimeoutMs, connectTimeoutMs: x.connectTimeoutMs, idleTimeoutMs: x.idleTimeoutMs }, x.gate);
+    return {
+      test: (c, timeoutMs) => d.testMcp(c, timeoutMs, x.gate()),
+      operations: { 'mcp.callTool': (c, call) => sessions.call(c, call) },
+      release: (connectionId) => sessions.forget(connectionId),
+      close: async () => sessions.clear(),
+    };
+  },
+};
