@@ -9,7 +9,7 @@ export class InvalidSecretError extends LatchkeyError {
 }
 
 /** What the key check blob holds: known text, so decrypting it proves the key (AES-GCM authenticates it). */
-const KEY_CHECK_TEXT = 'latchkey key check v1';
+export const KEY_CHECK_TEXT = 'latchkey key check v1';
 /** A store from before key checks: this many blobs that all fail to decrypt mean another key. */
 const LEGACY_PROBES = 16;
 
@@ -29,13 +29,23 @@ export function wrongKeyMessage(backend: string): string {
 /** Write-only secrets: encrypt in, decrypt only for the broker's own use. */
 export class SecretsService {
   /** Set at start when the key cannot decrypt the store's key check: every secret is refused. */
-  readonly wrongKey: string | null;
+  #wrongKey: string | null;
 
   constructor(
     private readonly cipher: Cipher,
     private readonly store: SecretStore,
   ) {
-    this.wrongKey = this.#checkKey();
+    this.#wrongKey = this.#checkKey();
+  }
+
+  get wrongKey(): string | null {
+    return this.#wrongKey;
+  }
+
+  /** After the key changed under the cipher (restored from a recovery kit): check it again. */
+  recheck(): string | null {
+    this.#wrongKey = this.#checkKey();
+    return this.#wrongKey;
   }
 
   #checkKey(): string | null {
