@@ -27,7 +27,7 @@ for (let i = Number(startText); ; i++) {
   const created = await broker.app['connections:create']({ providerId: 'http', name: `c-${i}`, scope: 'user', config: { baseUrl: 'https://a.example.test', authType: 'bearer' }, secrets: { token } }, who);
   process.stdout.write(`ack create ${created.id} ${token}\n`);
   // A save racing the rotation: it lands before it, or is refused; never under the old key after it.
-  const racing = broker.app['connections:create']({ providerId: 'http', name: `r-${i}`, scope: 'user', config: { baseUrl: 'https://a.example.test', authType: 'bearer' }, secrets: { token: `r-${i}` } }, who).then(
+  const racing = Promise.resolve(broker.app['connections:create']({ providerId: 'http', name: `r-${i}`, scope: 'user', config: { baseUrl: 'https://a.example.test', authType: 'bearer' }, secrets: { token: `r-${i}` } }, who)).then(
     (c) => process.stdout.write(`ack create ${c.id} r-${i}\n`),
     () => undefined,
   );
