@@ -1,12 +1,13 @@
 import type { SecretStore } from '@latchkey/broker';
 import { LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { Low } from 'lowdb';
+import { rm } from 'node:fs/promises';
 import type { FileIo } from './atomic-file.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import { describeIssue, loadDocument, type LoadedDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
 import { STORE_CLOSED } from './repository.js';
-import { keepGeneration, readGeneration } from './generations.js';
+import { generationPathOf, keepGeneration, readGeneration } from './generations.js';
 import { readOnlyError, storageError } from './storage-error.js';
 
 export const SECRETS_FILE_VERSION = 1;
@@ -143,6 +144,11 @@ class FileSecretStore implements SecretStore {
     }
   }
 
+  /** A rotation's replacement is the write now being made. */
+  get replacing(): boolean {
+    return this.#replacement !== null;
+  }
+
   #refuseWhileReplacing(): Promise<never> | null {
     return this.#replacing ? Promise.reject(new LatchkeyError('CONFLICT', 'This secret was not saved: the master key is being changed. Try again in a moment.')) : null;
   }
@@ -230,7 +236,13 @@ export async function openSecretsFile(
     emptyMeaning: 'no stored secrets (connections that had one need it entered again)',
     now: options.now,
     io: options.io,
-    beforeRename: (): Promise<void> => (keepGenerations ? keepGeneration(path).catch(() => undefined) : Promise.resolve()),
+    beforeRename: (): Promise<void> => {
+      // A key rotation: the kept generation holds every blob under the old key, which a leaked old
+      // key would open (and restoring it would bring the old key back). It goes before the new
+      // file lands; a crash in between loses only that backup, never the file.
+      if (store.replacing) return rm(generationPathOf(path), { force: true });
+      return keepGenerations ? keepGeneration(path).catch(() => undefined) : Promise.resolve();
+    },
   });
   // As for connections.json: a damaged file's session does not push out the last good version.
   const keepGenerations: boolean = loaded.problem === null;
