@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     port,
     extensionDirs: values['extension-dir'],
     env: master.key === undefined ? {} : { LATCHKEY_MASTER_KEY: master.key },
+    ...(master.key === undefined ? {} : { keyWhere: `in ${master.where}` }),
     ...(values['renderer-dir'] ? { rendererDir: resolve(values['renderer-dir']) } : {}),
   });
   // The first lines: where to go, and where the secrets' key is. One write, so they stay together.

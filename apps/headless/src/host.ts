@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { createBroker, type Broker, type BrokerOptions } from '@latchkey/broker';
+import { join } from 'node:path';
+import { createBroker, KEY_CHECK_TEXT, type Broker, type BrokerOptions } from '@latchkey/broker';
 import type { ExtensionHost } from '@latchkey/extension-host';
 import { startNodeExtensionHost } from '@latchkey/extension-host/node';
-import { createNodeCipher } from '@latchkey/node-cipher';
+import { createNodeKeys } from '@latchkey/node-cipher';
 import { openFileStore } from '@latchkey/store';
 import { createTransports } from '@latchkey/transports';
 import { loadBridgeScript } from './bridge/bundle.js';
@@ -19,6 +20,8 @@ export interface HeadlessHostOptions {
   rendererDir?: string;
   /** Where LATCHKEY_MASTER_KEY is read; process.env by default. */
   env?: Record<string, string | undefined>;
+  /** Where that key really came from, in words ("the file /home/me/key"), for the first-run notice. */
+  keyWhere?: string;
   /**
    * Where a command prompt's one-time code is shown: the host's terminal (stderr) by default,
    * which the page cannot read. Tests capture it here.
@@ -52,10 +55,26 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
   const [store, bridgeScript] = await Promise.all([openFileStore(options.dataDir), loadBridgeScript()]);
   // Opened after the store: when secrets already exist, a keychain that has lost its entry must
   // not mint a new key, which would make every stored secret unreadable.
-  const cipher = await createNodeCipher({ env: options.env ?? process.env, createIfMissing: !store.hasSecrets() });
+  // The key check tells which key opens the store: a rotation that stopped part way is finished here.
+  const check = store.secrets.keyCheck();
+  const { cipher, vault } = await createNodeKeys({
+    env: options.env ?? process.env,
+    createIfMissing: !store.hasSecrets(),
+    ...(options.keyWhere ? { keyWhere: options.keyWhere } : {}),
+    recoveredKeyFile: join(options.dataDir, 'master-key.recovered'),
+    opensStore: (candidate) => {
+      if (!check) return false;
+      try {
+        return candidate.decrypt(check) === KEY_CHECK_TEXT;
+      } catch {
+        return false;
+      }
+    },
+  });
   const transports = createTransports();
   const broker = createBroker({
     cipher,
+    ...(vault ? { keys: vault } : {}),
     connections: store.connections,
     grants: store.grants,
     secrets: store.secrets,

@@ -17,6 +17,8 @@ import { BrokerEvents } from './events.js';
 import { OperationsService } from './operations/operations-service.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
 import { SecretsService } from './secrets/secrets-service.js';
+import { KeyService } from './keys/key-service.js';
+import { keyStatus } from './keys/key-status.js';
 import type { Broker, BrokerOptions, BrokerPorts, CallContext, ExtensionController } from './types.js';
 
 /** Blobs the broker keeps for itself in the secret store; no connection points at them. */
@@ -86,6 +88,15 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   ports.transports.useCommandGate?.(commands.gate);
   const operations = new OperationsService({ refs, consent, connections, audit, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs });
 
+  const keys = new KeyService({
+    cipher: ports.cipher,
+    store: ports.secrets,
+    vault: ports.keys ?? null,
+    secrets,
+    audit,
+    now: () => clock.now(),
+    changed: () => events.emit('system:status', status()),
+  });
   const status = () => ({
     // A key other than the one the secrets were saved with is no cipher at all for this store.
     cipher: secrets.wrongKey
@@ -95,6 +106,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     audit: audit.integrity(),
     host: ports.host,
     version: VERSION,
+    keys: keyStatus(ports.keys ?? null, keys.kitMade),
   });
 
   // Before any new event: what a crash kept out of the log goes in first, in its order.
@@ -113,7 +125,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   })();
   // In the background, a chunk at a time: truncation, deleted files and rewriting show in system:status.
   const auditChecked = audit.checkAtStartup().then(
-    () => events.emit('system:status', status()),
+    () => (events.emit('system:status', status()), ports.keys ? keys.learnKitMade().catch(() => undefined) : undefined),
     (error: unknown) => console.error('audit: the startup check failed', error),
   );
 
@@ -151,6 +163,9 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       return info;
     },
     'system:status': () => status(),
+    'keys:rotate': (i, c) => keys.rotate(i, c.requester),
+    'keys:exportRecoveryKit': (i, c) => keys.exportRecoveryKit(i, c.requester),
+    'keys:restoreFromKit': (i, c) => keys.restoreFromKit(i, c.requester),
     'store:generations': async () => ({ generations: (await ports.generations?.list()) ?? [] }),
     'store:restore': async (i, c) => {
       const generations = ports.generations;

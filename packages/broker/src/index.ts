@@ -8,3 +8,5 @@ export { AUDIT_KEY_ID } from './audit/audit-key.js';
 export { DEFAULT_AUDIT_RATES, type AuditRate } from './audit/rate-limit.js';
 export { displayCommandLine, showable } from './commands/command-key.js';
 export { APPROVED_COMMANDS_ID } from './commands/command-consent.js';
+export { KEY_CHECK_TEXT } from './secrets/secrets-service.js';
+export { openRecoveryKit, sealRecoveryKit, MIN_PASSPHRASE_LENGTH } from './keys/recovery-kit.js';

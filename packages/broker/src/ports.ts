@@ -120,6 +120,51 @@ export interface SecretStore {
    */
   keyCheck(): Uint8Array | undefined;
   setKeyCheck(blob: Uint8Array): Promise<void>;
+  /**
+   * Key rotation: every blob and the key check replaced in ONE atomic write, so the file never
+   * holds blobs under two keys. Earlier writes land first; `build` then runs on the landed state
+   * and other writes are refused until the replacement has landed or failed. `landed` runs
+   * synchronously as memory takes the new blobs (the cipher switches keys there, before any other
+   * write can run). A failed write changes nothing. Absent on stores that cannot do this.
+   */
+  replaceAll?(build: () => { blobs: Map<string, Uint8Array>; keyCheck: Uint8Array }, landed: () => void): Promise<void>;
+}
+
+/** A master key about to replace the one in use, already stored durably where keys live. */
+export interface PreparedKey {
+  /** A cipher under the new key, to re-encrypt with. */
+  readonly cipher: Cipher;
+  /** Where the new key was stored, in words (for the audit and the person). */
+  readonly where: string;
+  /** Synchronous: the host's cipher encrypts and decrypts with the new key from now on. */
+  use(): void;
+  /** After the store landed under the new key: the new key becomes the stored one in use. */
+  commit(): Promise<void>;
+  /** The rotation failed before the store changed: forget the new key. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * The master key behind a key-based cipher (the headless host's), for rotation and recovery
+ * kits. Hosts whose cipher keeps its own key (Electron's safeStorage) have none.
+ */
+export interface MasterKeyVault {
+  /**
+   * Where the key is kept, in words; whether it was minted on this start; whether the person must
+   * keep it themselves (an environment variable or a file they manage), for the first-run notice.
+   */
+  describe(): { where: string; minted: boolean; personKeepsIt: boolean };
+  /** A copy of the key in use, for a recovery kit; null when there is none. */
+  exportKey(): Uint8Array | null;
+  /**
+   * Mints a new key and stores it durably where it can be found after a crash (refuses, with a
+   * typed error, when it cannot: a key that lives only in memory would lose every secret).
+   */
+  prepare(input: { keyFile?: string | undefined }): Promise<PreparedKey>;
+  /** A cipher under a key from a recovery kit, to check it against the key check value. */
+  cipherFor(key: Uint8Array): Cipher;
+  /** Stores a checked recovered key where keys live and uses it from now on; refuses when it cannot. */
+  adopt(key: Uint8Array): Promise<{ where: string }>;
 }
 
 /** Raw audit lines as the sink holds them, oldest first, for query and verification. */

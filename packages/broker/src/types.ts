@@ -13,7 +13,7 @@ import type {
 } from '@latchkey/contracts';
 import type { AuditRate, AuditTimer } from './audit/rate-limit.js';
 import type { z } from 'zod';
-import type { AuditSink, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, SecretStore, StoreGenerationsPort, Transports } from './ports.js';
+import type { AuditSink, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, MasterKeyVault, SecretStore, StoreGenerationsPort, Transports } from './ports.js';
 
 /** Who is calling. Set by the transport from the sender it verified, never from the payload. */
 export interface CallContext {
@@ -51,6 +51,8 @@ export interface BrokerPorts {
   storeProblems?: () => StoreProblem[];
   /** Last good generations of the store files, to restore from after damage. */
   generations?: StoreGenerationsPort;
+  /** The key behind `cipher` when the host owns one (headless): rotation and recovery kits. */
+  keys?: MasterKeyVault;
   options?: Partial<BrokerOptions>;
 }
 

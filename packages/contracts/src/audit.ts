@@ -23,6 +23,10 @@ export const AuditType = z.enum([
   'ref.refused',
   'store.corrupt',
   'store.restore',
+  /** The master key was replaced and every blob re-encrypted under the new one. */
+  'key.rotate',
+  /** A recovery kit was made, or the master key was restored from one. */
+  'key.recovery',
   'extension.crash',
   'extension.state',
   'boundary.refused',

@@ -29,6 +29,7 @@ import {
   WebhookSendResult,
   withRef,
 } from './operations.js';
+import { ExportRecoveryKitInput, ExportRecoveryKitResult, KeysRotateInput, KeysRotateResult, RestoreFromKitInput, RestoreFromKitResult } from './keys.js';
 import { ProviderInfo } from './providers.js';
 import { StoreGenerations, StoreRestoreInput, StoreRestoreResult, SystemStatus } from './system.js';
 
@@ -78,6 +79,9 @@ export const appChannels = {
   'system:status': channel(Empty, SystemStatus),
   'store:generations': channel(Empty, StoreGenerations),
   'store:restore': channel(StoreRestoreInput, StoreRestoreResult),
+  'keys:rotate': channel(KeysRotateInput, KeysRotateResult),
+  'keys:exportRecoveryKit': channel(ExportRecoveryKitInput, ExportRecoveryKitResult),
+  'keys:restoreFromKit': channel(RestoreFromKitInput, RestoreFromKitResult),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 

@@ -24,6 +24,10 @@ export const ErrorCode = z.enum([
   'STORAGE_FAILED',
   /** The master key is not the one the stored secrets were saved with: secrets are refused. */
   'WRONG_KEY',
+  /** A recovery kit was opened with a passphrase that is not the one it was made with: nothing changed. */
+  'WRONG_PASSPHRASE',
+  /** A recovery kit is not one, was changed, or holds a key that is not this store's: nothing changed. */
+  'INVALID_KIT',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

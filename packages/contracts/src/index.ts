@@ -8,6 +8,7 @@ export * from './commands.js';
 export * from './audit.js';
 export * from './operations.js';
 export * from './system.js';
+export * from './keys.js';
 export * from './extensions.js';
 export * from './channels.js';
 export * from './binder.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AuditIntegrity } from './audit.js';
 import { IsoDate } from './common.js';
+import { KeyStatus } from './keys.js';
 
 export const StoreProblem = z.strictObject({
   file: z.string(),
@@ -25,6 +26,8 @@ export const SystemStatus = z.strictObject({
   audit: AuditIntegrity,
   host: z.enum(['electron', 'headless']),
   version: z.string(),
+  /** Where the master key lives; absent from hosts that predate it. */
+  keys: KeyStatus.optional(),
 });
 export type SystemStatus = z.infer<typeof SystemStatus>;
 

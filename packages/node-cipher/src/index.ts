@@ -1,10 +1,11 @@
-import type { Cipher } from '@latchkey/broker';
-import { createAesGcm } from './aes-gcm.js';
-import { keyFromKeychain } from './keychain.js';
+import type { Cipher, MasterKeyVault } from '@latchkey/broker';
+import { keyFromKeychain, keychainSlots } from './keychain.js';
 import { ENV_FIX, ENV_VAR, parseEnvKey, type KeyResult } from './master-key.js';
+import { keychainVault, personKeptVault, settleKeychainRotation, SwappableCipher } from './vault.js';
 
 export { BLOB_VERSION } from './aes-gcm.js';
 export { ENV_VAR } from './master-key.js';
+export { SwappableCipher, keychainVault, personKeptVault, settleKeychainRotation, writeKeyFile, cipherForKey, type KeySlots } from './vault.js';
 
 export interface NodeCipherOptions {
   /** Where to look for LATCHKEY_MASTER_KEY; process.env by default. */
@@ -21,6 +22,21 @@ export interface NodeCipherOptions {
   createIfMissing?: boolean;
   /** How long to wait for the keychain before calling it absent (default 10 s). */
   keychainTimeoutMs?: number;
+  /** Where a key from LATCHKEY_MASTER_KEY really came from, in words ("the file /home/me/key"). */
+  keyWhere?: string;
+  /**
+   * Whether a key decrypts the store's key check: a rotation stopped part way is finished at
+   * start with whichever keychain item opens it.
+   */
+  opensStore?: (cipher: Cipher) => boolean;
+  /** Where a key restored from a recovery kit is written when the person keeps the key (0600, new file). */
+  recoveredKeyFile?: string;
+}
+
+export interface NodeKeys {
+  cipher: Cipher;
+  /** Null when there is no key (the cipher is unavailable). */
+  vault: MasterKeyVault | null;
 }
 
 export type NodeCipherBackend = 'env' | 'os-keychain' | 'none';
@@ -31,34 +47,32 @@ export type NodeCipherBackend = 'env' | 'os-keychain' | 'none';
  * fallback key, because a key anyone can derive protects nothing (DESIGN.md, invariant 7).
  */
 export async function createNodeCipher(options: NodeCipherOptions = {}): Promise<Cipher> {
+  return (await createNodeKeys(options)).cipher;
+}
+
+/** The cipher and, when there is a key, the vault that rotates it and puts it in a recovery kit. */
+export async function createNodeKeys(options: NodeCipherOptions = {}): Promise<NodeKeys> {
   const env = options.env ?? process.env;
   const fromEnv = env[ENV_VAR];
   if (fromEnv !== undefined) {
     // A key that was set but is wrong must not silently fall through to another source.
-    return cipherFrom(parseEnvKey(fromEnv), 'env');
+    const result = parseEnvKey(fromEnv);
+    if (!result.ok) return { cipher: unavailable('env', result.reason), vault: null };
+    const cipher = new SwappableCipher('env', result.key);
+    return { cipher, vault: personKeptVault(cipher, options.keyWhere ?? `in ${ENV_VAR}`, options.recoveredKeyFile ?? null) };
   }
   if (options.useKeychain === false) {
-    return unavailable('none', `No master key: ${ENV_VAR} is not set and the OS keychain is turned off. To save secrets, ${ENV_FIX}.`);
+    return { cipher: unavailable('none', `No master key: ${ENV_VAR} is not set and the OS keychain is turned off. To save secrets, ${ENV_FIX}.`), vault: null };
   }
-  const result = await keyFromKeychain({
-    service: options.service ?? 'latchkey',
-    account: options.account ?? 'master-key',
-    createIfMissing: options.createIfMissing ?? true,
-    timeoutMs: options.keychainTimeoutMs ?? 10_000,
-  });
-  return cipherFrom(result, result.ok ? 'os-keychain' : 'none');
-}
-
-function cipherFrom(result: KeyResult, backend: NodeCipherBackend): Cipher {
-  if (!result.ok) return unavailable(backend === 'env' ? 'env' : 'none', result.reason);
-  const aes = createAesGcm(result.key);
-  return {
-    backend,
-    isAvailable: () => true,
-    unavailableReason: () => null,
-    encrypt: (plaintext) => aes.encrypt(plaintext),
-    decrypt: (blob) => aes.decrypt(blob),
-  };
+  const service = options.service ?? 'latchkey';
+  const account = options.account ?? 'master-key';
+  const timeoutMs = options.keychainTimeoutMs ?? 10_000;
+  const result: KeyResult & { minted?: boolean } = await keyFromKeychain({ service, account, createIfMissing: options.createIfMissing ?? true, timeoutMs });
+  if (!result.ok) return { cipher: unavailable('none', result.reason), vault: null };
+  const slots = keychainSlots(service, account, timeoutMs);
+  const key = options.opensStore ? await settleKeychainRotation(slots, result.key, options.opensStore).catch(() => result.key) : result.key;
+  const cipher = new SwappableCipher('os-keychain', key);
+  return { cipher, vault: keychainVault(cipher, slots, result.minted === true) };
 }
 
 function unavailable(backend: NodeCipherBackend, reason: string): Cipher {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { checkKeyBytes, ENV_FIX, MASTER_KEY_BYTES, type KeyResult } from './master-key.js';
+import type { KeySlots } from './vault.js';
 
 export interface KeychainOptions {
   service: string;
@@ -22,7 +23,7 @@ function describe(error: unknown): string {
  * Reads the master key from the OS keychain (Secret Service on Linux, Keychain on macOS,
  * Credential Manager on Windows), creating it on first use.
  */
-export async function keyFromKeychain(options: KeychainOptions): Promise<KeyResult> {
+export async function keyFromKeychain(options: KeychainOptions): Promise<KeyResult & { minted?: boolean }> {
   const entry = new AsyncEntry(options.service, options.account);
   const where = `The OS keychain item "${options.service}" / "${options.account}"`;
   let stored: string | undefined;
@@ -52,5 +53,16 @@ export async function keyFromKeychain(options: KeychainOptions): Promise<KeyResu
   } catch (error) {
     return { ok: false, reason: `The OS keychain could not store a master key (${describe(error)}). To save secrets, ${FIX_KEYCHAIN}.` };
   }
-  return { ok: true, key };
+  return { ok: true, key, minted: true };
+}
+
+/** The key in use (`account`) and a key being rotated in (`account.next`), as keychain items. */
+export function keychainSlots(service: string, account: string, timeoutMs: number): KeySlots {
+  const entry = (slot: 'main' | 'next') => new AsyncEntry(service, slot === 'main' ? account : `${account}.next`);
+  return {
+    where: `the OS keychain (item "${service}" / "${account}")`,
+    get: async (slot) => (await entry(slot).getPassword(AbortSignal.timeout(timeoutMs))) ?? null,
+    set: async (slot, value) => void (await entry(slot).setPassword(value, AbortSignal.timeout(timeoutMs))),
+    delete: async (slot) => void (await entry(slot).deletePassword(AbortSignal.timeout(timeoutMs))),
+  };
 }

@@ -1,12 +1,13 @@
 import type { SecretStore } from '@latchkey/broker';
 import { LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { Low } from 'lowdb';
+import { rm } from 'node:fs/promises';
 import type { FileIo } from './atomic-file.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import { describeIssue, loadDocument, type LoadedDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
 import { STORE_CLOSED } from './repository.js';
-import { keepGeneration, readGeneration } from './generations.js';
+import { generationPathOf, keepGeneration, readGeneration } from './generations.js';
 import { readOnlyError, storageError } from './storage-error.js';
 
 export const SECRETS_FILE_VERSION = 1;
@@ -87,6 +88,8 @@ class FileSecretStore implements SecretStore {
 
   put(id: string, blob: Uint8Array): Promise<void> {
     if (this.readOnly) return Promise.reject(readOnlyError(this.readOnly));
+    const busy = this.#refuseWhileReplacing();
+    if (busy) return busy;
     if (!isSecretId(id)) return Promise.reject(new LatchkeyError('VALIDATION', 'This secret was not saved: its id is not valid.'));
     if (!(blob instanceof Uint8Array) || blob.length === 0) return Promise.reject(new LatchkeyError('VALIDATION', 'This secret was not saved: it is not a cipher blob.'));
     this.#pending.push({ id, blob: toBase64(blob) });
@@ -95,6 +98,8 @@ class FileSecretStore implements SecretStore {
 
   delete(id: string): Promise<void> {
     if (this.readOnly) return Promise.reject(readOnlyError(this.readOnly));
+    const busy = this.#refuseWhileReplacing();
+    if (busy) return busy;
     if (!this.#blobs.has(id) && !this.#staged?.has(id) && !this.#pending.some((c) => c.id === id)) return Promise.resolve();
     this.#pending.push({ id, blob: null });
     return this.writer.request();
@@ -106,9 +111,46 @@ class FileSecretStore implements SecretStore {
 
   setKeyCheck(blob: Uint8Array): Promise<void> {
     if (this.readOnly) return Promise.reject(readOnlyError(this.readOnly));
+    const busy = this.#refuseWhileReplacing();
+    if (busy) return busy;
     if (!(blob instanceof Uint8Array) || blob.length === 0) return Promise.reject(new LatchkeyError('VALIDATION', 'The key check is not a cipher blob.'));
     this.#pendingKeyCheck = toBase64(blob);
     return this.writer.request();
+  }
+
+  /** Set while a key rotation's replacement is on its way: other writes are refused, not mixed in. */
+  #replacing = false;
+  #replacement: { blobs: Map<string, string>; keyCheck: string; landed: () => void } | null = null;
+
+  async replaceAll(build: () => { blobs: Map<string, Uint8Array>; keyCheck: Uint8Array }, landed: () => void): Promise<void> {
+    if (this.readOnly) throw readOnlyError(this.readOnly);
+    if (this.#replacing) throw new LatchkeyError('CONFLICT', 'The master key is already being changed.');
+    this.#replacing = true;
+    try {
+      // Writes already asked for land first (under the old key), so `build` sees all of them.
+      await this.writer.drain();
+      const next = build();
+      if (!(next.keyCheck instanceof Uint8Array) || next.keyCheck.length === 0) throw new LatchkeyError('VALIDATION', 'The key check is not a cipher blob.');
+      const blobs = new Map<string, string>();
+      for (const [id, blob] of next.blobs) {
+        if (!isSecretId(id) || !(blob instanceof Uint8Array) || blob.length === 0) throw new LatchkeyError('VALIDATION', 'A re-encrypted secret is not a cipher blob.');
+        blobs.set(id, toBase64(blob));
+      }
+      this.#replacement = { blobs, keyCheck: toBase64(next.keyCheck), landed };
+      await this.writer.request();
+    } finally {
+      this.#replacement = null;
+      this.#replacing = false;
+    }
+  }
+
+  /** A rotation's replacement is the write now being made. */
+  get replacing(): boolean {
+    return this.#replacement !== null;
+  }
+
+  #refuseWhileReplacing(): Promise<never> | null {
+    return this.#replacing ? Promise.reject(new LatchkeyError('CONFLICT', 'This secret was not saved: the master key is being changed. Try again in a moment.')) : null;
   }
 
   get size(): number {
@@ -117,6 +159,12 @@ class FileSecretStore implements SecretStore {
 
   /** The writer is starting: pending changes go into this write. */
   stage(): void {
+    if (this.#replacement) {
+      // Nothing else can be pending: writes are refused while a replacement is on its way.
+      this.#staged = this.#replacement.blobs;
+      this.#stagedKeyCheck = this.#replacement.keyCheck;
+      return;
+    }
     this.#stagedKeyCheck = this.#pendingKeyCheck ?? this.#keyCheck;
     this.#pendingKeyCheck = undefined;
     if (!this.#pending.length) return;
@@ -134,6 +182,9 @@ class FileSecretStore implements SecretStore {
     this.#keyCheck = this.#stagedKeyCheck;
     this.#staged = null;
     this.#stagedKeyCheck = undefined;
+    const replaced = this.#replacement;
+    this.#replacement = null;
+    replaced?.landed();
   }
 
   abort(): void {
@@ -185,7 +236,13 @@ export async function openSecretsFile(
     emptyMeaning: 'no stored secrets (connections that had one need it entered again)',
     now: options.now,
     io: options.io,
-    beforeRename: (): Promise<void> => (keepGenerations ? keepGeneration(path).catch(() => undefined) : Promise.resolve()),
+    beforeRename: (): Promise<void> => {
+      // A key rotation: the kept generation holds every blob under the old key, which a leaked old
+      // key would open (and restoring it would bring the old key back). It goes before the new
+      // file lands; a crash in between loses only that backup, never the file.
+      if (store.replacing) return rm(generationPathOf(path), { force: true });
+      return keepGenerations ? keepGeneration(path).catch(() => undefined) : Promise.resolve();
+    },
   });
   // As for connections.json: a damaged file's session does not push out the last good version.
   const keepGenerations: boolean = loaded.problem === null;

@@ -6,14 +6,16 @@ import { ConnectionsScreen } from './connections/ConnectionsScreen';
 import { CommandPromptHost } from './consent/CommandPromptHost';
 import { ConsentHost } from './consent/ConsentHost';
 import { ExtensionsScreen } from './extensions/ExtensionsScreen';
+import { KeysScreen } from './keys/KeysScreen';
 
-type Section = 'connections' | 'access' | 'audit' | 'extensions';
+type Section = 'connections' | 'access' | 'audit' | 'extensions' | 'keys';
 
 const SECTIONS: { id: Section; label: string; render: () => ReactNode }[] = [
   { id: 'connections', label: 'Connections', render: () => <ConnectionsScreen /> },
   { id: 'access', label: 'Access', render: () => <AccessScreen /> },
   { id: 'audit', label: 'Audit', render: () => <AuditScreen /> },
   { id: 'extensions', label: 'Extensions', render: () => <ExtensionsScreen /> },
+  { id: 'keys', label: 'Keys', render: () => <KeysScreen /> },
 ];
 
 /** Settings: a left nav of sections, the chosen one on the right, the consent modal over all. */

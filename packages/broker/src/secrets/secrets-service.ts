@@ -9,7 +9,7 @@ export class InvalidSecretError extends LatchkeyError {
 }
 
 /** What the key check blob holds: known text, so decrypting it proves the key (AES-GCM authenticates it). */
-const KEY_CHECK_TEXT = 'latchkey key check v1';
+export const KEY_CHECK_TEXT = 'latchkey key check v1';
 /** A store from before key checks: this many blobs that all fail to decrypt mean another key. */
 const LEGACY_PROBES = 16;
 
@@ -17,11 +17,12 @@ const LEGACY_PROBES = 16;
 export function wrongKeyMessage(backend: string): string {
   const lead = 'The secrets in this data folder were saved with a different master key than the one Latchkey has now';
   const tail = 'Until then secrets cannot be used or saved; nothing was changed or marked invalid.';
+  const kit = 'Or restore the key from your recovery kit in Settings → Keys.';
   if (backend === 'env') {
-    return `${lead} (from LATCHKEY_MASTER_KEY). Set LATCHKEY_MASTER_KEY to the key they were saved with, or unset it if they were saved with the key in the system keychain, and restart Latchkey. ${tail}`;
+    return `${lead} (from LATCHKEY_MASTER_KEY). Set LATCHKEY_MASTER_KEY to the key they were saved with (after a key rotation: start with LATCHKEY_MASTER_KEY_FILE set to the file the new key was written to), or unset it if they were saved with the key in the system keychain, and restart Latchkey. ${kit} ${tail}`;
   }
   if (backend === 'os-keychain') {
-    return `${lead} (from the system keychain, item "latchkey"). If they were saved with LATCHKEY_MASTER_KEY, set it to that key; otherwise restore the keychain item from a backup. Then restart Latchkey. ${tail}`;
+    return `${lead} (from the system keychain, item "latchkey"). If they were saved with LATCHKEY_MASTER_KEY, set it to that key; otherwise restore the keychain item from a backup. Then restart Latchkey. ${kit} ${tail}`;
   }
   return `${lead} (the ${backend} encryption of this user account). Start Latchkey as the user and on the machine that saved them. ${tail}`;
 }
@@ -29,13 +30,23 @@ export function wrongKeyMessage(backend: string): string {
 /** Write-only secrets: encrypt in, decrypt only for the broker's own use. */
 export class SecretsService {
   /** Set at start when the key cannot decrypt the store's key check: every secret is refused. */
-  readonly wrongKey: string | null;
+  #wrongKey: string | null;
 
   constructor(
     private readonly cipher: Cipher,
     private readonly store: SecretStore,
   ) {
-    this.wrongKey = this.#checkKey();
+    this.#wrongKey = this.#checkKey();
+  }
+
+  get wrongKey(): string | null {
+    return this.#wrongKey;
+  }
+
+  /** After the key changed under the cipher (restored from a recovery kit): check it again. */
+  recheck(): string | null {
+    this.#wrongKey = this.#checkKey();
+    return this.#wrongKey;
   }
 
   #checkKey(): string | null {

@@ -74,6 +74,13 @@ export class MemorySecretStore implements SecretStore {
   async setKeyCheck(blob: Uint8Array) {
     this.check = blob;
   }
+  async replaceAll(build: () => { blobs: Map<string, Uint8Array>; keyCheck: Uint8Array }, landed: () => void) {
+    const next = build();
+    this.blobs.clear();
+    for (const [id, blob] of next.blobs) this.blobs.set(id, blob);
+    this.check = next.keyCheck;
+    landed();
+  }
 }
 
 export class MemoryAuditSink implements AuditSink {

@@ -22,6 +22,8 @@ export const TYPE_LABELS: Record<AuditType, string> = {
   'ref.refused': 'Reference refused',
   'store.corrupt': 'Store file corrupt',
   'store.restore': 'Store restored',
+  'key.rotate': 'Master key rotated',
+  'key.recovery': 'Recovery kit made or used',
   'extension.crash': 'Extension crashed',
   'extension.state': 'Extension state changed',
   'boundary.refused': 'Message refused at a boundary',

@@ -48,6 +48,11 @@ export function SystemBanner() {
           save without their secrets.
         </div>
       )}
+      {status.keys?.notice && status.cipher.available && (
+        <div role="status" className="banner banner-warning">
+          <strong>Keep your master key safe.</strong> {status.keys.notice}
+        </div>
+      )}
       {status.audit.state === 'problem' && (
         <div role="alert" className="banner banner-error">
           <strong>The audit log was changed outside Latchkey.</strong> {status.audit.problems.join(' ')} See the Audit screen.
