@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Broker } from '@latchkey/broker';
-import { appChannels, appEvents, createDispatcher, type AppEvents, type Requester } from '@latchkey/contracts';
+import { appChannels, appEvents, bindEvents, createDispatcher, type Requester } from '@latchkey/contracts';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy, isAllowedHost, isAllowedOrigin, parseCookies, secretEquals, sessionCookieName } from './access.js';
 import { BRIDGE_SCRIPT_PATH, BRIDGE_SOCKET_PATH, MAX_FRAME_BYTES, parseCallFrame, type ParsedCallFrame } from './bridge/protocol.js';
@@ -76,18 +76,10 @@ export async function startBridgeServer(options: BridgeServerOptions, port = 0):
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
 
-  const unsubscribers = (Object.keys(appEvents) as (keyof AppEvents)[]).map((event) =>
-    options.broker.on(event, (payload: unknown) => {
-      // Events are parsed like outputs: a strict schema turns a stray field into a dropped event.
-      const parsed = appEvents[event].safeParse(payload);
-      if (!parsed.success) {
-        options.onInternalError?.(`event ${event}`, new Error(`event ${event} failed its contract`));
-        return;
-      }
-      const frame = JSON.stringify({ event, payload: parsed.data });
-      for (const socket of sockets) socket.send(frame);
-    }),
-  );
+  const unsubscribe = bindEvents((event, listener) => options.broker.on(event, listener), appEvents, (event, payload) => {
+    const frame = JSON.stringify({ event, payload });
+    for (const socket of sockets) socket.send(frame);
+  }, { onInvalid: (event, error) => options.onInternalError?.(`event ${event}`, error) });
 
   function securityHeaders(res: ServerResponse, host: string): void {
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(host));
@@ -253,7 +245,7 @@ export async function startBridgeServer(options: BridgeServerOptions, port = 0):
     port: boundPort,
     url: `http://127.0.0.1:${boundPort}/?token=${token}`,
     async close() {
-      for (const unsubscribe of unsubscribers) unsubscribe();
+      unsubscribe();
       for (const socket of sockets) socket.terminate();
       wss.close();
       server.closeAllConnections();
