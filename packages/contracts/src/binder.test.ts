@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { createClient, createDispatcher } from './binder.js';
+import { bindEvents, createClient, createDispatcher } from './binder.js';
 import { Json } from './common.js';
 import { LatchkeyError } from './errors.js';
 
@@ -76,5 +76,52 @@ describe('createClient', () => {
     const error = await api.things.fail().catch((e: unknown) => e);
     expect(error).toEqual({ code: 'CONFLICT', message: 'Already there' });
     expect(Object.getPrototypeOf(error)).toBe(Object.prototype);
+  });
+});
+
+describe('bindEvents', () => {
+  const events = { 'things:changed': z.strictObject({ ids: z.array(z.string()) }), 'things:ping': z.strictObject({}) };
+
+  function emitter() {
+    const listeners = new Map<string, Set<(payload: unknown) => void>>();
+    return {
+      listeners,
+      on: (event: string, listener: (payload: unknown) => void) => {
+        const set = listeners.get(event) ?? new Set();
+        listeners.set(event, set.add(listener));
+        return () => void set.delete(listener);
+      },
+      emit: (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload)),
+    };
+  }
+
+  it('subscribes to every event of the map and sends each parsed payload', () => {
+    const source = emitter();
+    const sent: [string, unknown][] = [];
+    bindEvents(source.on, events, (event, payload) => sent.push([event, payload]));
+    expect([...source.listeners.keys()].sort()).toEqual(['things:changed', 'things:ping']);
+    source.emit('things:changed', { ids: ['a'] });
+    source.emit('things:ping', {});
+    expect(sent).toEqual([['things:changed', { ids: ['a'] }], ['things:ping', {}]]);
+  });
+
+  it('drops an event that fails its contract, such as one carrying a stray field, and reports it without the payload', () => {
+    const source = emitter();
+    const sent: unknown[] = [];
+    const invalid: [string, string][] = [];
+    bindEvents(source.on, events, (_event, payload) => sent.push(payload), { onInvalid: (event, error) => invalid.push([event, error.message]) });
+    source.emit('things:changed', { ids: ['a'], secret: 'canary-bind-events' });
+    expect(sent).toEqual([]);
+    expect(invalid).toEqual([['things:changed', 'event things:changed failed its contract']]);
+  });
+
+  it('unsubscribes from every event at once', () => {
+    const source = emitter();
+    const sent: unknown[] = [];
+    const unsubscribe = bindEvents(source.on, events, (_event, payload) => sent.push(payload));
+    unsubscribe();
+    source.emit('things:changed', { ids: [] });
+    expect(sent).toEqual([]);
+    expect([...source.listeners.values()].every((set) => set.size === 0)).toBe(true);
   });
 });

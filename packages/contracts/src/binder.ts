@@ -103,3 +103,36 @@ export function createClient<M extends ChannelMap>(map: M, invoke: Invoke, optio
   for (const ns of Object.values(api)) Object.freeze(ns);
   return Object.freeze(api) as unknown as ClientApi<M>;
 }
+
+export type EventMap = Record<string, z.ZodType>;
+
+export interface BindEventsOptions {
+  /** Called when an event fails its contract (it is dropped); for the host's own log, payload not echoed. */
+  onInvalid?: (event: string, error: Error) => void;
+}
+
+/**
+ * Fans the broker's events out to a transport: subscribes to every event of the map, parses
+ * each payload with its contract (like an output: a strict schema turns a stray field into a
+ * dropped event) and hands the parsed payload to `send`. Returns one function that unsubscribes all.
+ */
+export function bindEvents<E extends EventMap>(
+  subscribe: (event: keyof E & string, listener: (payload: unknown) => void) => () => void,
+  events: E,
+  send: <K extends keyof E & string>(event: K, payload: z.output<E[K]>) => void,
+  options: BindEventsOptions = {},
+): () => void {
+  const unsubscribers = (Object.keys(events) as (keyof E & string)[]).map((event) =>
+    subscribe(event, (payload) => {
+      const parsed = events[event]!.safeParse(payload);
+      if (!parsed.success) {
+        options.onInvalid?.(event, new Error(`event ${event} failed its contract`));
+        return;
+      }
+      send(event, parsed.data as z.output<E[typeof event]>);
+    }),
+  );
+  return () => {
+    for (const unsubscribe of unsubscribers) unsubscribe();
+  };
+}

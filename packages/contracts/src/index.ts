@@ -16,3 +16,4 @@ export * from './compile-fields.js';
 export * from './api.js';
 export * from './bounded-json.js';
 export * from './field-pattern.js';
+export * from './canonical-json.js';

@@ -1,5 +1,7 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+// The store's writer (temp file, fsync, rename, folder fsync): one atomic writer for every data file.
+import { writeFileAtomic } from '@latchkey/store/atomic-file';
 import { z } from 'zod';
 
 const EnabledFile = z.strictObject({ version: z.literal(1), disabled: z.array(z.string().max(214)).max(10_000) });
@@ -51,15 +53,7 @@ export class EnabledState {
     return this.writing;
   }
 
-  private async write(body: string): Promise<void> {
-    const temp = `${this.path}.${process.pid}.tmp`;
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(body, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, this.path);
+  private write(body: string): Promise<void> {
+    return writeFileAtomic(this.path, body);
   }
 }

@@ -1,6 +1,6 @@
 import { readFile, writeFile, symlink, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScriptedPrompter } from '@latchkey/broker/testing';
 import { restartDelay, startExtensionHost, type ExtensionHost, type ExtensionHostOptions } from './host.js';
 import { launchNodeChild, nodeForkRuntime, type ExtensionRuntime } from './runtime.js';
@@ -101,11 +101,13 @@ describe('extension lifecycle', () => {
 
   it('forgets earlier crashes once the extension has run stably', async () => {
     // maxRestarts 1: a second crash in a row would stop it for good; a stable run in between resets the count.
-    const { host } = await setup(['crashy'], { restart: { initialDelayMs: 20, maxDelayMs: 100, maxRestarts: 1, stableAfterMs: 150 } });
+    // The host's clock is the test's: a stable run is 150 ms on it, not 150 ms of waiting.
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { host } = await setup(['crashy'], { now: () => clock, restart: { initialDelayMs: 20, maxDelayMs: 100, maxRestarts: 1, stableAfterMs: 150 } });
     await until(() => state(host, 'crashy-fixture') === 'running', 'running');
     await host.runCommand('crashy-fixture', 'crash').catch(() => undefined);
     await until(() => state(host, 'crashy-fixture') === 'running', 'running after first crash');
-    await new Promise((r) => setTimeout(r, 200));
+    clock += 150;
     await host.runCommand('crashy-fixture', 'crash').catch(() => undefined);
     await until(() => state(host, 'crashy-fixture') === 'running', 'running after second crash');
     expect(host.get('crashy-fixture')?.restarts).toBe(2);
@@ -152,11 +154,19 @@ describe('enable and disable', () => {
   it('does not restart an extension disabled while it waits to restart', async () => {
     const { host, runtime } = await setup(['crashy'], { restart: { initialDelayMs: 300, maxDelayMs: 300, maxRestarts: 3, stableAfterMs: 60_000 } });
     await until(() => state(host, 'crashy-fixture') === 'running', 'running');
-    await host.runCommand('crashy-fixture', 'crash').catch(() => undefined);
-    expect(state(host, 'crashy-fixture')).toBe('restarting');
-    await host.setEnabled('crashy-fixture', false);
-    await new Promise((r) => setTimeout(r, 500));
+    // The restart timer is scheduled on a fake clock, so "it never fires" is checked by running
+    // the clock past it, not by waiting.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await host.runCommand('crashy-fixture', 'crash').catch(() => undefined);
+      expect(state(host, 'crashy-fixture')).toBe('restarting');
+      await host.setEnabled('crashy-fixture', false);
+      await vi.advanceTimersByTimeAsync(10_000);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(runtime.launches).toHaveLength(1);
+    expect(host.get('crashy-fixture')?.restarts).toBe(0);
     expect(host.get('crashy-fixture')).toMatchObject({ state: 'disabled', enabled: false });
   });
 

@@ -13,7 +13,9 @@ import type {
   SmtpSendResult,
   SqlQueryResult,
   WebhookSendResult,
+  ChannelMap,
   ChannelOutput,
+  ClientApi,
   ExtensionChannels,
 } from '@latchkey/contracts';
 
@@ -27,10 +29,21 @@ export interface Disposable {
 }
 
 /**
- * What `activate` receives. Every call goes to the broker, which knows which extension is
- * calling from the channel it arrived on; nothing here can claim another identity.
+ * The shape a context must have for a channel map: one `ctx.<namespace>.<method>` per channel
+ * (`sql:query` → `ctx.sql.query`), returning that channel's output. The arguments are free, so
+ * the SDK can offer positional wrappers; what is derived is that every channel is there.
  */
-export interface ExtensionContext {
+export type ContextSurface<M extends ChannelMap> = {
+  readonly [N in keyof ClientApi<M>]: {
+    readonly [K in keyof ClientApi<M>[N]]: (...args: never[]) => ClientApi<M>[N][K] extends (...args: never[]) => infer Output ? Output : never;
+  };
+};
+
+/** Compiles only when `T` offers every extension channel: a new channel fails the SDK's typecheck until it is exposed here. */
+type CoversEveryChannel<T extends ContextSurface<ExtensionChannels>> = T;
+
+/** The positional wrappers over `extensionChannels`, checked against the channel map by `CoversEveryChannel`. */
+interface ChannelWrappers {
   readonly connections: {
     /**
      * Enough to choose a connection: id, name, provider, default, status — for the providers
@@ -67,11 +80,18 @@ export interface ExtensionContext {
     /** One read command as its words (`'GET', ['key']`); anything off the read allow-list is DENIED. */
     command(ref: SecretRef, command: string, args?: string[]): Promise<RedisCommandResult>;
   };
+}
+
+/**
+ * What `activate` receives. Every call goes to the broker, which knows which extension is
+ * calling from the channel it arrived on; nothing here can claim another identity.
+ */
+export type ExtensionContext = CoversEveryChannel<ChannelWrappers> & {
   readonly commands: {
     /** Makes `name` callable by the app (`host.runCommand(extensionId, name, args)`). */
     register(name: string, handler: CommandHandler): Disposable;
   };
-}
+};
 
 export interface Extension {
   activate(ctx: ExtensionContext): void | Promise<void>;

@@ -1,4 +1,4 @@
-export { defineExtension, type RevealResult, type CommandHandler, type Disposable, type Extension, type ExtensionContext } from './extension.js';
+export { defineExtension, type ContextSurface, type RevealResult, type CommandHandler, type Disposable, type Extension, type ExtensionContext } from './extension.js';
 export { createExtensionContext, COMMAND_NAME, type ContextOptions } from './context.js';
 export type {
   AccessRequestInput,

@@ -44,10 +44,15 @@ describe('write coalescing', () => {
     const io = countingIo();
     let inRename = 0;
     let overlapped = false;
+    let renameStarted!: () => void;
+    const firstInRename = new Promise<void>((resolve) => (renameStarted = resolve));
     const slowIo = {
       async rename(from: string, to: string) {
         inRename++;
         if (inRename > 1) overlapped = true;
+        if (to.endsWith('connections.json')) renameStarted();
+        // Holds the rename open: the window in which an overlapping write would show itself
+        // (a slow machine only widens it; nothing here depends on being fast).
         await new Promise((resolve) => setTimeout(resolve, 20));
         await io.rename(from, to);
         inRename--;
@@ -55,7 +60,7 @@ describe('write coalescing', () => {
     };
     const store = await openFileStore(dir, { io: slowIo });
     const first = store.connections.put(connection(1));
-    await new Promise((resolve) => setTimeout(resolve, 5)); // the first write is now in its rename
+    await firstInRename; // the first write is now in its rename, whatever the machine's speed
     const later = [2, 3, 4].map((n) => store.connections.put(connection(n)));
     await Promise.all([first, ...later]);
     expect(overlapped).toBe(false);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedConnection } from '@latchkey/broker';
+import { canonicalJson } from '@latchkey/contracts';
 
 interface Entry<T> {
   fingerprint: string;
@@ -70,6 +71,5 @@ export class ClientRegistry {
 }
 
 function fingerprintOf(c: ResolvedConnection): string {
-  const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-  return createHash('sha256').update(JSON.stringify([sorted(c.config), sorted(c.secrets)])).digest('base64url');
+  return createHash('sha256').update(canonicalJson([c.config, c.secrets])).digest('base64url');
 }

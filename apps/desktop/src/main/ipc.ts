@@ -1,5 +1,5 @@
 import type { Broker } from '@latchkey/broker';
-import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, appChannels, appEvents, createDispatcher, type AppEvents, type Requester, type Result } from '@latchkey/contracts';
+import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, appChannels, appEvents, bindEvents, createDispatcher, type Requester, type Result } from '@latchkey/contracts';
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { isTrustedSenderUrl, type TrustedRenderer } from './sender';
 
@@ -38,20 +38,16 @@ export function bindBrokerToIpc(options: {
     return dispatch(channel, input, { requester: RENDERER_REQUESTER });
   });
 
-  const unsubscribers = (Object.keys(appEvents) as (keyof AppEvents)[]).map((name) =>
-    options.broker.on(name, (payload: unknown) => {
-      const parsed = appEvents[name].safeParse(payload);
-      if (!parsed.success) return;
-      for (const contents of options.targets()) {
-        if (!contents.isDestroyed() && isTrustedSenderUrl(contents.getURL(), options.trusted)) contents.send(EVENT_CHANNEL, name, parsed.data);
-      }
-    }),
-  );
+  const unsubscribe = bindEvents((name, listener) => options.broker.on(name, listener), appEvents, (name, payload) => {
+    for (const contents of options.targets()) {
+      if (!contents.isDestroyed() && isTrustedSenderUrl(contents.getURL(), options.trusted)) contents.send(EVENT_CHANNEL, name, payload);
+    }
+  });
 
   return {
     dispose() {
       options.ipcMain.removeHandler(INVOKE_CHANNEL);
-      for (const unsubscribe of unsubscribers) unsubscribe();
+      unsubscribe();
     },
   };
 }

@@ -10,9 +10,9 @@ import type { CommandLine } from '../ports.js';
  * so it never offers a low-entropy value to an offline guess.
  */
 export function commandKey(line: CommandLine): string {
-  const env = Object.fromEntries(Object.entries(line.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // canonicalJson sorts keys at every depth, the environment's names included.
   return createHash('sha256')
-    .update(canonicalJson({ command: line.command, args: line.args, env, cwd: line.cwd ?? null }))
+    .update(canonicalJson({ command: line.command, args: line.args, env: line.env, cwd: line.cwd ?? null }))
     .digest('base64url');
 }
 

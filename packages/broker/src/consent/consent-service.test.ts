@@ -23,6 +23,18 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+/** Prompts that never get an answer, and a promise that settles once `count` of them are on screen (no sleeping). */
+function hangingPrompts(count: number) {
+  let left = count;
+  let allOnScreen!: () => void;
+  const allShown = new Promise<void>((resolve) => (allOnScreen = resolve));
+  const answer = (): 'hang' => {
+    if (--left === 0) allOnScreen();
+    return 'hang';
+  };
+  return { answer, allShown };
+}
+
 async function setup(answer: (p: unknown) => ConsentDecision | 'hang' = () => ({ decision: 'once' })) {
   const prompter = new ScriptedPrompter(answer as never);
   const t = createTestBroker({ prompter, options: { consentTimeoutMs: 200 } });
@@ -125,9 +137,10 @@ describe('consent and SecretRefs', () => {
     expect(await deny.as(extA).call('secrets:requestAccess', request(deny.connectionId))).toMatchObject({ ok: true, value: { granted: false, reason: 'denied' } });
     const hang = await setup(() => 'hang');
     expect(await hang.as(extA).call('secrets:requestAccess', request(hang.connectionId))).toMatchObject({ ok: true, value: { granted: false, reason: 'timeout' } });
-    const abort = await setup(() => 'hang');
+    const onScreen = hangingPrompts(1);
+    const abort = await setup(onScreen.answer);
     const pending = abort.as(extA).call('secrets:requestAccess', request(abort.connectionId));
-    await new Promise((r) => setTimeout(r, 20));
+    await onScreen.allShown;
     abort.broker.abortConsent('window closed');
     expect(await pending).toMatchObject({ ok: true, value: { granted: false, reason: 'aborted', message: expect.stringContaining('window closed') } });
     for (const t of [deny, hang, abort]) expect(t.auditTypes().filter((e) => e.type === 'access.deny')).toHaveLength(1);
@@ -157,9 +170,9 @@ describe('consent and SecretRefs', () => {
     const appD = createDispatcher(appChannels, t.broker.app);
     const c = (await appD('connections:create', { providerId: 'http', name: 'API', config: { baseUrl, authType: 'none' } }, { requester: app })) as { value: { id: string } };
     const prompts: string[] = [];
-    t.broker.on('consent:prompt', (p) => prompts.push(p.promptId));
+    const shown = new Promise<void>((resolve) => t.broker.on('consent:prompt', (p) => (prompts.push(p.promptId), resolve())));
     const pending = createDispatcher(extensionChannels, t.broker.extension)('secrets:requestAccess', request(c.value.id), { requester: extA });
-    await new Promise((r) => setTimeout(r, 10));
+    await shown;
     expect(await appD('consent:pending', {}, { requester: app })).toMatchObject({ ok: true, value: [{ promptId: prompts[0] }] });
     expect(await appD('consent:respond', { promptId: prompts[0], response: { decision: 'always', duration: '1d' } }, { requester: app })).toEqual({ ok: true, value: { ok: true } });
     expect(await pending).toMatchObject({ ok: true, value: { granted: true } });
@@ -199,10 +212,11 @@ describe('consent and SecretRefs', () => {
   });
 
   it('aborting one requester denies only its prompts', async () => {
-    const t = await setup(() => 'hang');
+    const onScreen = hangingPrompts(2);
+    const t = await setup(onScreen.answer);
     const a = t.as(extA).call('secrets:requestAccess', request(t.connectionId));
     const b = t.as(extB).call('secrets:requestAccess', request(t.connectionId));
-    await new Promise((r) => setTimeout(r, 20));
+    await onScreen.allShown;
     t.broker.abortConsentFor(extA, 'Acme CRM crashed');
     expect(await a).toMatchObject({ ok: true, value: { granted: false, reason: 'aborted', message: expect.stringContaining('Acme CRM crashed') } });
     expect(await b).toMatchObject({ ok: true, value: { granted: false, reason: 'timeout' } });

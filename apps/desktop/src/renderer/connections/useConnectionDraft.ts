@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useForm, type FieldErrors, type Resolver } from 'react-hook-form';
-import { ConnectionName, targetFields, visibleFields, type Connection, type ProviderInfo, type TestResult } from '@latchkey/contracts';
+import { canonicalJson, ConnectionName, targetFields, visibleFields, type Connection, type ProviderInfo, type TestResult } from '@latchkey/contracts';
 import { useApi } from '../api';
 import { errorCode, errorIssues, errorMessage } from '../ui/errors';
 import { checkDraft, fieldValues, hostFieldName, initialConfig, tlsDefaultFor, tlsField, type FormConfig } from './draft';
@@ -136,6 +136,5 @@ export function useConnectionDraft(provider: ProviderInfo, connection: Connectio
 
 /** Same keys and values, whatever their order. */
 function sameValues(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const canonical = (o: Record<string, unknown>) => JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k]]));
-  return canonical(a) === canonical(b);
+  return canonicalJson(a) === canonicalJson(b);
 }
