@@ -101,20 +101,42 @@ export class ConnectionsService {
     return { manifest, ...splitSecrets(manifest.fields, parsed.data) };
   }
 
-  /** Mutations of one connection, and of one provider's names and default, run one at a time. */
+  /**
+   * Read-modify-write steps that could undo each other run one at a time: changes to one
+   * connection; two connections taking one name; and what decides a provider's default (the
+   * first connection of a provider, delete, restore, set default). Everything else runs side by
+   * side, so 100 creates or secret changes in flight still share a few writes.
+   */
   readonly #locks = new KeyedLocks();
 
+  #connectionKey = (id: string) => `connection:${id}`;
+  #providerKey = (providerId: string) => `provider:${providerId}`;
+  // Lower-cased: names are compared without regard to case (the collator's 'accent' sensitivity).
+  #nameKey = (providerId: string, name: string) => `name:${providerId}:${name.trim().toLocaleLowerCase()}`;
+
+  #hasLiveDefault(providerId: string): boolean {
+    return this.d.repo.all().some((r) => r.providerId === providerId && r.deletedAt === null && r.isDefault);
+  }
+
+  /** The connection, and the provider whose default and names it may change. */
   #keysOf(id: string): string[] {
-    return [`connection:${id}`, `provider:${this.d.repo.get(id)?.providerId ?? ''}`];
+    const record = this.d.repo.get(id);
+    return record ? [this.#connectionKey(id), this.#providerKey(record.providerId), this.#nameKey(record.providerId, record.name)] : [this.#connectionKey(id)];
   }
 
   create(raw: CreateInput, actor: Requester): Promise<Connection> {
     const providerId = typeof raw.providerId === 'string' ? raw.providerId : '';
-    return this.#locks.run([`provider:${providerId}`], () => this.#create(raw, actor));
+    const keys = [this.#nameKey(providerId, typeof raw.name === 'string' ? raw.name : '')];
+    // The first connection of a provider becomes its default: two such creates must not both.
+    if (!this.#hasLiveDefault(providerId)) keys.push(this.#providerKey(providerId));
+    return this.#locks.run(keys, () => this.#create(raw, actor));
   }
 
   update(raw: UpdateInput, actor: Requester): Promise<Connection> {
-    return this.#locks.run(this.#keysOf(raw.id), () => this.#update(raw, actor));
+    const record = this.d.repo.get(raw.id);
+    const keys = [this.#connectionKey(raw.id)];
+    if (record && typeof raw.name === 'string') keys.push(this.#nameKey(record.providerId, raw.name));
+    return this.#locks.run(keys, () => this.#update(raw, actor));
   }
 
   remove(id: string, actor: Requester): Promise<Connection> {
@@ -126,7 +148,7 @@ export class ConnectionsService {
   }
 
   purge(id: string, actor: Requester): Promise<void> {
-    return this.#locks.run(this.#keysOf(id), () => this.#purge(id, actor));
+    return this.#locks.run([this.#connectionKey(id)], () => this.#purge(id, actor));
   }
 
   setDefault(id: string, actor: Requester): Promise<Connection> {
@@ -355,7 +377,7 @@ export class ConnectionsService {
    * the target from their settings, the owner from the built-in reservation or this pack.
    */
   adoptProvider(providerId: string): Promise<void> {
-    return this.#locks.run([`provider:${providerId}`], () => this.#adoptProvider(providerId));
+    return this.#locks.run([this.#providerKey(providerId)], () => this.#adoptProvider(providerId));
   }
 
   async #adoptProvider(providerId: string): Promise<void> {
@@ -391,7 +413,7 @@ export class ConnectionsService {
   }
 
   #markInvalid(stale: ConnectionRecord, fields: string[]): Promise<void> {
-    return this.#locks.run([`connection:${stale.id}`], async () => {
+    return this.#locks.run([this.#connectionKey(stale.id)], async () => {
       const record = this.d.repo.get(stale.id);
       if (!record) return;
       await this.#markInvalidNow(record, fields);
@@ -417,7 +439,7 @@ export class ConnectionsService {
       if (!(error instanceof LatchkeyError)) throw error;
       result = { ok: false, latencyMs: 0, code: 'invalid_config', message: error.message, at: iso(this.d.clock.now()) };
     }
-    await this.#locks.run([`connection:${id}`], async () => {
+    await this.#locks.run([this.#connectionKey(id)], async () => {
       const latest = this.require(id);
       const status = latest.status === 'invalid' ? 'invalid' : result.ok ? 'ok' : 'error';
       await this.#commitOrDrop({ put: [{ ...latest, lastTest: result, status }] }, [
