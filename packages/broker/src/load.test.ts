@@ -4,12 +4,11 @@
  * first use and 90 % of calls were refused as throttled. Now: no call is refused, and nothing the
  * broker keeps per call (refs, audit records, heap) grows with the number of rounds.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { appChannels, createDispatcher, extensionChannels, type Requester } from '@latchkey/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoopbackServer, type LoopbackServer } from './testing/loopback-server.js';
 import { requesterKey } from './consent/ref-registry.js';
 import { ScriptedPrompter, createTestBroker } from './testing/index.js';
 
@@ -17,14 +16,13 @@ const app: Requester = { kind: 'app', id: 'renderer', displayName: 'Latchkey' };
 const ext: Requester = { kind: 'extension', id: 'load.ext', displayName: 'Load' };
 const CLIENTS = 64;
 
-let server: Server;
+let upstream: LoopbackServer;
 let baseUrl: string;
 beforeAll(async () => {
-  server = createServer((_req, res) => void res.writeHead(200).end('{"ok":true}'));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  upstream = await startLoopbackServer((_req, res) => void res.writeHead(200).end('{"ok":true}'));
+  baseUrl = upstream.url;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => upstream.close());
 
 /** The heap after a full collection, in bytes. */
 function settledHeap(): number {

@@ -5,9 +5,8 @@
  * in number and time) instead of being refused at once; refusals are not queued.
  */
 import { appChannels, createDispatcher, extensionChannels, LatchkeyError, type Requester } from '@latchkey/contracts';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startLoopbackServer, type LoopbackServer } from '../testing/loopback-server.js';
 import { ManualClock, MemoryAuditSink, ScriptedPrompter, createTestBroker } from '../testing/index.js';
 import { AuditService, COALESCE_WINDOW_MS } from './audit-service.js';
 import { DEFAULT_AUDIT_RATES, MAX_WAIT_MS, MAX_WAITING_PER_REQUESTER } from './rate-limit.js';
@@ -16,14 +15,13 @@ const app: Requester = { kind: 'app', id: 'renderer', displayName: 'Latchkey' };
 const ext: Requester = { kind: 'extension', id: 'busy.ext', displayName: 'Busy' };
 const events = (sink: MemoryAuditSink) => sink.lines_.map((l) => JSON.parse(l.text) as { type: string; detail?: string; requester?: Requester; grantId?: string });
 
-let server: Server;
+let upstream: LoopbackServer;
 let baseUrl: string;
 beforeAll(async () => {
-  server = createServer((_req, res) => void res.writeHead(200).end('{}'));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  upstream = await startLoopbackServer((_req, res) => void res.writeHead(200).end('{}'));
+  baseUrl = upstream.url;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => upstream.close());
 afterEach(() => void vi.useRealTimers());
 
 async function grantedRef() {

@@ -4,23 +4,21 @@
  * ref of that grant; past the cap of live refs the broker answers a typed BUSY instead of
  * silently retiring refs someone holds.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { appChannels, createDispatcher, extensionChannels, type ConsentDecision, type Requester } from '@latchkey/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoopbackServer, type LoopbackServer } from '../testing/loopback-server.js';
 import { ScriptedPrompter, createTestBroker } from '../testing/index.js';
 import { MAX_LIVE_REFS_PER_REQUESTER, requesterKey } from './ref-registry.js';
 
 const app: Requester = { kind: 'app', id: 'renderer', displayName: 'Latchkey' };
 const ext: Requester = { kind: 'extension', id: 'busy.ext', displayName: 'Busy' };
-let server: Server;
+let upstream: LoopbackServer;
 let baseUrl: string;
 beforeAll(async () => {
-  server = createServer((_req, res) => void res.writeHead(200).end('{}'));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  upstream = await startLoopbackServer((_req, res) => void res.writeHead(200).end('{}'));
+  baseUrl = upstream.url;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => upstream.close());
 
 async function setup(answer: () => ConsentDecision) {
   const prompter = new ScriptedPrompter(answer);
