@@ -2,6 +2,7 @@ import { nanoid } from 'nanoid';
 import { LatchkeyError, createClient, createDispatcher, extensionChannels } from '@latchkey/contracts';
 import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester } from '@latchkey/contracts';
 import { AUDIT_KEY_ID } from './audit/audit-key.js';
+import { createKeyActionConfirmation } from './keys/confirm-key-action.js';
 import { AuditService } from './audit/audit-service.js';
 import { withAuditBudget } from './audit/with-audit-budget.js';
 import { systemClock } from './clock.js';
@@ -86,6 +87,8 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     timeoutMs: options.commandConsentTimeoutMs,
   });
   ports.transports.useCommandGate?.(commands.gate);
+  const closing = new AbortController();
+  const confirmKeyAction = createKeyActionConfirmation(ports.commandApprover ?? codeApprover, audit, closing.signal);
   const operations = new OperationsService({ refs, consent, connections, audit, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs });
 
   const keys = new KeyService({
@@ -163,8 +166,8 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       return info;
     },
     'system:status': () => status(),
-    'keys:rotate': (i, c) => keys.rotate(i, c.requester),
-    'keys:exportRecoveryKit': (i, c) => keys.exportRecoveryKit(i, c.requester),
+    'keys:rotate': async (i, c) => (await confirmKeyAction('rotate-master-key', c.requester), keys.rotate(i, c.requester)),
+    'keys:exportRecoveryKit': async (i, c) => (await confirmKeyAction('export-recovery-kit', c.requester), keys.exportRecoveryKit(i, c.requester)),
     'keys:restoreFromKit': (i, c) => keys.restoreFromKit(i, c.requester),
     'store:generations': async () => ({ generations: (await ports.generations?.list()) ?? [] }),
     'store:restore': async (i, c) => {
@@ -228,6 +231,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     ready,
     close: async () => {
       consent.abortAll('Latchkey is quitting');
+      closing.abort(new Error('Latchkey is quitting'));
       commands.abortAll('Latchkey is quitting');
       await ready;
       await auditChecked;

@@ -17,7 +17,8 @@ const store = await openFileStore(join(dir, 'data'));
 const slots = fileKeySlots(dir);
 const key = await startKey(slots, store.secrets, () => randomBytes(32));
 const cipher = new SwappableCipher('os-keychain', key);
-const broker = createBroker({ cipher, keys: keychainVault(cipher, slots, false), ...store, storeProblems: () => store.problems(), transports: createFetchTransports(), host: 'headless' });
+// The person confirms the rotation where the page cannot (the approver); here, always yes.
+const broker = createBroker({ cipher, keys: keychainVault(cipher, slots, false), ...store, storeProblems: () => store.problems(), transports: createFetchTransports(), host: 'headless', commandApprover: { approve: async () => true } });
 broker.providers.register(testHttpProvider, '@latchkey/ext-http');
 await broker.ready;
 const who = { requester: { kind: 'app' as const, id: 'window:main', displayName: 'Latchkey' } };

@@ -14,7 +14,8 @@ afterEach(cleanup);
 function setup(minted = true) {
   const chain: TestKeychain = { main: null, next: null };
   const keys = createTestKeys(chain, minted);
-  const h = createBrokerBackedApi({ cipher: keys.cipher, keys: keys.vault });
+  // The person confirms each key action outside the page (here: always yes).
+  const h = createBrokerBackedApi({ cipher: keys.cipher, keys: keys.vault, commandApprover: { approve: async () => true } });
   return { chain, h };
 }
 
