@@ -16,7 +16,7 @@ function record(n: number): ConnectionRecord {
     id: `c${n.toString(36).padStart(8, '0')}XyZ12345`,
     providerId: 'http',
     name: `Service API ${n}`,
-    scope: n % 5 === 0 ? 'workspace:team-a' : 'user',
+    scope: 'user',
     config: { baseUrl: `https://api-${n}.example.test/v2`, authType: 'bearer', healthPath: '/health', timeoutMs: 10_000 },
     secretFields: { token: 'set' },
     status: 'ok',

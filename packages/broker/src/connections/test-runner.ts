@@ -34,16 +34,16 @@ export async function runTest(transports: Transports, connection: ResolvedConnec
   const started = clock.now();
   let outcome: TestOutcome;
   try {
-    if (spec.transport === 'http') {
-      const path = expandTemplate(spec.path, { config: connection.config });
+    if (connection.manifest.transport === 'http') {
+      const path = expandTemplate(spec.path ?? '', { config: connection.config });
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k] = expandTemplate(v, { config: connection.config });
-      const request = prepareHttp(connection, { method: spec.method, url: path, headers, timeoutMs });
+      const request = prepareHttp(connection, { method: spec.method ?? 'GET', url: path, headers, timeoutMs });
       const res = await transports.http(request);
       outcome = statusOutcome(res.status, res.statusText, res.latencyMs, spec.okStatus);
       if (outcome.ok && spec.collect) outcome.details = collect(res.body, spec.collect);
     } else {
-      outcome = await transports.test(spec.transport, connection, timeoutMs);
+      outcome = await transports.test(connection.manifest.transport, connection, timeoutMs);
     }
   } catch (error) {
     const latencyMs = clock.now() - started;

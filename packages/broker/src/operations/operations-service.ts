@@ -110,14 +110,14 @@ export class OperationsService {
   async sqlQuery(requester: Requester, ref: string, query: Required<SqlQueryRequest>): Promise<SqlQueryResult> {
     const { connection } = await this.resolve(requester, ref, 'sql.query');
     // The transports know which kinds are databases; the broker keeps no list of its own.
-    const kind = connection.manifest.test.transport;
+    const kind = connection.manifest.transport;
     if (!this.d.transports.supports(kind, 'sql.query')) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} is not a database`);
     return this.#run(requester, connection, 'sql.query', () => this.d.transports.sqlQuery(kind, connection, query));
   }
 
   async redisCommand(requester: Requester, ref: string, request: RedisCommandRequest): Promise<RedisCommandResult> {
     const { connection } = await this.resolve(requester, ref, 'redis.command');
-    const kind = connection.manifest.test.transport;
+    const kind = connection.manifest.transport;
     if (!this.d.transports.supports(kind, 'redis.command')) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} does not run Redis commands`);
     return this.#run(requester, connection, 'redis.command', () => this.d.transports.operate(kind, 'redis.command', connection, request));
   }
