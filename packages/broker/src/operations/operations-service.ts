@@ -21,7 +21,7 @@ import type { ConsentService } from '../consent/consent-service.js';
 import type { RefRegistry } from '../consent/ref-registry.js';
 import type { Clock, ConnectionRecord, ResolvedConnection, Transports } from '../ports.js';
 import { TransportError } from '../ports.js';
-import { maskerFor } from '../masking/masker.js';
+import type { StoredSecretsMasking } from '../masking/stored-secrets.js';
 import { prepareHttp } from './prepare-http.js';
 
 export interface OperationsDeps {
@@ -29,6 +29,8 @@ export interface OperationsDeps {
   consent: ConsentService;
   connections: ConnectionsService;
   audit: AuditService;
+  /** Every stored secret: masked in whatever comes back, whichever connection it came through. */
+  masking: StoredSecretsMasking;
   transports: Transports;
   clock: Clock;
   testTimeoutMs: number;
@@ -85,7 +87,7 @@ export class OperationsService {
    * headers, body, rows, tool output) and any error, before the caller or the audit log sees it.
    */
   async #run<T extends object>(requester: Requester, connection: ResolvedConnection, scope: Scope, fn: () => Promise<T>): Promise<T> {
-    const masker = maskerFor(connection.secrets);
+    const masker = this.d.masking.maskerFor(connection.secrets);
     try {
       return masker.maskFields(await fn());
     } catch (error) {
