@@ -51,7 +51,7 @@ export async function loadJournal<Body>(
   const goodEnd = damage ? damage.offset : scan.tornBytes ? scan.goodEnd : null;
   let problem: StoreProblem | null = null;
   if (damage) {
-    const copy = await preserveCopy(path, 'corrupt', now);
+    const copy = await preserveCopy(path, 'corrupt', now, { bytes: true });
     problem = {
       file: path,
       movedTo: copy,
