@@ -1,4 +1,4 @@
-import { ConnectionRecordSchema, type ConnectionRecord, type JournaledAuditInput } from '@latchkey/broker';
+import { ConnectionRecordSchema, VariableRecordSchema, type ConnectionRecord, type JournaledAuditInput } from '@latchkey/broker';
 import { AuditEventInput, Grant, Json, LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { Low } from 'lowdb';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import { FileRepository, STORE_CLOSED, validateRecords } from './repository.js';
 import { keepGeneration, readGeneration } from './generations.js';
 import { storageError } from './storage-error.js';
 import { fingerprintOf, isVerified, stampVerified } from './verified-stamp.js';
+import { FileVariables, readVariables } from './variables-repository.js';
 
 export const CONNECTIONS_SCHEMA_VERSION = 1;
 
@@ -24,6 +25,7 @@ export interface ConnectionsDocument {
   schemaVersion: number;
   connections: ConnectionRecord[];
   grants: Grant[];
+  /** Variables by key (variables-repository.ts); written from the repository, read as stored. */
   variables: Record<string, Json>;
   /** Audit events written with their change and not yet confirmed in the audit log (absent when none). */
   pendingAudit?: JournaledAuditInput[];
@@ -50,7 +52,7 @@ const Shape = z.object({
 let schemas: string | null = null;
 /** What the records of a stamped file were validated against (~4 ms, once per process). */
 function schemasFingerprint(version: number): string {
-  schemas ??= fingerprintOf(z.toJSONSchema(ConnectionRecordSchema), z.toJSONSchema(Grant), z.toJSONSchema(Shape));
+  schemas ??= fingerprintOf(z.toJSONSchema(ConnectionRecordSchema), z.toJSONSchema(Grant), z.toJSONSchema(Shape), z.toJSONSchema(VariableRecordSchema));
   return fingerprintOf(version, schemas);
 }
 
@@ -111,6 +113,7 @@ export async function readConnectionsGeneration(path: string, currentVersion = C
 export interface ConnectionsFile {
   connections: JournaledConnections;
   grants: FileRepository<Grant>;
+  variables: FileVariables;
   problem: StoreProblem | null;
   writer: CoalescingWriter;
   /** The file carried a valid stamp, so its records were not validated again. */
@@ -148,7 +151,7 @@ export async function openConnectionsFile(
     serialize: (doc): string => {
       const journal = connections.journalJson();
       return (
-        `{"schemaVersion":${doc.schemaVersion},"connections":${connections.toJson()},"grants":${grants.toJson()},"variables":${JSON.stringify(doc.variables)}` +
+        `{"schemaVersion":${doc.schemaVersion},"connections":${connections.toJson()},"grants":${grants.toJson()},"variables":${variables.toObjectJson()}` +
         `${journal === '[]' ? '' : `,"pendingAudit":${journal}`}}`
       );
     },
@@ -159,22 +162,26 @@ export async function openConnectionsFile(
     // reaches memory only once it is durable.
     connections.stage();
     grants.stage();
+    variables.stage();
     db.data = { schemaVersion: currentVersion, connections: [], grants: [], variables: db.data.variables };
     try {
       await db.write();
     } catch (error) {
       connections.abort();
       grants.abort();
+      variables.abort();
       throw storageError(error, path);
     }
     connections.landed();
     grants.landed();
+    variables.landed();
     stampVerified(path, stamp);
   });
   let closed = false;
   const target = { save: () => writer.request(), readOnly: () => (closed ? STORE_CLOSED : loaded.readOnly) };
   const connections = new JournaledConnections(target, loaded.data.connections, loaded.data.pendingAudit ?? []);
   const grants: FileRepository<Grant> = new FileRepository(Grant, 'grant', target, loaded.data.grants);
+  const variables = new FileVariables(target, readVariables(loaded.data.variables, new Date(options.now()).toISOString()).records, connections);
   keepGenerations = loaded.problem === null;
   if (loaded.dirty) await writer.request();
   else if (!trusted && !loaded.problem) stampVerified(path, stamp);
@@ -194,5 +201,5 @@ export async function openConnectionsFile(
     keepGenerations = true;
     return { connections: generation.data.connections.length, grants: generation.data.grants.length };
   };
-  return { connections, grants, problem: loaded.problem, writer, trusted, close, restoreGeneration };
+  return { connections, grants, variables, problem: loaded.problem, writer, trusted, close, restoreGeneration };
 }

@@ -1,4 +1,4 @@
-import type { AuditSink, ConnectionRepository, GrantRepository, SecretStore, StoreGenerationsPort } from '@latchkey/broker';
+import type { AuditSink, ConnectionRepository, GrantRepository, SecretStore, StoreGenerationsPort, UsageStore, VariableRepository } from '@latchkey/broker';
 import { LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { openConnectionsFile } from './connections-file.js';
 import type { Migration } from './migrations.js';
 import { openSecretsFile } from './secrets-file.js';
 import { storeGenerations } from './store-generations.js';
+import { openUsageFile } from './usage-file.js';
 
 export { writeFileAtomic, AtomicJsonFile, realIo, type FileIo } from './atomic-file.js';
 export { storageError } from './storage-error.js';
@@ -34,6 +35,10 @@ export interface FileStore {
   grants: GrantRepository;
   secrets: SecretStore;
   audit: AuditSink;
+  /** connections.json's variables, journaled with the connections. */
+  variables: VariableRepository;
+  /** "Used by" counts in usage.json, saved coalesced (usage-file.ts). */
+  usage: UsageStore;
   /**
    * Whether any secret is stored. A composition root passes `createIfMissing: !hasSecrets()` to
    * the Node cipher: a new master key when secrets exist would make all of them unreadable.
@@ -47,7 +52,7 @@ export interface FileStore {
   close(): Promise<void>;
 }
 
-export const FILE_NAMES = { connections: 'connections.json', secrets: 'secrets.json', audit: 'audit' } as const;
+export const FILE_NAMES = { connections: 'connections.json', secrets: 'secrets.json', audit: 'audit', usage: 'usage.json' } as const;
 
 /**
  * Opens (or creates) Latchkey's data folder: connections.json (lowdb), secrets.json (cipher
@@ -80,6 +85,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
     throw [connectionsResult, secretsResult, auditResult].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))[0];
   }
   const connectionsFile = connectionsResult.value;
+  const usage = openUsageFile(join(dataDir, FILE_NAMES.usage), io);
   const secretsFile = secretsResult.value;
   const audit = auditResult.value;
   let problems = [connectionsFile.problem, secretsFile.problem].filter((p): p is StoreProblem => p !== null);
@@ -92,6 +98,8 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
   return {
     connections: connectionsFile.connections,
     grants: connectionsFile.grants,
+    variables: connectionsFile.variables,
+    usage,
     secrets: secretsFile.secrets,
     audit,
     // A key check alone also counts: a key was in use, and a fresh one would not be it.
@@ -100,7 +108,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
     generations,
     close() {
       closing ??= (async () => {
-        await Promise.all([connectionsFile.close(), secretsFile.close()]);
+        await Promise.all([connectionsFile.close(), secretsFile.close(), usage.close()]);
         await audit.close();
         unlock();
       })();
@@ -128,7 +136,7 @@ function assertAuditFolder(path: string): void {
 /** Temp files are only ever half of a write that did not finish; the real file is intact. */
 function removeStaleTempFiles(dataDir: string): void {
   for (const name of readdirSync(dataDir)) {
-    if (isTempFileOf(name, FILE_NAMES.connections) || isTempFileOf(name, FILE_NAMES.secrets)) {
+    if (isTempFileOf(name, FILE_NAMES.connections) || isTempFileOf(name, FILE_NAMES.secrets) || isTempFileOf(name, FILE_NAMES.usage)) {
       rmSync(join(dataDir, name), { force: true });
     }
   }

@@ -116,8 +116,11 @@ export function parseConnectionUri(uri: string, manifest: ProviderManifest, sour
       config[field.name] = coerce(field, value, source);
     }
   }
+  const userField = byRole('username')?.name;
   for (const [name, value] of Object.entries(config)) {
-    if (typeof value === 'string' && NAMES_A_PLACE.test(value) && !(urlField && name === urlField.name)) {
+    if (typeof value !== 'string' || (urlField && name === urlField.name)) continue;
+    // A user may be `name@server` (Azure's form); it names who, not where.
+    if (name === userField ? value.includes('://') : NAMES_A_PLACE.test(value)) {
       throw new LatchkeyError('VALIDATION', `${source}: the value for "${name}" names a place of its own (a URL or user@host), which an override may not do`);
     }
   }
