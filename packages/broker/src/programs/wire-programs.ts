@@ -32,7 +32,7 @@ const noVariables: VariableRepository = {
 export function executorRequester(name: string): Requester {
   const clean = name.trim().slice(0, 120);
   if (!clean) throw new LatchkeyError('VALIDATION', 'An executor needs a name');
-  return Object.freeze({ kind: 'app', id: `executor-${clean.replace(/[^A-Za-z0-9_.-]/g, '_')}`, displayName: `${clean} (executor)` });
+  return Object.freeze({ kind: 'app', id: `executor-${clean.replace(/[^A-Za-z0-9_.-]/g, '_')}`, displayName: clean });
 }
 
 /** Wires variables, templates, overrides and usage; createBroker spreads the handlers into its app map. */
