@@ -154,7 +154,8 @@ export class ProgramsService {
     await this.#record(uses, secretVariables, caller);
     if (produced.length) producedSecrets.add(produced);
     for (const use of uses.values()) {
-      if (use.connection.record) this.d.usage.count(use.connection.id, caller.requester, caller.as === 'executor' ? 'executor' : 'template');
+      // The person trying a template in the tester is not a user of the connection.
+      if (use.connection.record && caller.as !== 'preview') this.d.usage.count(use.connection.id, caller.requester, caller.as === 'executor' ? 'executor' : 'template');
       if (use.grant) this.d.consent.markUsed(use.grant.id);
     }
     const masked = produced.length ? maskerFor({}).mask(text) : text;
