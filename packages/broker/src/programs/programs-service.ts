@@ -26,6 +26,7 @@ export interface RenderedTemplate {
   references: PublicReference[];
 }
 
+const MAX_TEMPLATE_LENGTH = 65_536;
 const asText = (v: Json): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** Fields every connection answers to besides its provider's. */
@@ -114,6 +115,8 @@ export class ProgramsService {
   }
 
   async render(template: string, caller: TemplateCaller): Promise<RenderedTemplate> {
+    // The size limit holds for in-process callers too, not only at the channel boundary.
+    if (typeof template !== 'string' || template.length > MAX_TEMPLATE_LENGTH) throw new LatchkeyError('VALIDATION', 'A template is at most 64 KiB');
     const { parts, refs } = compiled(template);
     if (!refs.length) return { text: template, masked: template, references: [] };
     const uses = this.#plan(refs, caller);
