@@ -7,6 +7,7 @@ import { ScriptedPrompter, createFetchTransports, testHttpProvider } from '@latc
 import type { Requester } from '@latchkey/contracts';
 import { createNodeCipher } from '@latchkey/node-cipher';
 import { openFileStore, type FileStore } from '@latchkey/store';
+import { templateRows } from './template-rows.js';
 
 const app: Requester = { kind: 'app', id: 'bench', displayName: 'Bench' };
 const ext: Requester = { kind: 'extension', id: 'bench.ext', displayName: 'Bench extension' };
@@ -90,6 +91,7 @@ async function run(n: number): Promise<{ rows: Row[]; extra: string[] }> {
     if (!granted.granted) throw new Error('bench grant was refused');
     rows.push(await measure('resolve (sequential, durable audit)', n, 1000, 1, () => broker.internals.operations.resolve(ext, granted.secretRef, 'http.fetch')));
     rows.push(await measure('resolve (500 concurrent)', n, 20000, 500, () => broker.internals.operations.resolve(ext, granted.secretRef, 'http.fetch')));
+    rows.push(...(await templateRows(broker, ext, ids[0]!, n)));
     await broker.close();
     await store.close();
 

@@ -1,4 +1,4 @@
-import { ConnectionRecordSchema, type ConnectionRecord, type JournaledAuditInput } from '@latchkey/broker';
+import { ConnectionRecordSchema, VariableRecordSchema, type ConnectionRecord, type JournaledAuditInput, type VariableRecord } from '@latchkey/broker';
 import { AuditEventInput, Grant, Json, LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { z } from 'zod';
 import { realIo, writeFileAtomic, type FileIo } from './atomic-file.js';
@@ -12,6 +12,7 @@ import { FileRepository, STORE_CLOSED, validateRecords, type Op } from './reposi
 import { keepGeneration, readGeneration } from './generations.js';
 import { readOnlyError, storageError } from './storage-error.js';
 import { fingerprintOf, isVerified, stampVerified } from './verified-stamp.js';
+import { FileVariables, readVariables } from './variables-repository.js';
 
 export const CONNECTIONS_SCHEMA_VERSION = 1;
 
@@ -27,6 +28,7 @@ export interface ConnectionsDocument {
   journalSeq?: number;
   connections: ConnectionRecord[];
   grants: Grant[];
+  /** Variables by key (variables-repository.ts); written from the repository, read as stored. */
   variables: Record<string, Json>;
   /** Audit events written with their change and not yet confirmed in the audit log (absent when none). */
   pendingAudit?: JournaledAuditInput[];
@@ -117,6 +119,7 @@ export async function readConnectionsGeneration(path: string, currentVersion = C
 export interface ConnectionsFile {
   connections: JournaledConnections;
   grants: FileRepository<Grant>;
+  variables: FileVariables;
   problem: StoreProblem | null;
   /** A damaged journal found at load (its good prefix was applied). */
   journalProblem: StoreProblem | null;
@@ -135,6 +138,8 @@ export interface ConnectionsBody {
   c?: Op<ConnectionRecord>[];
   /** Grants, the same way. */
   g?: Op<Grant>[];
+  /** Variables, the same way (`id` is the variable's key). */
+  v?: Op<VariableRecord>[];
   /** Audit events written ahead with this change (ConnectionRepository.commit). */
   a?: JournaledAuditInput[];
   /** Events confirmed in the audit log since the last record. */
@@ -164,9 +169,12 @@ function checkBody(raw: unknown): { ok: true; body: ConnectionsBody } | { ok: fa
   if (!c.ok) return c;
   const g = checkOps(Grant, source.g, 'grant');
   if (!g.ok) return g;
+  const v = checkOps(VariableRecordSchema, source.v, 'variable');
+  if (!v.ok) return v;
   const body: ConnectionsBody = {};
   if (c.ops.length) body.c = c.ops as Op<ConnectionRecord>[];
   if (g.ops.length) body.g = g.ops;
+  if (v.ops.length) body.v = v.ops;
   if (source.a !== undefined) body.a = validJournal(Array.isArray(source.a) ? source.a : []);
   if (Array.isArray(source.r)) body.r = source.r.filter((id): id is string => typeof id === 'string');
   return { ok: true, body };
@@ -195,7 +203,6 @@ export async function openConnectionsFile(
   // Not while the file that loaded was damaged: the half-empty state of this session must not
   // push out the last good version before the person has chosen whether to restore it.
   let keepGenerations = loaded.problem === null;
-  const variables = loaded.data.variables;
   let closed = false;
   // A newer Latchkey's files are left as they are: its journal too.
   const journal = loaded.readOnly
@@ -223,17 +230,28 @@ export async function openConnectionsFile(
     { submit: (ops) => submit({ g: ops }), unlanded: () => doc.unlanded().flatMap((body) => body.g ?? []), readOnly },
     loaded.data.grants,
   );
+  // Variables and their audit events land in one record, like a connections commit.
+  const variables = new FileVariables(
+    {
+      submit: (ops) => submit({ v: ops }),
+      submitCommit: (ops, audit) => submit(audit.length ? { v: ops, a: audit } : { v: ops }),
+      unlanded: () => doc.unlanded().flatMap((body) => body.v ?? []),
+      readOnly,
+    },
+    readVariables(loaded.data.variables, new Date(options.now()).toISOString()).records,
+  );
 
   // Built from each repository's cached record JSON: with 10,000 connections this is a join of
   // strings (~3 ms) where JSON.stringify of the whole document costs ~16 ms.
   const snapshotText = (seq: number, parts: { connections: string; grants: string; pendingAudit: string }): string =>
-    `{"schemaVersion":${currentVersion},"journalSeq":${seq},"connections":${parts.connections},"grants":${parts.grants},"variables":${JSON.stringify(variables)}` +
+    `{"schemaVersion":${currentVersion},"journalSeq":${seq},"connections":${parts.connections},"grants":${parts.grants},"variables":${variables.toObjectJson()}` +
     `${parts.pendingAudit === '[]' ? '' : `,"pendingAudit":${parts.pendingAudit}`}}`;
 
   const model: DocumentModel<ConnectionsBody> = {
     apply(body) {
       if (body.c) connections.apply(body.c);
       if (body.g) grants.apply(body.g);
+      if (body.v) variables.apply(body.v);
       connections.applyAudit(body.a, body.r);
     },
     snapshot(seq) {
@@ -291,5 +309,5 @@ export async function openConnectionsFile(
     keepGenerations = true;
     return { connections: restoredConnections.length, grants: restoredGrants.length };
   };
-  return { connections, grants, problem: loaded.problem, journalProblem: journal.problem, document: doc, trusted, close, restoreGeneration };
+  return { connections, grants, variables, problem: loaded.problem, journalProblem: journal.problem, document: doc, trusted, close, restoreGeneration };
 }

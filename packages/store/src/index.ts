@@ -1,4 +1,4 @@
-import type { AuditSink, ConnectionRepository, GrantRepository, SecretStore, StoreGenerationsPort } from '@latchkey/broker';
+import type { AuditSink, ConnectionRepository, GrantRepository, SecretStore, StoreGenerationsPort, UsageStore, VariableRepository } from '@latchkey/broker';
 import { LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import type { Migration } from './migrations.js';
 import { openSecretsFile } from './secrets-file.js';
 import { storeGenerations } from './store-generations.js';
 import type { CompactionPolicy } from './journaled-document.js';
+import { openUsageFile } from './usage-file.js';
 
 export { writeFileAtomic, AtomicJsonFile, realIo, type FileIo } from './atomic-file.js';
 export { storageError } from './storage-error.js';
@@ -38,6 +39,10 @@ export interface FileStore {
   grants: GrantRepository;
   secrets: SecretStore;
   audit: AuditSink;
+  /** connections.json's variables, journaled with the connections. */
+  variables: VariableRepository;
+  /** "Used by" counts in usage.json, saved coalesced (usage-file.ts). */
+  usage: UsageStore;
   /**
    * Whether any secret is stored. A composition root passes `createIfMissing: !hasSecrets()` to
    * the Node cipher: a new master key when secrets exist would make all of them unreadable.
@@ -55,7 +60,7 @@ export interface FileStore {
   close(): Promise<void>;
 }
 
-export const FILE_NAMES = { connections: 'connections.json', secrets: 'secrets.json', audit: 'audit' } as const;
+export const FILE_NAMES = { connections: 'connections.json', secrets: 'secrets.json', audit: 'audit', usage: 'usage.json' } as const;
 /** Each snapshot's journal, beside it (see journal-format.ts). */
 export const JOURNAL_NAMES = { connections: 'connections.journal', secrets: 'secrets.journal' } as const;
 
@@ -91,6 +96,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
     throw [connectionsResult, secretsResult, auditResult].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))[0];
   }
   const connectionsFile = connectionsResult.value;
+  const usage = openUsageFile(join(dataDir, FILE_NAMES.usage), io);
   const secretsFile = secretsResult.value;
   const audit = auditResult.value;
   let problems = [connectionsFile.problem, connectionsFile.journalProblem, secretsFile.problem, secretsFile.journalProblem].filter((p): p is StoreProblem => p !== null);
@@ -103,6 +109,8 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
   return {
     connections: connectionsFile.connections,
     grants: connectionsFile.grants,
+    variables: connectionsFile.variables,
+    usage,
     secrets: secretsFile.secrets,
     audit,
     // A key check alone also counts: a key was in use, and a fresh one would not be it.
@@ -115,7 +123,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
     journalStats: () => ({ connections: statsOf(connectionsFile.document), secrets: statsOf(secretsFile.document) }),
     close() {
       closing ??= (async () => {
-        await Promise.all([connectionsFile.close(), secretsFile.close()]);
+        await Promise.all([connectionsFile.close(), secretsFile.close(), usage.close()]);
         await audit.close();
         unlock();
       })();
@@ -145,7 +153,7 @@ function assertAuditFolder(path: string): void {
 /** Temp files are only ever half of a write that did not finish; the real file is intact. */
 function removeStaleTempFiles(dataDir: string): void {
   for (const name of readdirSync(dataDir)) {
-    if ([FILE_NAMES.connections, FILE_NAMES.secrets, JOURNAL_NAMES.connections, JOURNAL_NAMES.secrets].some((file) => isTempFileOf(name, file))) {
+    if ([FILE_NAMES.connections, FILE_NAMES.secrets, JOURNAL_NAMES.connections, JOURNAL_NAMES.secrets, FILE_NAMES.usage].some((file) => isTempFileOf(name, file))) {
       rmSync(join(dataDir, name), { force: true });
     }
   }

@@ -156,7 +156,9 @@ describe('corrupt files', () => {
     // The salvaged file is written at once, so the next start is clean, and variables survive.
     const onDisk = JSON.parse(read(dir, 'connections.json')) as { connections: unknown[]; variables: unknown };
     expect(onDisk.connections).toHaveLength(2);
-    expect(onDisk.variables).toEqual({ region: 'eu' });
+    // A bare value from before variables were used is kept as a plain variable (issue 12's record form).
+    expect(onDisk.variables).toEqual({ region: expect.objectContaining({ value: 'eu', secret: false }) });
+    expect(store.variables.get('region')).toMatchObject({ value: 'eu' });
     await store.close();
   });
 

@@ -8,7 +8,8 @@ export function requesterLabel(requester: Requester): string {
     case 'agent':
       return `Agent ${requester.displayName} (${requester.id})`;
     case 'app':
-      return `${requester.displayName} (this app)`;
+      // In-process executors are named by the host app at wiring (broker.programs.executor(name)).
+      return requester.id.startsWith('executor-') ? `Executor ${requester.displayName} (in this app)` : `${requester.displayName} (this app)`;
   }
 }
 
