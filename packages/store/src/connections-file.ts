@@ -5,7 +5,7 @@ import { realIo, writeFileAtomic, type FileIo } from './atomic-file.js';
 import { describeIssue, loadDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
 import { JournalFile, journalPathOf } from './journal-file.js';
-import { loadJournal } from './journal-load.js';
+import { loadJournal, sizeOf } from './journal-load.js';
 import { JournaledConnections } from './journaled-connections.js';
 import { JournaledDocument, type CompactionPolicy, type DocumentModel } from './journaled-document.js';
 import { FileRepository, STORE_CLOSED, validateRecords, type Op } from './repository.js';
@@ -265,7 +265,7 @@ export async function openConnectionsFile(
     },
   };
   for (const body of journal.bodies) model.apply(body);
-  const doc: JournaledDocument<ConnectionsBody> = new JournaledDocument(path, journal.file, model, journal.lastSeq, options.compaction, options.now);
+  const doc: JournaledDocument<ConnectionsBody> = new JournaledDocument(path, journal.file, model, journal.lastSeq, options.compaction, options.now, sizeOf(path));
 
   if (!loaded.readOnly && (journal.nonEmpty || loaded.dirty)) {
     // After a crash (or a migration): fold the journal into the snapshot now, so the session
