@@ -18,7 +18,7 @@ export const TestResult = z.strictObject({
   message: z.string(),
   at: IsoDate,
   /** Non-secret facts a test found, e.g. the models an Ollama server has. */
-  details: JsonObject.optional(),
+  details: z.record(z.string(), Json).optional(),
 });
 export type TestResult = z.infer<typeof TestResult>;
 
