@@ -48,10 +48,27 @@ export async function createStaticFiles(options: { rendererDir: string; bridgeSc
     throw new Error(`The renderer is not built: ${join(rendererRoot, 'index.html')} is missing. Run: pnpm --filter @latchkey/desktop build:renderer`);
   });
   const page = indexHtml.replace(/<head>/i, `<head><script src="${BRIDGE_SCRIPT_PATH}"></script>`);
-  // Compressed once, before the first request: both go out on every page load.
-  const [pageBody, bridgeBody] = await Promise.all([encodeBody(Buffer.from(page), true), encodeBody(Buffer.from(options.bridgeScript), true)]);
-  /** Each build file read and compressed once (keyed by path, size and mtime, so a rebuild is seen). */
-  const files = new Map<string, Promise<EncodedBody>>();
+  const pageBytes = Buffer.from(page);
+  const bridgeBytes = Buffer.from(options.bridgeScript);
+  /**
+   * Compressed copies, made once per body in the background on its first request (never at
+   * start-up, never while a request waits): until one is ready the plain bytes go out, which
+   * on loopback cost less than waiting for brotli would. Keyed by path, size and mtime for build
+   * files, so a rebuild is seen; the build folder bounds how many there are.
+   */
+  const encoded = new Map<string, EncodedBody>();
+  const encoding = new Set<string>();
+  function best(key: string, identity: Buffer, compressible: boolean): EncodedBody {
+    const done = encoded.get(key);
+    if (done) return done;
+    if (compressible && !encoding.has(key)) {
+      encoding.add(key);
+      void encodeBody(identity, true)
+        .then((b) => void encoded.set(key, b), () => undefined)
+        .finally(() => encoding.delete(key));
+    }
+    return { identity };
+  }
 
   async function serveFile(req: IncomingMessage, res: ServerResponse, pathname: string, head: boolean): Promise<void> {
     let decoded: string;
@@ -67,21 +84,15 @@ export async function createStaticFiles(options: { rendererDir: string; bridgeSc
     const type = CONTENT_TYPES[extname(file).toLowerCase()];
     if (!type) return refuse(res, 404, 'Not found');
     const key = `${file}\0${info.size}\0${info.mtimeMs}`;
-    let body = files.get(key);
-    if (!body) {
-      const ext = extname(file).toLowerCase();
-      body = readFile(file).then((bytes) => encodeBody(bytes, COMPRESSIBLE.has(ext)));
-      files.set(key, body);
-      body.catch(() => files.delete(key));
-    }
+    const body = encoded.get(key) ?? best(key, await readFile(file), COMPRESSIBLE.has(extname(file).toLowerCase()));
     const relative = file.slice(rendererRoot.length + 1).split(sep).join('/');
-    send(req, res, head, type, await body, HASHED_ASSET.test(relative) && basename(file).length < 200 ? IMMUTABLE : undefined);
+    send(req, res, head, type, body, HASHED_ASSET.test(relative) && basename(file).length < 200 ? IMMUTABLE : undefined);
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const head = req.method === 'HEAD';
-    if (url.pathname === '/' || url.pathname === '/index.html') return send(req, res, head, CONTENT_TYPES['.html']!, pageBody);
-    if (url.pathname === BRIDGE_SCRIPT_PATH) return send(req, res, head, CONTENT_TYPES['.js']!, bridgeBody);
+    if (url.pathname === '/' || url.pathname === '/index.html') return send(req, res, head, CONTENT_TYPES['.html']!, best('page', pageBytes, true));
+    if (url.pathname === BRIDGE_SCRIPT_PATH) return send(req, res, head, CONTENT_TYPES['.js']!, best('bridge', bridgeBytes, true));
     await serveFile(req, res, url.pathname, head);
   }
 

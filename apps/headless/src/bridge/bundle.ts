@@ -7,7 +7,7 @@ import type { Plugin } from 'esbuild';
  * Zod's namespace object (`z`) re-exports every locale, so esbuild keeps all of them (a third of
  * the page's bytes) although only English is ever configured. The locales index becomes English alone.
  */
-const englishZodOnly: Plugin = {
+export const englishZodOnly: Plugin = {
   name: 'english-zod-only',
   setup(b) {
     b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
