@@ -14,7 +14,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAgentSession, createBroker } from '@latchkey/broker';
@@ -196,7 +196,8 @@ async function main(): Promise<void> {
     server.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  process.stdout.write(`\nLatchkey paths bench — Node ${process.version}, ${new Date().toISOString()}\n\n| figure | measured | target | limit in the same run |\n|---|---|---|---|\n${rows.join('\n')}\n`);
+  const load = loadavg().map((l) => l.toFixed(1)).join(' / ');
+  process.stdout.write(`\nLatchkey paths bench — Node ${process.version}, ${new Date().toISOString()}, load average ${load} (1/5/15 min) on ${availableParallelism()} cores\n\n| figure | measured | target | limit in the same run |\n|---|---|---|---|\n${rows.join('\n')}\n`);
 }
 
 await main();
