@@ -1,6 +1,7 @@
 import { Connection as ConnectionSchema } from '@latchkey/contracts';
 import { z } from 'zod';
 import type {
+  ActionPurpose,
   AuditEvent,
   AuditEventInput,
   ConsentDecision,
@@ -307,6 +308,8 @@ export interface CommandApprovalRequest {
   envNames: string[];
   cwd?: string;
   connectionName: string;
+  /** A confirmation that is not a command line (a recovery kit, an export with secrets): shown instead of the line. */
+  purpose?: ActionPurpose;
 }
 
 /**

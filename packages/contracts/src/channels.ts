@@ -31,6 +31,7 @@ import {
 } from './operations.js';
 import { ExportRecoveryKitInput, ExportRecoveryKitResult, KeysRotateInput, KeysRotateResult, RestoreFromKitInput, RestoreFromKitResult } from './keys.js';
 import { ProviderInfo } from './providers.js';
+import { ApplyImportInput, ExportConnectionsInput, ExportConnectionsResult, ImportPreview, ImportResult, ImportSource } from './transfer.js';
 import { StoreGenerations, StoreRestoreInput, StoreRestoreResult, SystemStatus } from './system.js';
 
 /**
@@ -82,6 +83,9 @@ export const appChannels = {
   'keys:rotate': channel(KeysRotateInput, KeysRotateResult),
   'keys:exportRecoveryKit': channel(ExportRecoveryKitInput, ExportRecoveryKitResult),
   'keys:restoreFromKit': channel(RestoreFromKitInput, RestoreFromKitResult),
+  'connections:export': channel(ExportConnectionsInput, ExportConnectionsResult),
+  'connections:importPreview': channel(ImportSource, ImportPreview),
+  'connections:import': channel(ApplyImportInput, ImportResult),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 
