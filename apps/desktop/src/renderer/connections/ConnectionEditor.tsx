@@ -7,7 +7,7 @@ import { ProviderIcon } from '../icons/ProviderIcon';
 import { ArrowLeft } from 'lucide-react';
 
 /** What the editor dialog shows: the type picker, a new connection's form, or a saved one's. */
-export type Editor = { kind: 'add'; provider: ProviderInfo | null } | { kind: 'edit'; id: string } | null;
+export type Editor = { kind: 'add'; provider: ProviderInfo | null; /** Duplicate: its settings, none of its secrets. */ copyOf?: Connection } | { kind: 'edit'; id: string } | null;
 
 /**
  * The editor dialog's state, with focus return: Radix returns focus to a Dialog.Trigger, but these
@@ -39,11 +39,12 @@ export interface ConnectionEditorProps {
   editingProvider: ProviderInfo | undefined;
   onSaved(connection: Connection): void;
   onSetDefault(connection: Connection): void;
+  onDuplicate(connection: Connection, provider: ProviderInfo): void;
   onDelete(connection: Connection): void;
 }
 
 /** The one dialog for adding (pick a type, then fill its form) and editing a connection. */
-export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, editing, editingProvider, onSaved, onSetDefault, onDelete }: ConnectionEditorProps) {
+export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, editing, editingProvider, onSaved, onSetDefault, onDuplicate, onDelete }: ConnectionEditorProps) {
   const saved = (c: Connection) => {
     setEditor(null);
     onSaved(c);
@@ -72,12 +73,13 @@ export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, 
                 <span className="dialog-title-icon">
                   <ProviderIcon provider={editor.provider} size={20} />
                 </span>
-                New {editor.provider.manifest.name} connection
+                {editor.copyOf ? `Copy of “${editor.copyOf.name}”` : `New ${editor.provider.manifest.name} connection`}
               </Dialog.Title>
+              {editor.copyOf && <p className="dialog-description">The settings are copied; its secrets are not. Enter them again for this copy.</p>}
               <button type="button" className="link-button" onClick={() => setEditor({ kind: 'add', provider: null })}>
                 <ArrowLeft size={14} aria-hidden="true" /> Choose another type
               </button>
-              <ConnectionForm provider={editor.provider} onCancel={() => setEditor(null)} onSaved={saved} />
+              <ConnectionForm key={editor.copyOf?.id ?? 'new'} provider={editor.provider} copyOf={editor.copyOf} onCancel={() => setEditor(null)} onSaved={saved} />
             </>
           )}
           {editor?.kind === 'edit' && editing && (
@@ -106,6 +108,9 @@ export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, 
                           Set as default
                         </button>
                       )}
+                      <button type="button" onClick={() => onDuplicate(editing, editingProvider)}>
+                        Duplicate
+                      </button>
                       <button type="button" className="danger" onClick={() => onDelete(editing)}>
                         Delete
                       </button>

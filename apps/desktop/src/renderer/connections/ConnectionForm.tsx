@@ -9,6 +9,8 @@ export interface ConnectionFormProps {
   provider: ProviderInfo;
   /** Absent: a new connection. */
   connection?: Connection;
+  /** A new connection that starts from this one's settings (Duplicate); never its secrets. */
+  copyOf?: Connection;
   onSaved(connection: Connection, created: boolean): void;
   onCancel(): void;
   /** Extra actions for a saved connection (Set default, Delete). */
@@ -16,10 +18,10 @@ export interface ConnectionFormProps {
 }
 
 /** A form built from the provider's `fields`, validated by the same compiled schema as the broker. */
-export function ConnectionForm({ provider, connection, onSaved, onCancel, extraActions }: ConnectionFormProps) {
+export function ConnectionForm({ provider, connection, copyOf, onSaved, onCancel, extraActions }: ConnectionFormProps) {
   const manifest = provider.manifest;
   const idPrefix = useId();
-  const draft = useConnectionDraft(provider, connection, onSaved);
+  const draft = useConnectionDraft(provider, connection, onSaved, copyOf);
   const { register, handleSubmit, formState } = draft.form;
   const { test, formError, secrets } = draft;
 

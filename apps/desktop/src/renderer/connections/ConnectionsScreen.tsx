@@ -8,6 +8,7 @@ import { ConnectionsToolbar } from './ConnectionsToolbar';
 import { CATEGORY_LABELS, CATEGORY_ORDER, targetSummary } from './format';
 import { NoticeToast } from './NoticeToast';
 import { TrashList } from './TrashList';
+import { ConnectionsMoreActions } from '../transfer/ConnectionsMoreActions';
 import { useConnectionActions } from './useConnectionActions';
 import { useConnectionList, useNow, useProviders } from './useConnectionData';
 
@@ -85,6 +86,7 @@ export function ConnectionsScreen() {
 
       {view === 'list' && live.connections !== null && providers !== null && (
         <>
+          <ConnectionsMoreActions connections={live.connections} onNotice={actions.announce} reload={() => Promise.all([live.reload(), trash.reload()])} />
           {total === 0 ? (
             <div className="empty-state">
               <h2>No connections yet</h2>
@@ -122,6 +124,7 @@ export function ConnectionsScreen() {
         editingProvider={editingProvider}
         onSaved={(c) => void actions.saved(c)}
         onSetDefault={(c) => void actions.setDefault(c)}
+        onDuplicate={(c, provider) => setEditor({ kind: 'add', provider, copyOf: c })}
         onDelete={setConfirmDelete}
       />
 

@@ -25,6 +25,7 @@ export function useConnectionActions(api: LatchkeyApi, providerMap: Map<string, 
   return {
     notice,
     dismissNotice: () => setNotice(null),
+    announce: (message: string) => setNotice({ message }),
     saved: (c: Connection) => act(async () => ({ message: `Saved “${c.name}”.` })),
     deleteConnection: (c: Connection, then: () => void) =>
       act(async () => {
