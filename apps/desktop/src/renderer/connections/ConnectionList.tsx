@@ -1,7 +1,7 @@
 import { useRef, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Connection, ProviderInfo } from '@latchkey/contracts';
-import { lastTestedText, STATUS_LABELS, stalenessWarning, targetSummary } from './format';
+import { DEFAULT_TOOLTIP, lastTestedText, stalenessWarning, statusBadge, targetSummary } from './format';
 import { ProviderIcon } from '../icons/ProviderIcon';
 
 export interface ConnectionListProps {
@@ -10,12 +10,14 @@ export interface ConnectionListProps {
   now: number;
   onOpen(connection: Connection): void;
   label: string;
+  /** Providers with more than one live connection: only there does "Default" mean anything. */
+  severalOf?: ReadonlySet<string>;
 }
 
 const ROW_HEIGHT = 68;
 
 /** Only the rows in view are in the DOM, so 5,000 connections cost what 15 do. */
-export function ConnectionList({ connections, providers, now, onOpen, label }: ConnectionListProps) {
+export function ConnectionList({ connections, providers, now, onOpen, label, severalOf }: ConnectionListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: connections.length,
@@ -42,6 +44,7 @@ export function ConnectionList({ connections, providers, now, onOpen, label }: C
           const provider = providers.get(connection.providerId);
           const summary = targetSummary(provider?.manifest, connection);
           const warning = stalenessWarning(connection, now);
+          const status = statusBadge(connection, provider?.manifest);
           return (
             <li
               key={connection.id}
@@ -58,7 +61,11 @@ export function ConnectionList({ connections, providers, now, onOpen, label }: C
                 <span className="row-main">
                   <span className="row-name">
                     {connection.name}
-                    {connection.isDefault && <span className="badge badge-default">Default</span>}
+                    {connection.isDefault && (severalOf?.has(connection.providerId) ?? true) && (
+                      <span className="badge badge-default" title={DEFAULT_TOOLTIP}>
+                        Default
+                      </span>
+                    )}
                   </span>
                   <span className="row-sub">
                     {provider?.manifest.name ?? `${connection.providerId} (provider not installed)`}
@@ -66,7 +73,7 @@ export function ConnectionList({ connections, providers, now, onOpen, label }: C
                   </span>
                 </span>
                 <span className="row-meta">
-                  <span className={`badge status-${connection.status}`}>{STATUS_LABELS[connection.status]}</span>
+                  <span className={`badge ${status.className}`}>{status.label}</span>
                   {(connection.lastTest || connection.status !== 'untested') && <span className="row-tested">{lastTestedText(connection, now)}</span>}
                   {warning && <span className="row-warning">⚠ {warning}</span>}
                 </span>

@@ -50,6 +50,12 @@ export function ConnectionsScreen() {
   const editingProvider = editing ? providerMap.get(editing.providerId) : undefined;
 
   const total = live.connections?.length ?? 0;
+  const severalOf = useMemo(() => {
+    const seen = new Set<string>();
+    const several = new Set<string>();
+    for (const c of live.connections ?? []) (seen.has(c.providerId) ? several : seen).add(c.providerId);
+    return several;
+  }, [live.connections]);
   const trashCount = trash.connections?.length ?? 0;
   const categoriesInUse = CATEGORY_ORDER.filter((cat) => (providers ?? []).some((p) => p.manifest.category === cat));
 
@@ -103,7 +109,7 @@ export function ConnectionsScreen() {
               {visible.length === 0 ? (
                 <p className="empty-state">No connection matches{query ? ` “${query}”` : ''}{category ? ` in ${CATEGORY_LABELS[category]}` : ''}.</p>
               ) : (
-                <ConnectionList label="Connections" connections={visible} providers={providerMap} now={now} onOpen={(c) => setEditor({ kind: 'edit', id: c.id })} />
+                <ConnectionList label="Connections" severalOf={severalOf} connections={visible} providers={providerMap} now={now} onOpen={(c) => setEditor({ kind: 'edit', id: c.id })} />
               )}
             </>
           )}
