@@ -56,6 +56,7 @@ export function ConnectionForm({ provider, connection, copyOf, onSaved, onCancel
         <FieldInput
           key={field.name}
           field={field}
+          value={draft.config[field.name]}
           id={`${idPrefix}-${field.name}`}
           error={formState.errors.config?.[field.name]?.message}
           retarget={

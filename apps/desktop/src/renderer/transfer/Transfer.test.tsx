@@ -52,7 +52,7 @@ describe('import, duplicate and test all', () => {
     const dialog = await screen.findByRole('dialog', { name: 'Copy of “Work GitHub”' });
     expect(within(dialog).getByLabelText(/^Name/)).toHaveProperty('value', 'Work GitHub copy');
     await user.click(within(dialog).getByRole('button', { name: 'Save connection' }));
-    await waitFor(async () => expect(await h.api.connections.list({})).toHaveLength(2));
+    await waitFor(async () => expect(await h.api.connections.list({})).toHaveLength(2), { timeout: 15_000 });
     const copy = (await h.api.connections.list({})).find((c) => c.id !== original.id)!;
     expect(copy).toMatchObject({ name: 'Work GitHub copy', config: original.config, secretFields: {} });
   });
@@ -64,7 +64,7 @@ describe('import, duplicate and test all', () => {
     await createGitHubConnection(h.api, 'Second');
     await user.click(await screen.findByRole('button', { name: 'Test all' }));
     const summary = await screen.findByTestId('test-all-summary');
-    await waitFor(() => expect(summary.textContent).toContain('Tested 2: 0 working, 2 failing'));
+    await waitFor(() => expect(summary.textContent).toContain('Tested 2: 0 working, 2 failing'), { timeout: 15_000 });
     expect(summary.textContent).toContain('First');
     expect(summary.textContent).toContain('Second');
   });
