@@ -56,7 +56,7 @@ export function ExtensionsScreen() {
   /** Turning an extension off first says which connections it leaves without a provider. */
   const toggle = async (extension: ExtensionInfo) => {
     if (!extension.enabled) return setEnabled(extension, true);
-    let orphans: Connection[] = [];
+    let orphans: Connection[];
     try {
       const othersProvide = new Set((extensions ?? []).filter((x) => x.id !== extension.id && x.enabled).flatMap((x) => x.providers));
       const lost = new Set(extension.providers.filter((p) => !othersProvide.has(p)));
