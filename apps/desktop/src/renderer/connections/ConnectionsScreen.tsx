@@ -9,6 +9,7 @@ import { CATEGORY_LABELS, CATEGORY_ORDER, targetSummary } from './format';
 import { NoticeToast } from './NoticeToast';
 import { TrashList } from './TrashList';
 import { ConnectionsMoreActions } from '../transfer/ConnectionsMoreActions';
+import { useAppCommands } from '../palette/app-commands';
 import { useConnectionActions } from './useConnectionActions';
 import { useConnectionList, useNow, useProviders } from './useConnectionData';
 
@@ -45,6 +46,11 @@ export function ConnectionsScreen() {
   const providerMap = useMemo(() => new Map((providers ?? []).map((p) => [p.manifest.id, p])), [providers]);
   const visible = useVisibleConnections(live.connections, providerMap, query, category);
   const actions = useConnectionActions(api, providerMap, () => Promise.all([live.reload(), trash.reload()]));
+
+  useAppCommands(['add-connection', 'open-connection'], (command) => {
+    setView('list');
+    setEditor(command.type === 'open-connection' ? { kind: 'edit', id: command.id } : { kind: 'add', provider: null });
+  });
 
   const editing = editor?.kind === 'edit' ? (live.connections ?? []).find((c) => c.id === editor.id) : undefined;
   const editingProvider = editing ? providerMap.get(editing.providerId) : undefined;

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { Connection } from '@latchkey/contracts';
 import { Download, FlaskConical, Upload, X } from 'lucide-react';
 import { useApi } from '../api';
+import { useAppCommands } from '../palette/app-commands';
 import { ExportDialog } from './ExportDialog';
 import { ImportDialog } from './ImportDialog';
 import { useTestAll } from './useTestAll';
@@ -12,6 +13,11 @@ export function ConnectionsMoreActions({ connections, onNotice, reload }: { conn
   const [dialog, setDialog] = useState<'import' | 'export' | null>(null);
   const testAll = useTestAll(api, reload);
   const s = testAll.state;
+  useAppCommands(['import', 'export', 'test-all'], (command) => {
+    if (command.type === 'test-all') {
+      if (!testAll.state?.running && connections.length) void testAll.run(connections);
+    } else setDialog(command.type === 'import' ? 'import' : 'export');
+  });
   return (
     <>
       <div className="list-actions">
