@@ -120,6 +120,27 @@ for (const variant of VARIANTS) {
         await shot('list');
         await expectAccessible(page, 'main');
       });
+
+      await test.step('Ctrl+K opens a connection from another screen; ? lists the shortcuts', async () => {
+        await page.getByRole('navigation', { name: 'Settings' }).getByRole('button', { name: 'Audit', exact: true }).click();
+        await page.keyboard.press('Control+k');
+        const input = page.getByRole('combobox', { name: "Type a command or a connection's name" });
+        await expect(input).toBeFocused();
+        await input.fill('database');
+        await expect(page.getByRole('option')).toHaveCount(1);
+        await expectAccessible(page, '[role="dialog"]');
+        await shot('palette');
+        await page.keyboard.press('Enter');
+        await expect(page.getByRole('dialog', { name: 'DATABASE_URL' })).toBeVisible();
+        await page.keyboard.press('Escape');
+        await expect(page.getByRole('dialog')).toBeHidden();
+        await page.keyboard.press('?');
+        const shortcuts = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+        await expect(shortcuts).toContainText('Command palette');
+        await expectAccessible(page, '[role="dialog"]');
+        await shot('shortcuts');
+        await page.keyboard.press('Escape');
+      });
     });
   });
 }
