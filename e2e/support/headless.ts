@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 export interface RunningHost {
   url: string;
   dataDir: string;
+  /** Everything the host printed so far (where it shows one-time confirmation codes). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startHeadlessHost(): Promise<RunningHost> {
   return {
     url,
     dataDir,
+    output: () => output,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

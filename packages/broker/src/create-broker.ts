@@ -20,6 +20,7 @@ import { ProviderRegistry } from './providers/provider-registry.js';
 import { SecretsService } from './secrets/secrets-service.js';
 import { KeyService } from './keys/key-service.js';
 import { keyStatus } from './keys/key-status.js';
+import { TransferService } from './transfer/transfer-service.js';
 import type { Broker, BrokerOptions, BrokerPorts, CallContext, ExtensionController } from './types.js';
 import { wirePrograms } from './programs/wire-programs.js';
 
@@ -91,6 +92,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const closing = new AbortController();
   const confirmKeyAction = createKeyActionConfirmation(ports.commandApprover ?? codeApprover, audit, closing.signal);
   const programs = wirePrograms({ ports, connections, secrets, registry, consent, audit, journal, events, clock });
+  const transfer = new TransferService({ repo: ports.connections, connections, registry, audit, clock, confirm: confirmKeyAction });
   const operations = new OperationsService({ refs, consent, connections, audit, masking: secrets.masking, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs, onUse: (id, who) => programs.usage.count(id, who, 'ref') });
 
   const keys = new KeyService({
@@ -172,6 +174,9 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'keys:rotate': async (i, c) => (await confirmKeyAction('rotate-master-key', c.requester), keys.rotate(i, c.requester)),
     'keys:exportRecoveryKit': async (i, c) => (await confirmKeyAction('export-recovery-kit', c.requester), keys.exportRecoveryKit(i, c.requester)),
     'keys:restoreFromKit': (i, c) => keys.restoreFromKit(i, c.requester),
+    'connections:export': (i, c) => transfer.export(i, c.requester),
+    'connections:importPreview': (i) => transfer.preview(i),
+    'connections:import': (i, c) => transfer.apply(i, c.requester),
     'store:generations': async () => ({ generations: (await ports.generations?.list()) ?? [] }),
     'store:restore': async (i, c) => {
       const generations = ports.generations;

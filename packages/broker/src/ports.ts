@@ -1,6 +1,7 @@
 import { ConfigValues, Connection as ConnectionSchema } from '@latchkey/contracts';
 import { z } from 'zod';
 import type {
+  ActionPurpose,
   AuditEvent,
   AuditEventInput,
   ConsentDecision,
@@ -312,6 +313,8 @@ export interface CommandApprovalRequest {
   envNames: string[];
   cwd?: string;
   connectionName: string;
+  /** A confirmation that is not a command line (a recovery kit, an export with secrets): shown instead of the line. */
+  purpose?: ActionPurpose;
 }
 
 /**

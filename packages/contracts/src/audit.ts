@@ -27,6 +27,9 @@ export const AuditType = z.enum([
   'key.rotate',
   /** A recovery kit was made, or the master key was restored from one. */
   'key.recovery',
+  /** Connections were exported (with secrets only after the person confirmed) or imported. */
+  'connection.export',
+  'connection.import',
   'extension.crash',
   'extension.state',
   'boundary.refused',

@@ -33,6 +33,7 @@ import {
 } from './operations.js';
 import { ExportRecoveryKitInput, ExportRecoveryKitResult, KeysRotateInput, KeysRotateResult, RestoreFromKitInput, RestoreFromKitResult } from './keys.js';
 import { ProviderInfo } from './providers.js';
+import { ApplyImportInput, ExportConnectionsInput, ExportConnectionsResult, ImportPreview, ImportResult, ImportSource } from './transfer.js';
 import { StoreGenerations, StoreRestoreInput, StoreRestoreResult, SystemStatus } from './system.js';
 import { ConnectionUsage, OverridesList, RenderTemplateInput, RenderedTemplatePreview, SetVariableInput, Variable, VariableKeyInput } from './programs.js';
 
@@ -93,6 +94,9 @@ export const appChannels = {
   'templates:preview': channel(RenderTemplateInput, RenderedTemplatePreview),
   'overrides:list': channel(Empty, OverridesList),
   'usage:list': channel(Empty, z.array(ConnectionUsage)),
+  'connections:export': channel(ExportConnectionsInput, ExportConnectionsResult),
+  'connections:importPreview': channel(ImportSource, ImportPreview),
+  'connections:import': channel(ApplyImportInput, ImportResult),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 

@@ -28,6 +28,8 @@ export const ErrorCode = z.enum([
   'WRONG_PASSPHRASE',
   /** A recovery kit is not one, was changed, or holds a key that is not this store's: nothing changed. */
   'INVALID_KIT',
+  /** A connections bundle is not one, or was changed: nothing was imported. */
+  'INVALID_BUNDLE',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -49,6 +49,8 @@ export const FieldSpec = z.strictObject({
   format: z.enum(['url', 'email', 'host']).optional(),
   showWhen: z.array(Condition).optional(),
   role: FieldRole.optional(),
+  /** How a `json` field is edited: `keyValue`, rows of names and values (headers, environment variables). */
+  editor: z.enum(['keyValue']).optional(),
 });
 export type FieldSpec = z.infer<typeof FieldSpec>;
 export type FieldSpecInput = z.input<typeof FieldSpec>;

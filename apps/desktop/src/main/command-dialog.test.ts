@@ -12,6 +12,13 @@ describe('the native command dialog', () => {
     expect(o.cancelId).toBe(0);
   });
 
+  it('an action that is not a command line is shown in its own words, with no command line and deny first', () => {
+    const purpose = { title: 'Export connections with their secrets?', detail: 'Anyone with the file and passphrase can read them.', allow: 'Export with secrets', deny: 'Don’t export' };
+    const o = commandDialogOptions({ command: 'latchkey', args: ['export-connections-with-secrets'], envNames: [], connectionName: purpose.title, purpose }, new AbortController().signal);
+    expect(o).toMatchObject({ title: purpose.title, detail: purpose.detail, buttons: ['Don’t export', 'Export with secrets'], defaultId: 0, cancelId: 0 });
+    expect(JSON.stringify(o)).not.toContain('latchkey export');
+  });
+
   it('escapes terminal control characters and bidirectional overrides, so what you read is what runs', () => {
     const o = commandDialogOptions({ ...request, args: ['safe\u202Eexe.txt', '\u001b[2Kfake'] }, new AbortController().signal);
     // eslint-disable-next-line no-control-regex

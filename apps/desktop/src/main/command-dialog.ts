@@ -21,6 +21,11 @@ export const ALLOW_BUTTON = 1;
 
 /** What the native dialog says: the exact command line, escaped so it reads as it runs. */
 export function commandDialogOptions(request: CommandApprovalRequest, signal: AbortSignal): CommandDialogOptions {
+  // An action that is not a command line says what it is in its own words (its deny button first too).
+  if (request.purpose) {
+    const { title, detail, allow, deny } = request.purpose;
+    return { type: 'warning', title, message: title, detail, buttons: [deny, allow], defaultId: 0, cancelId: 0, noLink: true, signal };
+  }
   const env = request.envNames.length ? `\n\nWith these environment variables set: ${request.envNames.map(showable).join(', ')}` : '';
   const cwd = request.cwd ? `\n\nIn the folder: ${showable(request.cwd)}` : '';
   return {

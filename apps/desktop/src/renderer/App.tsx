@@ -1,4 +1,8 @@
-import { useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
+import { Keyboard } from 'lucide-react';
+import { CommandPalette } from './palette/CommandPalette';
+import { ShortcutsDialog } from './palette/ShortcutsDialog';
+import { useGlobalShortcuts } from './palette/useGlobalShortcuts';
 import { AccessScreen } from './access/AccessScreen';
 import { AuditScreen } from './audit/AuditScreen';
 import { SystemBanner } from './ui/SystemBanner';
@@ -9,7 +13,7 @@ import { ExtensionsScreen } from './extensions/ExtensionsScreen';
 import { KeysScreen } from './keys/KeysScreen';
 import { VariablesScreen } from './variables/VariablesScreen';
 
-type Section = 'connections' | 'access' | 'audit' | 'extensions' | 'keys' | 'variables';
+import type { Section } from './palette/CommandPalette';
 
 const SECTIONS: { id: Section; label: string; render: () => ReactNode }[] = [
   { id: 'connections', label: 'Connections', render: () => <ConnectionsScreen /> },
@@ -24,6 +28,8 @@ const SECTIONS: { id: Section; label: string; render: () => ReactNode }[] = [
 export function App() {
   const [section, setSection] = useState<Section>('connections');
   const current = SECTIONS.find((s) => s.id === section)!;
+  const [overlay, setOverlay] = useState<'palette' | 'shortcuts' | null>(null);
+  useGlobalShortcuts(useMemo(() => ({ palette: () => setOverlay('palette'), shortcuts: () => setOverlay('shortcuts') }), []));
   return (
     <div className="settings">
       <nav className="settings-nav" aria-label="Settings">
@@ -37,11 +43,16 @@ export function App() {
             </li>
           ))}
         </ul>
+        <button type="button" className="nav-shortcuts" onClick={() => setOverlay('shortcuts')}>
+          <Keyboard size={14} aria-hidden="true" /> Shortcuts <kbd>?</kbd>
+        </button>
       </nav>
       <main className="settings-main">
         <SystemBanner />
         {current.render()}
       </main>
+      <CommandPalette open={overlay === 'palette'} onOpenChange={(open) => setOverlay(open ? 'palette' : null)} sections={SECTIONS} go={setSection} />
+      <ShortcutsDialog open={overlay === 'shortcuts'} onOpenChange={(open) => setOverlay(open ? 'shortcuts' : null)} />
       <ConsentHost />
       <CommandPromptHost />
     </div>

@@ -62,6 +62,7 @@ export class CodeApprover implements CommandApprover {
         envNames: request.envNames,
         codeShownIn: this.o.codeShownIn,
         expiresAt: iso(this.clock.now() + this.o.timeoutMs),
+        ...(request.purpose ? { purpose: request.purpose } : {}),
       };
       const onAbort = () => settle(false);
       const settle = (approved: boolean) => {
@@ -73,7 +74,8 @@ export class CodeApprover implements CommandApprover {
       signal.addEventListener('abort', onAbort, { once: true });
       this.#pending.set(prompt.promptId, { prompt, code, settle });
       const env = request.envNames.length ? ` with ${request.envNames.map(showable).join(', ')} set` : '';
-      this.o.announce(`Latchkey: to allow the command \`${displayCommandLine(request)}\`${env} (${showable(request.connectionName)}), type ${spoken(code)} in the app`);
+      if (request.purpose) this.o.announce(`Latchkey: to confirm “${showable(request.purpose.title)}”, type ${spoken(code)} in the app`);
+      else this.o.announce(`Latchkey: to allow the command \`${displayCommandLine(request)}\`${env} (${showable(request.connectionName)}), type ${spoken(code)} in the app`);
       this.events.emit('commands:prompt', prompt);
     });
   }

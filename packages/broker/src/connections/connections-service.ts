@@ -52,8 +52,9 @@ export class ConnectionsService {
 
   constructor(private readonly d: ConnectionsDeps) {}
 
-  #draftKey(providerId: string, config: Record<string, Json>, secrets: Record<string, string>): string {
-    return createHash('sha256').update(canonicalJson({ providerId, config, secrets })).digest('hex');
+  /** An edit's test is kept under its connection's id too: another connection never inherits it. */
+  #draftKey(providerId: string, config: Record<string, Json>, secrets: Record<string, string>, connectionId?: string): string {
+    return createHash('sha256').update(canonicalJson(connectionId ? { providerId, config, secrets, connectionId } : { providerId, config, secrets })).digest('hex');
   }
 
   #rememberDraftResult(key: string, result: TestResult): void {
@@ -237,16 +238,18 @@ export class ConnectionsService {
       if (retargeted && !newIds[f] && visibleSecretFields.has(f)) droppedForTarget.push(f);
     }
     Object.assign(secretIds, newIds);
-    // A rename keeps the test result; new settings or secrets make it stale.
+    // A rename keeps the test result; new settings or secrets make it stale, unless this very
+    // edit (same settings, same typed secrets, same stored ones) was just tested as a draft.
     const settingsChanged = Object.keys(newIds).length > 0 || dropped.length > 0 || canonicalJson(nextConfig) !== canonicalJson(current.config);
+    const tested = settingsChanged ? this.#takeDraftResult(this.#draftKey(manifest.id, nextConfig, secrets, current.id)) : null;
     const next: ConnectionRecord = {
       ...current,
       name,
       config: nextConfig,
       secretIds,
       secretFields: Object.fromEntries(Object.keys(secretIds).map((f) => [f, current.secretFields[f] === 'invalid' && !newIds[f] ? ('invalid' as const) : ('set' as const)])),
-      status: settingsChanged ? 'untested' : current.status,
-      lastTest: settingsChanged ? null : current.lastTest,
+      status: tested ? (tested.ok ? 'ok' : 'error') : settingsChanged ? 'untested' : current.status,
+      lastTest: tested ?? (settingsChanged ? null : current.lastTest),
       updatedAt: iso(this.d.clock.now()),
       target: nextTarget,
       providerOwner: current.providerOwner ?? this.d.registry.ownerOf(current.providerId),
@@ -484,6 +487,9 @@ export class ConnectionsService {
     if (!saved) {
       await this.d.transports.release(resolved.id);
       this.#rememberDraftResult(this.#draftKey(manifest.id, config, secrets), result);
+    } else if (!notUsed) {
+      // Only a test that ran with the stored secrets the save will keep can vouch for the save.
+      this.#rememberDraftResult(this.#draftKey(manifest.id, config, secrets, saved.id), result);
     }
     await this.d.audit.record({ type: 'connection.test', outcome: result.ok ? 'ok' : 'error', connectionId: saved?.id, requester: actor, detail: `draft ${manifest.name}: ${result.message}` });
     return result;

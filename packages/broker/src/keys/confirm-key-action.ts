@@ -1,23 +1,61 @@
-import { LatchkeyError, type Requester } from '@latchkey/contracts';
+import { LatchkeyError, type ActionPurpose, type AuditType, type Requester } from '@latchkey/contracts';
 import type { AuditService } from '../audit/audit-service.js';
 import type { CommandApprover } from '../ports.js';
 
 /**
- * A recovery kit is the master key wrapped by a passphrase the caller chooses, and a rotation
- * decides where the key lives next: a page alone (an XSS in the renderer) must be able to do
- * neither, or it could ask for a kit under its own passphrase and decrypt the master key. So the
- * person confirms each time, where the page cannot answer for them: the broker's one approver for
- * that (a native dialog in Electron, a one-time code printed in the headless host's terminal),
- * shown the action as a `latchkey …` command line. Never remembered, unlike a command line.
+ * A recovery kit is the master key wrapped by a passphrase the caller chooses, a rotation
+ * decides where the key lives next, and an export with secrets is every secret wrapped the same
+ * way: a page alone (an XSS in the renderer) must be able to do none of them, or it could ask for
+ * a file under its own passphrase and decrypt it. So the person confirms each time, where the
+ * page cannot answer for them: the broker's one approver for that (a native dialog in Electron, a
+ * one-time code printed in the headless host's terminal), shown the action in words of its own.
+ * Never remembered, unlike a command line.
  */
+export type ConfirmedAction = 'export-recovery-kit' | 'rotate-master-key' | 'export-connections-with-secrets';
+
+const ACTIONS: Record<ConfirmedAction, { purpose: ActionPurpose; audit: AuditType; what: string }> = {
+  'export-recovery-kit': {
+    purpose: {
+      title: 'Make a recovery kit of your master key?',
+      detail: 'The page asked for a file holding your master key, encrypted with the passphrase it was given. Anyone with that file and passphrase can read every secret here. Confirm only if you just asked for a recovery kit.',
+      allow: 'Make the kit',
+      deny: 'Don’t make it',
+    },
+    audit: 'key.recovery',
+    what: 'change to the master key',
+  },
+  'rotate-master-key': {
+    purpose: {
+      title: 'Rotate your master key?',
+      detail: 'Every secret is encrypted again under a new master key. Recovery kits made before stop working. Confirm only if you just asked for a rotation.',
+      allow: 'Rotate the key',
+      deny: 'Don’t rotate',
+    },
+    audit: 'key.rotate',
+    what: 'change to the master key',
+  },
+  'export-connections-with-secrets': {
+    purpose: {
+      title: 'Export connections with their secrets?',
+      detail: 'The page asked for a file holding your connections and their passwords, tokens and keys, encrypted with the passphrase it was given. Anyone with that file and passphrase can read them. Confirm only if you just asked for this export.',
+      allow: 'Export with secrets',
+      deny: 'Don’t export',
+    },
+    audit: 'connection.export',
+    what: 'export of secrets',
+  },
+};
+
 export function createKeyActionConfirmation(approver: CommandApprover | null, audit: AuditService, closed: AbortSignal) {
-  return async function confirmKeyAction(action: 'export-recovery-kit' | 'rotate-master-key', requester: Requester): Promise<void> {
-    if (!approver) throw new LatchkeyError('UNAVAILABLE', 'Nothing here can ask you to confirm a change to the master key, so it is not made.');
+  return async function confirmKeyAction(action: ConfirmedAction, requester: Requester): Promise<void> {
+    const spec = ACTIONS[action];
+    if (!approver) throw new LatchkeyError('UNAVAILABLE', `Nothing here can ask you to confirm this ${spec.what}, so it is not made.`);
+    // command/args stay for approvers that only know command lines; the purpose is what is shown.
     const approved = await approver
-      .approve({ command: 'latchkey', args: [action], envNames: [], connectionName: 'your master key' }, closed)
+      .approve({ command: 'latchkey', args: [action], envNames: [], connectionName: spec.purpose.title, purpose: spec.purpose }, closed)
       .catch(() => false);
     if (approved) return;
-    await audit.record({ type: action === 'export-recovery-kit' ? 'key.recovery' : 'key.rotate', outcome: 'denied', requester, detail: `${action}: not confirmed` }).catch(() => undefined);
-    throw new LatchkeyError('DENIED', 'You did not confirm this change to the master key, so nothing was done.');
+    await audit.record({ type: spec.audit, outcome: 'denied', requester, detail: `${action}: not confirmed` }).catch(() => undefined);
+    throw new LatchkeyError('DENIED', `You did not confirm this ${spec.what}, so nothing was done.`);
   };
 }

@@ -24,6 +24,8 @@ export const TYPE_LABELS: Record<AuditType, string> = {
   'store.restore': 'Store restored',
   'key.rotate': 'Master key rotated',
   'key.recovery': 'Recovery kit made or used',
+  'connection.export': 'Connections exported',
+  'connection.import': 'Connections imported',
   'extension.crash': 'Extension crashed',
   'extension.state': 'Extension state changed',
   'boundary.refused': 'Message refused at a boundary',

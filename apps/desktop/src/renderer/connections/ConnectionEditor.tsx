@@ -1,4 +1,5 @@
 import { useRef, useState, type ReactNode } from 'react';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import * as Dialog from '@radix-ui/react-dialog';
 import type { Connection, ProviderInfo } from '@latchkey/contracts';
 import { ConnectionForm } from './ConnectionForm';
@@ -7,7 +8,7 @@ import { ProviderIcon } from '../icons/ProviderIcon';
 import { ArrowLeft } from 'lucide-react';
 
 /** What the editor dialog shows: the type picker, a new connection's form, or a saved one's. */
-export type Editor = { kind: 'add'; provider: ProviderInfo | null } | { kind: 'edit'; id: string } | null;
+export type Editor = { kind: 'add'; provider: ProviderInfo | null; /** Duplicate: its settings, none of its secrets. */ copyOf?: Connection } | { kind: 'edit'; id: string } | null;
 
 /**
  * The editor dialog's state, with focus return: Radix returns focus to a Dialog.Trigger, but these
@@ -39,103 +40,133 @@ export interface ConnectionEditorProps {
   editingProvider: ProviderInfo | undefined;
   onSaved(connection: Connection): void;
   onSetDefault(connection: Connection): void;
+  onDuplicate(connection: Connection, provider: ProviderInfo): void;
   onDelete(connection: Connection): void;
   /** The detail pane's "Used by" and override notice. */
   usage?: ReactNode;
 }
 
 /** The one dialog for adding (pick a type, then fill its form) and editing a connection. */
-export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, editing, editingProvider, onSaved, onSetDefault, onDelete, usage }: ConnectionEditorProps) {
-  const saved = (c: Connection) => {
+export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, editing, editingProvider, onSaved, onSetDefault, onDuplicate, onDelete, usage }: ConnectionEditorProps) {
+  const dirty = useRef(false);
+  const [askDiscard, setAskDiscard] = useState(false);
+  const close = () => {
+    dirty.current = false;
     setEditor(null);
+  };
+  // Escape, a click outside and Cancel all ask first when the form holds unsaved changes.
+  const requestClose = () => (dirty.current ? setAskDiscard(true) : close());
+  const onDirtyChange = (d: boolean) => void (dirty.current = d);
+  const saved = (c: Connection) => {
+    close();
     onSaved(c);
   };
   return (
-    <Dialog.Root open={editor !== null} onOpenChange={(open) => !open && setEditor(null)}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="dialog-overlay" />
-        <Dialog.Content
-          className="dialog"
-          aria-describedby={undefined}
-          onCloseAutoFocus={(event) => {
-            event.preventDefault();
-            giveFocusBack();
-          }}
-        >
-          {editor?.kind === 'add' && !editor.provider && (
-            <>
-              <Dialog.Title className="dialog-title">Add a connection</Dialog.Title>
-              <ProviderPicker providers={providers} onPick={(p) => setEditor({ kind: 'add', provider: p })} />
-            </>
-          )}
-          {editor?.kind === 'add' && editor.provider && (
-            <>
-              <Dialog.Title className="dialog-title">
-                <span className="dialog-title-icon">
-                  <ProviderIcon provider={editor.provider} size={20} />
-                </span>
-                New {editor.provider.manifest.name} connection
-              </Dialog.Title>
-              <button type="button" className="link-button" onClick={() => setEditor({ kind: 'add', provider: null })}>
-                <ArrowLeft size={14} aria-hidden="true" /> Choose another type
-              </button>
-              <ConnectionForm provider={editor.provider} onCancel={() => setEditor(null)} onSaved={saved} />
-            </>
-          )}
-          {editor?.kind === 'edit' && editing && (
-            <>
-              <Dialog.Title className="dialog-title">
-                <span className="dialog-title-icon">
-                  <ProviderIcon provider={editingProvider} size={20} />
-                </span>
-                {editing.name}
-              </Dialog.Title>
-              <p className="dialog-description">
-                {editingProvider ? editingProvider.manifest.name : `Type “${editing.providerId}” is not installed`}
-                {editing.isDefault ? ' · Default connection' : ''}
-              </p>
-              {usage}
-              {editingProvider ? (
-                <ConnectionForm
-                  key={editing.id}
-                  provider={editingProvider}
-                  connection={editing}
-                  onCancel={() => setEditor(null)}
-                  onSaved={saved}
-                  extraActions={
-                    <>
-                      {!editing.isDefault && (
-                        <button type="button" onClick={() => onSetDefault(editing)}>
-                          Set as default
+    <>
+      <Dialog.Root open={editor !== null} onOpenChange={(open) => !open && requestClose()}>
+        <Dialog.Portal>
+          <Dialog.Overlay className="dialog-overlay" />
+          <Dialog.Content
+            className="dialog"
+            aria-describedby={undefined}
+            onCloseAutoFocus={(event) => {
+              event.preventDefault();
+              giveFocusBack();
+            }}
+          >
+            {editor?.kind === 'add' && !editor.provider && (
+              <>
+                <Dialog.Title className="dialog-title">Add a connection</Dialog.Title>
+                <ProviderPicker providers={providers} onPick={(p) => setEditor({ kind: 'add', provider: p })} />
+              </>
+            )}
+            {editor?.kind === 'add' && editor.provider && (
+              <>
+                <Dialog.Title className="dialog-title">
+                  <span className="dialog-title-icon">
+                    <ProviderIcon provider={editor.provider} size={20} />
+                  </span>
+                  {editor.copyOf ? `Copy of “${editor.copyOf.name}”` : `New ${editor.provider.manifest.name} connection`}
+                </Dialog.Title>
+                {editor.copyOf && <p className="dialog-description">The settings are copied; its secrets are not. Enter them again for this copy.</p>}
+                <button type="button" className="link-button" onClick={() => setEditor({ kind: 'add', provider: null })}>
+                  <ArrowLeft size={14} aria-hidden="true" /> Choose another type
+                </button>
+                <ConnectionForm key={editor.copyOf?.id ?? 'new'} provider={editor.provider} copyOf={editor.copyOf} onCancel={requestClose} onSaved={saved} onDirtyChange={onDirtyChange} />
+              </>
+            )}
+            {editor?.kind === 'edit' && editing && (
+              <>
+                <Dialog.Title className="dialog-title">
+                  <span className="dialog-title-icon">
+                    <ProviderIcon provider={editingProvider} size={20} />
+                  </span>
+                  {editing.name}
+                </Dialog.Title>
+                <p className="dialog-description">
+                  {editingProvider ? editingProvider.manifest.name : `Type “${editing.providerId}” is not installed`}
+                  {editing.isDefault ? ' · Default connection' : ''}
+                </p>
+                {usage}
+                {editingProvider ? (
+                  <ConnectionForm
+                    key={editing.id}
+                    provider={editingProvider}
+                    connection={editing}
+                    onCancel={requestClose}
+                    onSaved={saved}
+                    onDirtyChange={onDirtyChange}
+                    extraActions={
+                      <>
+                        {!editing.isDefault && (
+                          <button type="button" onClick={() => onSetDefault(editing)}>
+                            Set as default
+                          </button>
+                        )}
+                        <button type="button" onClick={() => onDuplicate(editing, editingProvider)}>
+                          Duplicate
                         </button>
-                      )}
-                      <button type="button" className="danger" onClick={() => onDelete(editing)}>
-                        Delete
-                      </button>
-                    </>
-                  }
-                />
-              ) : (
-                <div className="form-actions">
-                  <button type="button" className="danger" onClick={() => onDelete(editing)}>
-                    Delete
-                  </button>
-                  <span className="spacer" />
-                  <button type="button" onClick={() => setEditor(null)}>
-                    Close
-                  </button>
-                </div>
-              )}
-            </>
-          )}
-          {editor?.kind === 'edit' && !editing && (
-            <>
-              <Dialog.Title className="dialog-title">Connection not found</Dialog.Title>
-              <p>This connection was deleted or moved to Trash.</p>
-            </>
-          )}
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+                        <button type="button" className="danger" onClick={() => onDelete(editing)}>
+                          Delete
+                        </button>
+                      </>
+                    }
+                  />
+                ) : (
+                  <div className="form-actions">
+                    <button type="button" className="danger" onClick={() => onDelete(editing)}>
+                      Delete
+                    </button>
+                    <span className="spacer" />
+                    <button type="button" onClick={() => setEditor(null)}>
+                      Close
+                    </button>
+                  </div>
+                )}
+              </>
+            )}
+            {editor?.kind === 'edit' && !editing && (
+              <>
+                <Dialog.Title className="dialog-title">Connection not found</Dialog.Title>
+                <p>This connection was deleted or moved to Trash.</p>
+              </>
+            )}
+          </Dialog.Content>
+        </Dialog.Portal>
+      </Dialog.Root>
+      <ConfirmDialog
+        open={askDiscard}
+        title="Discard your changes?"
+        description="What you changed in this connection is not saved yet."
+        cancelLabel="Keep editing"
+        confirmLabel="Discard changes"
+        danger
+        onOpenChange={(open) => !open && setAskDiscard(false)}
+        onConfirm={() => {
+          setAskDiscard(false);
+          close();
+        }}
+      />
+    </>
   );
 }

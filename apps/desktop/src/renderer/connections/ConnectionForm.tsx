@@ -1,4 +1,4 @@
-import { useId, type ReactNode } from 'react';
+import { useEffect, useId, type ReactNode } from 'react';
 import type { Connection, ProviderInfo } from '@latchkey/contracts';
 import { retargetWarning } from './draft';
 import { FieldInput } from './FieldInput';
@@ -9,21 +9,28 @@ export interface ConnectionFormProps {
   provider: ProviderInfo;
   /** Absent: a new connection. */
   connection?: Connection;
+  /** A new connection that starts from this one's settings (Duplicate); never its secrets. */
+  copyOf?: Connection;
   onSaved(connection: Connection, created: boolean): void;
   onCancel(): void;
   /** Extra actions for a saved connection (Set default, Delete). */
   extraActions?: ReactNode;
+  /** Whether the form holds changes not saved yet (the editor asks before discarding them). */
+  onDirtyChange?(dirty: boolean): void;
 }
 
 /** A form built from the provider's `fields`, validated by the same compiled schema as the broker. */
-export function ConnectionForm({ provider, connection, onSaved, onCancel, extraActions }: ConnectionFormProps) {
+export function ConnectionForm({ provider, connection, copyOf, onSaved, onCancel, extraActions, onDirtyChange }: ConnectionFormProps) {
   const manifest = provider.manifest;
   const idPrefix = useId();
-  const draft = useConnectionDraft(provider, connection, onSaved);
+  const draft = useConnectionDraft(provider, connection, onSaved, copyOf);
   const { register, handleSubmit, formState } = draft.form;
   const { test, formError, secrets } = draft;
 
   const nameError = formState.errors.name?.message;
+  // Read during render so react-hook-form tracks it; a copy is unsaved from the start.
+  const dirty = formState.isDirty || copyOf !== undefined;
+  useEffect(() => onDirtyChange?.(dirty), [dirty, onDirtyChange]);
   return (
     <form className="connection-form" noValidate onSubmit={handleSubmit((v) => draft.save(v))}>
       <div className="field">
@@ -49,6 +56,7 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
         <FieldInput
           key={field.name}
           field={field}
+          value={draft.config[field.name]}
           id={`${idPrefix}-${field.name}`}
           error={formState.errors.config?.[field.name]?.message}
           retarget={
@@ -82,7 +90,8 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
         </button>
         {extraActions}
         <span className="spacer" />
-        <button type="button" onClick={onCancel}>
+        {/* No blur on press: a field's blur validation would move the button away from under the pointer, losing the first click. */}
+        <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={onCancel}>
           Cancel
         </button>
         <button type="submit" className="primary" disabled={formState.isSubmitting}>

@@ -2,7 +2,7 @@ import { useRef, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Connection, ConnectionOverride, ConnectionUser, ProviderInfo } from '@latchkey/contracts';
 import { usedByLabel } from './useProgramsData';
-import { lastTestedText, STATUS_LABELS, stalenessWarning, targetSummary } from './format';
+import { DEFAULT_TOOLTIP, lastTestedText, stalenessWarning, statusBadge, targetSummary } from './format';
 import { ProviderIcon } from '../icons/ProviderIcon';
 
 export interface ConnectionListProps {
@@ -15,12 +15,14 @@ export interface ConnectionListProps {
   usage?: ReadonlyMap<string, ConnectionUser[]>;
   /** Active LATCHKEY_CONN_<ID> overrides, by connection id. */
   overrides?: ReadonlyMap<string, ConnectionOverride>;
+  /** Providers with more than one live connection: only there does "Default" mean anything. */
+  severalOf?: ReadonlySet<string>;
 }
 
 const ROW_HEIGHT = 68;
 
 /** Only the rows in view are in the DOM, so 5,000 connections cost what 15 do. */
-export function ConnectionList({ connections, providers, now, onOpen, label, usage, overrides }: ConnectionListProps) {
+export function ConnectionList({ connections, providers, now, onOpen, label, usage, overrides, severalOf }: ConnectionListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: connections.length,
@@ -49,6 +51,7 @@ export function ConnectionList({ connections, providers, now, onOpen, label, usa
           const warning = stalenessWarning(connection, now);
           const usedBy = usedByLabel(usage?.get(connection.id));
           const override = overrides?.get(connection.id);
+          const status = statusBadge(connection, provider?.manifest);
           return (
             <li
               key={connection.id}
@@ -65,7 +68,11 @@ export function ConnectionList({ connections, providers, now, onOpen, label, usa
                 <span className="row-main">
                   <span className="row-name">
                     {connection.name}
-                    {connection.isDefault && <span className="badge badge-default">Default</span>}
+                    {connection.isDefault && (severalOf?.has(connection.providerId) ?? true) && (
+                      <span className="badge badge-default" title={DEFAULT_TOOLTIP}>
+                        Default
+                      </span>
+                    )}
                   </span>
                   <span className="row-sub">
                     {provider?.manifest.name ?? `${connection.providerId} (provider not installed)`}
@@ -73,7 +80,7 @@ export function ConnectionList({ connections, providers, now, onOpen, label, usa
                   </span>
                 </span>
                 <span className="row-meta">
-                  <span className={`badge status-${connection.status}`}>{STATUS_LABELS[connection.status]}</span>
+                  <span className={`badge ${status.className}`}>{status.label}</span>
                   {(connection.lastTest || connection.status !== 'untested') && <span className="row-tested">{lastTestedText(connection, now)}</span>}
                   {warning && <span className="row-warning">⚠ {warning}</span>}
                   {usedBy && <span className="row-used-by">{usedBy}</span>}

@@ -169,6 +169,27 @@ describe('ConnectionsScreen', () => {
     expect((await h.api.connections.list({ deleted: true })).length).toBe(0);
   });
 
+  it('marks the default only where a provider has several connections, with a tooltip saying what it means', async () => {
+    const h = setup();
+    await h.api.connections.create({ providerId: 'http', name: 'Alpha API', config: { baseUrl, authType: 'none' } });
+    const zeta = await h.api.connections.create({ providerId: 'http', name: 'Zeta API', config: { baseUrl, authType: 'none' } });
+    await h.api.connections.setDefault({ id: zeta.id });
+    render(<ConnectionsScreen />);
+    const list = await screen.findByRole('list', { name: 'Connections' });
+    await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(2));
+    const badge = within(within(list).getAllByRole('listitem')[1]!).getByText('Default');
+    expect(badge.getAttribute('title')).toContain('without naming one');
+    expect(within(list).getAllByRole('listitem')[0]!.textContent).not.toContain('Default');
+  });
+
+  it('says "Secret missing" for a connection saved without a secret its type requires', async () => {
+    const h = setup();
+    await h.api.connections.create({ providerId: 'http', name: 'Draft API', config: { baseUrl, authType: 'bearer' } });
+    render(<ConnectionsScreen />);
+    const list = await screen.findByRole('list', { name: 'Connections' });
+    await waitFor(() => expect(within(list).getAllByRole('listitem')[0]!.textContent).toContain('Secret missing'));
+  });
+
   it('marks the default, filters by search and category, and warns when a connection is untested for a week', async () => {
     const h = setup();
     h.broker.providers.register(postgresLike, 'pg-test-ext');
@@ -181,7 +202,8 @@ describe('ConnectionsScreen', () => {
     const list = await screen.findByRole('list', { name: 'Connections' });
     await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(2));
     expect(within(list).getAllByRole('listitem')[0]!.textContent).toContain('db.internal:5432/orders');
-    expect(within(list).getAllByRole('listitem')[1]!.textContent).toContain('Default');
+    // The only HTTP connection: "Default" would say nothing there, so it is not shown.
+    expect(within(list).getAllByRole('listitem')[1]!.textContent).not.toContain('Default');
 
     await user.type(screen.getByLabelText('Search connections'), 'orders');
     await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(1));

@@ -8,6 +8,8 @@ import { ConnectionsToolbar } from './ConnectionsToolbar';
 import { CATEGORY_LABELS, CATEGORY_ORDER, targetSummary } from './format';
 import { NoticeToast } from './NoticeToast';
 import { TrashList } from './TrashList';
+import { ConnectionsMoreActions } from '../transfer/ConnectionsMoreActions';
+import { useAppCommands } from '../palette/app-commands';
 import { useConnectionActions } from './useConnectionActions';
 import { useConnectionList, useNow, useProviders } from './useConnectionData';
 import { ConnectionUsage, inUseWarning } from './ConnectionUsage';
@@ -49,10 +51,21 @@ export function ConnectionsScreen() {
   const visible = useVisibleConnections(live.connections, providerMap, query, category);
   const actions = useConnectionActions(api, providerMap, () => Promise.all([live.reload(), trash.reload()]));
 
+  useAppCommands(['add-connection', 'open-connection'], (command) => {
+    setView('list');
+    setEditor(command.type === 'open-connection' ? { kind: 'edit', id: command.id } : { kind: 'add', provider: null });
+  });
+
   const editing = editor?.kind === 'edit' ? (live.connections ?? []).find((c) => c.id === editor.id) : undefined;
   const editingProvider = editing ? providerMap.get(editing.providerId) : undefined;
 
   const total = live.connections?.length ?? 0;
+  const severalOf = useMemo(() => {
+    const seen = new Set<string>();
+    const several = new Set<string>();
+    for (const c of live.connections ?? []) (seen.has(c.providerId) ? several : seen).add(c.providerId);
+    return several;
+  }, [live.connections]);
   const trashCount = trash.connections?.length ?? 0;
   const categoriesInUse = CATEGORY_ORDER.filter((cat) => (providers ?? []).some((p) => p.manifest.category === cat));
 
@@ -89,6 +102,7 @@ export function ConnectionsScreen() {
 
       {view === 'list' && live.connections !== null && providers !== null && (
         <>
+          <ConnectionsMoreActions connections={live.connections} onNotice={actions.announce} reload={() => Promise.all([live.reload(), trash.reload()])} />
           {total === 0 ? (
             <div className="empty-state">
               <h2>No connections yet</h2>
@@ -105,7 +119,7 @@ export function ConnectionsScreen() {
               {visible.length === 0 ? (
                 <p className="empty-state">No connection matches{query ? ` “${query}”` : ''}{category ? ` in ${CATEGORY_LABELS[category]}` : ''}.</p>
               ) : (
-                <ConnectionList label="Connections" connections={visible} providers={providerMap} now={now} usage={usage} overrides={overrides} onOpen={(c) => setEditor({ kind: 'edit', id: c.id })} />
+                <ConnectionList label="Connections" severalOf={severalOf} connections={visible} providers={providerMap} now={now} usage={usage} overrides={overrides} onOpen={(c) => setEditor({ kind: 'edit', id: c.id })} />
               )}
             </>
           )}
@@ -126,6 +140,7 @@ export function ConnectionsScreen() {
         editingProvider={editingProvider}
         onSaved={(c) => void actions.saved(c)}
         onSetDefault={(c) => void actions.setDefault(c)}
+        onDuplicate={(c, provider) => setEditor({ kind: 'add', provider, copyOf: c })}
         onDelete={setConfirmDelete}
         usage={editing && <ConnectionUsage users={usage.get(editing.id) ?? []} override={overrides.get(editing.id)} />}
       />

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { UseFormRegisterReturn } from 'react-hook-form';
 import type { FieldSpec } from '@latchkey/contracts';
+import { KeyValueEditor } from './KeyValueEditor';
 
 /** What the form knows about a secret field's stored value. */
 export interface SecretState {
@@ -22,10 +23,12 @@ export interface FieldInputProps {
   retarget: string | null;
   registered: UseFormRegisterReturn;
   secret: SecretState;
+  /** The field's value as the form holds it (read once by the key/value editor). */
+  value?: string | boolean;
 }
 
 /** One manifest field as its input: text, number, URL, select, checkbox, JSON, or a secret. */
-export function FieldInput({ field, id, error, retarget, registered, secret }: FieldInputProps) {
+export function FieldInput({ field, id, error, retarget, registered, secret, value }: FieldInputProps) {
   const helpId = field.help ? `${id}-help` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   const retargetId = retarget ? `${id}-retarget` : undefined;
@@ -72,6 +75,23 @@ export function FieldInput({ field, id, error, retarget, registered, secret }: F
             Replace
           </button>
         </div>
+        {messages}
+      </>,
+    );
+  }
+  if (field.type === 'json' && field.editor === 'keyValue') {
+    return wrap(
+      <>
+        <label id={`${id}-label`} htmlFor={id} className="field-label">
+          {field.label}
+          {field.required && <span className="required"> (required)</span>}
+        </label>
+        <KeyValueEditor id={id} label={field.label} initial={typeof value === 'string' ? value : ''} secret={field.secret} registered={registered} describedBy={describedBy} />
+        {secret.wasStored && (
+          <button type="button" className="link-button" onClick={secret.onKeep}>
+            Keep saved value
+          </button>
+        )}
         {messages}
       </>,
     );

@@ -1,4 +1,4 @@
-import { expandTemplate, type Connection, type ConnectionStatus, type ProviderCategory, type ProviderManifest, type TestResult } from '@latchkey/contracts';
+import { conditionsHold, expandTemplate, type Connection, type ConnectionStatus, type ProviderCategory, type ProviderManifest, type TestResult } from '@latchkey/contracts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -40,6 +40,20 @@ export const STATUS_LABELS: Record<ConnectionStatus, string> = {
   invalid: 'Needs a new secret',
   expired: 'Expired',
 };
+
+/**
+ * The status a row shows. A connection saved without a secret its type requires (a draft, an
+ * import without secrets) says "Secret missing" rather than "Not tested": testing cannot help.
+ */
+export function statusBadge(connection: Pick<Connection, 'status' | 'config' | 'secretFields'>, manifest: ProviderManifest | undefined): { label: string; className: string } {
+  const missing =
+    connection.status !== 'invalid' &&
+    (manifest?.fields ?? []).some((f) => f.secret && f.required && conditionsHold(f.showWhen, connection.config) && connection.secretFields[f.name] === undefined);
+  return missing ? { label: 'Secret missing', className: 'status-missing' } : { label: STATUS_LABELS[connection.status], className: `status-${connection.status}` };
+}
+
+/** Why a row says "Default", for its tooltip. */
+export const DEFAULT_TOOLTIP = 'Used when an extension or agent asks for this type of connection without naming one.';
 
 export const CATEGORY_LABELS: Record<ProviderCategory, string> = {
   database: 'Databases',

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { Connection, LatchkeyApi, ProviderInfo } from '@latchkey/contracts';
 import { errorMessage } from '../ui/errors';
 
@@ -11,6 +11,9 @@ export type Notice = { message: string; undo?: Connection; error?: boolean };
  */
 export function useConnectionActions(api: LatchkeyApi, providerMap: Map<string, ProviderInfo>, reloadAll: () => Promise<unknown>) {
   const [notice, setNotice] = useState<Notice | null>(null);
+  // Stable: the toast's own timer restarts whenever this changes.
+  const dismissNotice = useCallback(() => setNotice(null), []);
+  const announce = useCallback((message: string) => setNotice({ message }), []);
 
   async function act(work: () => Promise<Notice | null>) {
     try {
@@ -24,7 +27,8 @@ export function useConnectionActions(api: LatchkeyApi, providerMap: Map<string, 
 
   return {
     notice,
-    dismissNotice: () => setNotice(null),
+    dismissNotice,
+    announce,
     saved: (c: Connection) => act(async () => ({ message: `Saved “${c.name}”.` })),
     deleteConnection: (c: Connection, then: () => void) =>
       act(async () => {

@@ -23,7 +23,7 @@ export interface FormFailure {
  * default that follows the host until the person chooses, the test of the draft, and saving it.
  * A changed target field is tracked so the form can say it clears the kept secrets.
  */
-export function useConnectionDraft(provider: ProviderInfo, connection: Connection | undefined, onSaved: (connection: Connection, created: boolean) => void) {
+export function useConnectionDraft(provider: ProviderInfo, connection: Connection | undefined, onSaved: (connection: Connection, created: boolean) => void, copyOf?: Connection) {
   const api = useApi();
   const manifest = provider.manifest;
   const stored = useMemo(() => new Set(Object.entries(connection?.secretFields ?? {}).filter(([, s]) => s === 'set').map(([k]) => k)), [connection]);
@@ -42,7 +42,8 @@ export function useConnectionDraft(provider: ProviderInfo, connection: Connectio
   };
 
   const form = useForm<FormValues>({
-    defaultValues: { name: connection?.name ?? '', config: initialConfig(manifest, connection) },
+    // A copy starts from the original's settings (initialConfig leaves every secret blank).
+    defaultValues: { name: connection?.name ?? (copyOf ? `${copyOf.name} copy` : ''), config: initialConfig(manifest, connection ?? copyOf) },
     resolver,
     mode: 'onTouched',
   });
@@ -60,12 +61,12 @@ export function useConnectionDraft(provider: ProviderInfo, connection: Connectio
   const hostValue = hostName ? String(config[hostName] ?? '') : '';
   const [tlsChosen, setTlsChosen] = useState(false);
   useEffect(() => {
-    if (!tls || connection || tlsChosen) return;
+    if (!tls || connection || copyOf || tlsChosen) return;
     const on = tlsDefaultFor(hostValue);
     if (on === null) return;
     const wanted = on ? tls.on : tls.off;
     if (getValues(`config.${tls.name}`) !== wanted) setValue(`config.${tls.name}`, wanted);
-  }, [hostValue, tls, connection, tlsChosen, getValues, setValue]);
+  }, [hostValue, tls, connection, copyOf, tlsChosen, getValues, setValue]);
 
   function showServerError(error: unknown) {
     let placed = false;

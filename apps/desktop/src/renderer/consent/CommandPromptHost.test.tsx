@@ -28,6 +28,19 @@ describe('CommandPromptHost', () => {
     expect(await started).toBe('started');
   });
 
+  it('an export with secrets is confirmed under a title of its own, not a made-up command line', async () => {
+    const h = setup();
+    const exported = h.api.connections.export({ withSecrets: true, passphrase: 'correct horse battery staple' });
+    renderWithApi(h.api, <CommandPromptHost />);
+    const dialog = await screen.findByRole('alertdialog');
+    expect(within(dialog).getByRole('heading').textContent).toBe('Export connections with their secrets?');
+    expect(within(dialog).queryByTestId('command-line')).toBeNull();
+    expect(dialog.textContent).not.toContain('latchkey export');
+    await userEvent.type(within(dialog).getByTestId('command-code'), h.code()!);
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Export with secrets' }));
+    expect(await exported).toMatchObject({ withSecrets: true });
+  });
+
   it('denies on Escape', async () => {
     const h = setup();
     const started = h.start(['other']);

@@ -76,20 +76,34 @@ export function CommandPromptHost() {
             if (restoreFocus()) event.preventDefault();
           }}
         >
-          <AlertDialog.Title className="consent-title">Start this command on your computer?</AlertDialog.Title>
-          <AlertDialog.Description asChild>
-            <div>
-              <p>
-                “{current.connectionName}” wants Latchkey to run this command line. It runs with your permissions and can do anything you
-                can.
-              </p>
-              <pre className="consent-target" data-testid="command-line">
-                {commandText(current)}
-              </pre>
-              {current.envNames.length > 0 && <p className="muted">With these environment variables set: {current.envNames.join(', ')}</p>}
-              <p>To allow it, type the code shown in {current.codeShownIn}.</p>
-            </div>
-          </AlertDialog.Description>
+          {current.purpose ? (
+            <>
+              <AlertDialog.Title className="consent-title">{current.purpose.title}</AlertDialog.Title>
+              <AlertDialog.Description asChild>
+                <div>
+                  <p>{current.purpose.detail}</p>
+                  <p>To confirm, type the code shown in {current.codeShownIn}.</p>
+                </div>
+              </AlertDialog.Description>
+            </>
+          ) : (
+            <>
+              <AlertDialog.Title className="consent-title">Start this command on your computer?</AlertDialog.Title>
+              <AlertDialog.Description asChild>
+                <div>
+                  <p>
+                    “{current.connectionName}” wants Latchkey to run this command line. It runs with your permissions and can do anything you
+                    can.
+                  </p>
+                  <pre className="consent-target" data-testid="command-line">
+                    {commandText(current)}
+                  </pre>
+                  {current.envNames.length > 0 && <p className="muted">With these environment variables set: {current.envNames.join(', ')}</p>}
+                  <p>To allow it, type the code shown in {current.codeShownIn}.</p>
+                </div>
+              </AlertDialog.Description>
+            </>
+          )}
           <form onSubmit={submit}>
             <label>
               Code
@@ -105,9 +119,9 @@ export function CommandPromptHost() {
             </label>
             {failure && <p role="alert">{failure}</p>}
             <footer className="consent-actions">
-              <AlertDialog.Cancel>Don’t run it</AlertDialog.Cancel>
+              <AlertDialog.Cancel>{current.purpose?.deny ?? 'Don’t run it'}</AlertDialog.Cancel>
               <button type="submit" className="primary" disabled={code.replace(/[\s-]/g, '').length !== 6}>
-                Run it
+                {current.purpose?.allow ?? 'Run it'}
               </button>
             </footer>
           </form>

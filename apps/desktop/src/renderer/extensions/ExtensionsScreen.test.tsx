@@ -93,6 +93,22 @@ describe('ExtensionsScreen', () => {
     expect(within(row('acme-flaky')).getByTestId('extension-state').textContent).toBe('Crashed');
   });
 
+  it('disabling an extension first names the connections it leaves without a provider', async () => {
+    const h = createBrokerBackedApi();
+    h.broker.attachExtensions(hostWith([{ ...github, providers: ['http'] }]));
+    await h.api.connections.create({ providerId: 'http', name: 'Orders API', config: { baseUrl: 'https://api.example.test', authType: 'none' } });
+    renderWithApi(h.api, <ExtensionsScreen />);
+    await userEvent.click(await screen.findByRole('switch', { name: 'GitHub enabled' }));
+    const ask = await screen.findByRole('alertdialog', { name: 'Disable GitHub?' });
+    expect(ask.textContent).toContain('“Orders API”');
+    expect(h.callsTo('extensions:setEnabled')).toEqual([]);
+    await userEvent.click(within(ask).getByRole('button', { name: 'Cancel' }));
+    expect(screen.getByRole('switch', { name: 'GitHub enabled' }).getAttribute('aria-checked')).toBe('true');
+    await userEvent.click(screen.getByRole('switch', { name: 'GitHub enabled' }));
+    await userEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Disable' }));
+    await waitFor(() => expect(h.callsTo('extensions:setEnabled')).toEqual([{ id: 'github', enabled: false }]));
+  });
+
   it('a refused toggle says why and leaves the switch as it was', async () => {
     const h = createBrokerBackedApi();
     h.broker.attachExtensions(hostWith([github], 'The extension host is restarting; try again in a moment'));

@@ -1,4 +1,5 @@
-import type { ExtensionInfo } from '@latchkey/contracts';
+import type { Connection, ExtensionInfo } from '@latchkey/contracts';
+import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
@@ -20,6 +21,7 @@ export function ExtensionsScreen() {
   const [extensions, setExtensions] = useState<ExtensionInfo[] | null>(null);
   const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
   const [failure, setFailure] = useState<string | null>(null);
+  const [confirmDisable, setConfirmDisable] = useState<{ extension: ExtensionInfo; orphans: Connection[] } | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -49,6 +51,22 @@ export function ExtensionsScreen() {
         return next;
       });
     }
+  };
+
+  /** Turning an extension off first says which connections it leaves without a provider. */
+  const toggle = async (extension: ExtensionInfo) => {
+    if (!extension.enabled) return setEnabled(extension, true);
+    let orphans: Connection[];
+    try {
+      const othersProvide = new Set((extensions ?? []).filter((x) => x.id !== extension.id && x.enabled).flatMap((x) => x.providers));
+      const lost = new Set(extension.providers.filter((p) => !othersProvide.has(p)));
+      orphans = lost.size ? (await api.connections.list({})).filter((c) => lost.has(c.providerId)) : [];
+    } catch {
+      // The list could not be read: ask anyway, without names.
+      orphans = [];
+    }
+    if (orphans.length) setConfirmDisable({ extension, orphans });
+    else await setEnabled(extension, false);
   };
 
   return (
@@ -116,7 +134,7 @@ export function ExtensionsScreen() {
                     aria-checked={x.enabled}
                     aria-label={`${x.displayName} enabled`}
                     disabled={pending.has(x.id)}
-                    onClick={() => void setEnabled(x, !x.enabled)}
+                    onClick={() => void toggle(x)}
                   />
                 </td>
               </tr>
@@ -124,6 +142,19 @@ export function ExtensionsScreen() {
           </tbody>
         </table>
       )}
+      <ConfirmDialog
+        open={confirmDisable !== null}
+        title={`Disable ${confirmDisable?.extension.displayName ?? ''}?`}
+        description={`${confirmDisable?.orphans.length === 1 ? 'This connection has' : 'These connections have'} no provider while it is off, so nothing can test or use ${confirmDisable?.orphans.length === 1 ? 'it' : 'them'}: ${(confirmDisable?.orphans ?? []).map((c) => `“${c.name}”`).join(', ')}. Their settings and secrets are kept.`}
+        confirmLabel="Disable"
+        danger
+        onOpenChange={(open) => !open && setConfirmDisable(null)}
+        onConfirm={() => {
+          const pendingDisable = confirmDisable;
+          setConfirmDisable(null);
+          if (pendingDisable) void setEnabled(pendingDisable.extension, false);
+        }}
+      />
     </DataScreen>
   );
 }

@@ -2,21 +2,11 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { RECOVERY_PASSPHRASE_MIN, type SystemStatus } from '@latchkey/contracts';
 import { useApi } from '../api';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
+import { download } from '../ui/download';
 import { errorMessage } from '../ui/errors';
 
 type Outcome = { ok: boolean; text: string } | null;
 
-/** Hands the kit to the browser as a file download: the page never keeps it. */
-function download(fileName: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  URL.revokeObjectURL(url);
-}
 
 /**
  * Settings → Keys: where the master key lives, a recovery kit (the key locked with a passphrase,

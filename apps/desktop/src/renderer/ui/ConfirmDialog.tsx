@@ -5,13 +5,14 @@ export interface ConfirmDialogProps {
   title: string;
   description: string;
   confirmLabel: string;
+  cancelLabel?: string;
   danger?: boolean;
   onConfirm(): void;
   onOpenChange(open: boolean): void;
 }
 
 /** Cancel has focus first, so Enter never destroys anything by accident. */
-export function ConfirmDialog({ open, title, description, confirmLabel, danger, onConfirm, onOpenChange }: ConfirmDialogProps) {
+export function ConfirmDialog({ open, title, description, confirmLabel, cancelLabel = 'Cancel', danger, onConfirm, onOpenChange }: ConfirmDialogProps) {
   return (
     <AlertDialog.Root open={open} onOpenChange={onOpenChange}>
       <AlertDialog.Portal>
@@ -22,7 +23,7 @@ export function ConfirmDialog({ open, title, description, confirmLabel, danger, 
           <div className="form-actions">
             <span className="spacer" />
             <AlertDialog.Cancel asChild>
-              <button type="button">Cancel</button>
+              <button type="button">{cancelLabel}</button>
             </AlertDialog.Cancel>
             <AlertDialog.Action asChild>
               <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm}>
