@@ -62,6 +62,8 @@ export interface BrokerOptions {
   commandConsentTimeoutMs: number;
   onceRefTtlMs: number;
   testTimeoutMs: number;
+  /** How long an OAuth2 sign-in waits for the browser's redirect (default 5 minutes). */
+  oauth2SignInTimeoutMs?: number;
   /** Denials within the window after which a requester is throttled instead of prompted. */
   throttleDenials: number;
   throttleWindowMs: number;

@@ -36,6 +36,11 @@ export const AuditType = z.enum([
   'audit.throttled',
   /** The startup check found the log cut, rewritten or out of step with its head. */
   'audit.integrity',
+  /** OAuth2: a sign-in, a token refresh, a refresh that failed (connection expired), a revocation. */
+  'oauth2.signIn',
+  'oauth2.refresh',
+  'oauth2.expired',
+  'oauth2.revoke',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

@@ -31,6 +31,7 @@ import {
 } from './operations.js';
 import { ExportRecoveryKitInput, ExportRecoveryKitResult, KeysRotateInput, KeysRotateResult, RestoreFromKitInput, RestoreFromKitResult } from './keys.js';
 import { ProviderInfo } from './providers.js';
+import { SignInStarted } from './oauth2.js';
 import { StoreGenerations, StoreRestoreInput, StoreRestoreResult, SystemStatus } from './system.js';
 
 /**
@@ -82,6 +83,7 @@ export const appChannels = {
   'keys:rotate': channel(KeysRotateInput, KeysRotateResult),
   'keys:exportRecoveryKit': channel(ExportRecoveryKitInput, ExportRecoveryKitResult),
   'keys:restoreFromKit': channel(RestoreFromKitInput, RestoreFromKitResult),
+  'connections:signIn': channel(ConnectionIdInput, SignInStarted),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 

@@ -1,0 +1,203 @@
+import { LatchkeyError } from '@latchkey/contracts';
+import type { Requester, SignInStarted } from '@latchkey/contracts';
+import type { AuditService } from '../audit/audit-service.js';
+import { iso } from '../clock.js';
+import type { ConnectionsService } from '../connections/connections-service.js';
+import { maskerFor } from '../masking/masker.js';
+import type { Clock, ResolvedConnection } from '../ports.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import { clientOf, endpointsOf, oauth2SpecOf, scopesOf } from './endpoints.js';
+import { OAuth2Error } from './protocol.js';
+import type { OAuth2Protocol, TokenResponse } from './protocol.js';
+import { SingleFlight } from './single-flight.js';
+import { TOKEN_FIELD, isFresh, nextTokenSet, parseTokenSet } from './token-set.js';
+import type { TokenSet } from './token-set.js';
+
+export interface OAuth2Deps {
+  connections: ConnectionsService;
+  registry: ProviderRegistry;
+  audit: AuditService;
+  clock: Clock;
+  /** Absent when the host wired no OAuth2 protocol: sign-in is refused, nothing is faked. */
+  protocol: OAuth2Protocol | undefined;
+  /** How long a sign-in waits for the browser's redirect. */
+  signInTimeoutMs: number;
+}
+
+/** A sign-in waiting for its redirect; a new "Sign in" for the same connection replaces it. */
+interface WaitingSignIn {
+  abort: AbortController;
+}
+
+/**
+ * OAuth2 for connections: sign-in (authorization code + PKCE on a loopback redirect, or client
+ * credentials), refresh ahead of expiry one request at a time per connection, expiry that shows,
+ * and revocation on delete. Tokens live only in the connection's TOKEN_FIELD blob and in memory
+ * for the call that uses them.
+ */
+export class OAuth2Service {
+  readonly #refreshes = new SingleFlight<TokenSet>();
+  readonly #waiting = new Map<string, WaitingSignIn>();
+
+  constructor(private readonly d: OAuth2Deps) {}
+
+  #protocol(): OAuth2Protocol {
+    if (!this.d.protocol) throw new LatchkeyError('UNAVAILABLE', 'This Latchkey cannot sign in with OAuth2 (no OAuth2 transport)');
+    return this.d.protocol;
+  }
+
+  /** Starts "Sign in" (or "Sign in again"). */
+  async signIn(id: string, requester: Requester): Promise<SignInStarted> {
+    const record = this.d.connections.require(id);
+    const connection = await this.d.connections.resolve(record, { fresh: false });
+    const spec = oauth2SpecOf(connection);
+    const endpoints = endpointsOf(connection);
+    const client = clientOf(connection);
+    const target = this.d.connections.currentTarget(record);
+    const protocol = this.#protocol();
+    if (spec.grant === 'client_credentials') {
+      const response = await this.#call(connection, () => protocol.clientCredentials(endpoints, client, scopesOf(connection)), requester);
+      await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'client credentials' });
+      return { authorizeUrl: null, expiresAt: null };
+    }
+    if (spec.grant === 'device_code') throw new LatchkeyError('UNAVAILABLE', 'The device flow is not supported yet; use an OAuth app with a redirect');
+    if (!endpoints.authorizeUrl) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} has no authorization URL`);
+
+    this.#waiting.get(id)?.abort.abort(new Error('A newer sign-in replaced this one'));
+    const abort = new AbortController();
+    this.#waiting.set(id, { abort });
+    const timer = setTimeout(() => abort.abort(new OAuth2Error('timeout', 'The sign-in timed out')), this.d.signInTimeoutMs);
+    timer.unref?.();
+    const listener = await protocol.listen(abort.signal);
+    const cleanup = () => {
+      clearTimeout(timer);
+      if (this.#waiting.get(id)?.abort === abort) this.#waiting.delete(id);
+      void listener.close();
+    };
+    let pending;
+    try {
+      pending = await protocol.authorize(endpoints, client, { redirectUri: listener.redirectUri, scopes: scopesOf(connection), openid: endpoints.issuer !== undefined, ...(spec.authorizeParams ? { extraParams: spec.authorizeParams } : {}) });
+    } catch (error) {
+      cleanup();
+      throw this.#failure(connection, error);
+    }
+    const waiting = pending;
+    void listener
+      .next(waiting.state, async (params) => {
+        try {
+          const response = await protocol.exchangeCode(endpoints, client, { params, redirectUri: listener.redirectUri, pending: waiting });
+          await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester });
+          return { ok: true, message: `Signed in to ${connection.manifest.name}. You can close this window and return to Latchkey.` };
+        } catch (error) {
+          const failure = this.#failure(connection, error);
+          await this.d.audit.record({ type: 'oauth2.signIn', outcome: 'denied', connectionId: id, requester, detail: failure.message }).catch(() => undefined);
+          return { ok: false, message: `The sign-in did not complete: ${failure.message}` };
+        }
+      })
+      .catch(async (error: unknown) => {
+        const failure = this.#failure(connection, error);
+        await this.d.audit.record({ type: 'oauth2.signIn', outcome: 'error', connectionId: id, requester, detail: failure.message }).catch(() => undefined);
+      })
+      .finally(cleanup);
+    return { authorizeUrl: waiting.url, expiresAt: iso(this.d.clock.now() + this.d.signInTimeoutMs) };
+  }
+
+  /**
+   * The connection with an access token that will not expire in the next minute, refreshed if
+   * needed. Concurrent callers share one refresh; a refresh that the provider refuses marks the
+   * connection expired (audited) and the call fails with "sign in again".
+   */
+  async freshen(connection: ResolvedConnection): Promise<ResolvedConnection> {
+    const tokens = parseTokenSet(connection.secrets[TOKEN_FIELD]);
+    if (!tokens) return connection;
+    if (isFresh(tokens, this.d.clock.now())) return connection;
+    const fresh = await this.#refreshes.run(connection.id, () => this.#refresh(connection.id));
+    return { ...connection, secrets: { ...connection.secrets, [TOKEN_FIELD]: JSON.stringify(fresh) } };
+  }
+
+  async #refresh(id: string): Promise<TokenSet> {
+    // The record as it is now: a refresh that landed a moment ago already rotated the refresh token.
+    const record = this.d.connections.require(id);
+    const connection = await this.d.connections.resolve(record, { fresh: false });
+    const tokens = parseTokenSet(connection.secrets[TOKEN_FIELD]);
+    if (!tokens) throw new LatchkeyError('DENIED', `"${record.name}" is not signed in; sign in again`);
+    if (isFresh(tokens, this.d.clock.now())) return tokens;
+    const spec = oauth2SpecOf(connection);
+    const target = this.d.connections.currentTarget(record);
+    const endpoints = endpointsOf(connection);
+    const client = clientOf(connection);
+    const protocol = this.#protocol();
+    let response: TokenResponse;
+    try {
+      if (tokens.refreshToken) response = await protocol.refresh(endpoints, client, tokens.refreshToken);
+      else if (spec.grant === 'client_credentials') response = await protocol.clientCredentials(endpoints, client, scopesOf(connection));
+      else throw new OAuth2Error('refused', 'the access token expired and the provider gave no refresh token');
+    } catch (error) {
+      const failure = this.#failure(connection, error);
+      // Only the provider's refusal ends the sign-in; a network failure leaves the tokens for a retry.
+      if (error instanceof OAuth2Error && error.kind !== 'network' && error.kind !== 'timeout') {
+        await this.d.connections.markExpired(id, `The sign-in expired: ${failure.message}`);
+        throw new LatchkeyError('DENIED', `The sign-in of "${record.name}" expired (${failure.message}); sign in again`);
+      }
+      await this.d.audit.record({ type: 'oauth2.refresh', outcome: 'error', connectionId: id, detail: failure.message }).catch(() => undefined);
+      throw failure;
+    }
+    return this.#store(id, target, response, connection, tokens, { type: 'oauth2.refresh' });
+  }
+
+  /** RFC 7009 before a delete, where the provider has a revocation endpoint; best effort, audited. */
+  async revoke(id: string, requester: Requester): Promise<void> {
+    const record = this.d.connections.require(id);
+    const spec = this.d.registry.get(record.providerId)?.manifest.oauth2;
+    if (!spec?.revocationUrl || !record.secretIds[TOKEN_FIELD] || !this.d.protocol) return;
+    let connection: ResolvedConnection;
+    try {
+      connection = await this.d.connections.resolve(record, { fresh: false });
+    } catch {
+      return;
+    }
+    const tokens = parseTokenSet(connection.secrets[TOKEN_FIELD]);
+    if (!tokens) return;
+    try {
+      const endpoints = endpointsOf(connection);
+      const client = clientOf(connection);
+      // Revoking the refresh token ends the grant (and, at most providers, its access tokens).
+      if (tokens.refreshToken) await this.d.protocol.revoke(endpoints, client, tokens.refreshToken, 'refresh_token');
+      await this.d.protocol.revoke(endpoints, client, tokens.accessToken, 'access_token');
+      await this.d.audit.record({ type: 'oauth2.revoke', connectionId: id, requester });
+    } catch (error) {
+      await this.d.audit.record({ type: 'oauth2.revoke', outcome: 'error', connectionId: id, requester, detail: this.#failure(connection, error).message }).catch(() => undefined);
+    }
+  }
+
+  /** Stops every sign-in waiting for a redirect (shutdown). */
+  abortAll(reason: string): void {
+    for (const w of this.#waiting.values()) w.abort.abort(new Error(reason));
+    this.#waiting.clear();
+  }
+
+  async #store(id: string, target: string, response: TokenResponse, connection: ResolvedConnection, previous: TokenSet | undefined, event: { type: 'oauth2.signIn' | 'oauth2.refresh'; requester?: Requester; detail?: string }): Promise<TokenSet> {
+    const next = nextTokenSet(response, oauth2SpecOf(connection), this.d.clock.now(), previous);
+    await this.d.connections.storeTokens(id, target, JSON.stringify(next), event);
+    return next;
+  }
+
+  async #call(connection: ResolvedConnection, fn: () => Promise<TokenResponse>, requester: Requester): Promise<TokenResponse> {
+    try {
+      return await fn();
+    } catch (error) {
+      const failure = this.#failure(connection, error);
+      await this.d.audit.record({ type: 'oauth2.signIn', outcome: 'denied', connectionId: connection.id, requester, detail: failure.message }).catch(() => undefined);
+      throw failure;
+    }
+  }
+
+  /** A typed error whose message carries no secret of the connection (client secret, tokens). */
+  #failure(connection: ResolvedConnection, error: unknown): LatchkeyError {
+    const masker = maskerFor(connection.secrets);
+    const message = masker.mask(error instanceof Error ? error.message : String(error)).slice(0, 500);
+    if (error instanceof LatchkeyError) return new LatchkeyError(error.code, message);
+    if (error instanceof OAuth2Error) return new LatchkeyError(error.kind === 'timeout' ? 'TIMEOUT' : error.kind === 'network' ? 'UNAVAILABLE' : 'DENIED', message);
+    return new LatchkeyError('UNAVAILABLE', message);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The OAuth2 protocol as the broker needs it, implemented over `oauth4webapi` in
+ * @latchkey/transports (the broker does no network I/O of its own). Every value here that is a
+ * token stays inside the broker's process.
+ */
+
+/** Where a provider's endpoints are, already expanded from the manifest and checked (endpoints.ts). */
+export interface OAuth2Endpoints {
+  authorizeUrl?: string;
+  tokenUrl: string;
+  revocationUrl?: string;
+  deviceAuthorizationUrl?: string;
+  /** OpenID providers: the ID token's issuer, and a nonce is sent. */
+  issuer?: string;
+}
+
+export interface OAuth2ClientCredentials {
+  clientId: string;
+  clientSecret?: string;
+  auth: 'none' | 'client_secret_post' | 'client_secret_basic';
+}
+
+/** A token endpoint's answer, with the provider's own extra members (for `expiresInBody`). */
+export interface TokenResponse {
+  accessToken: string;
+  refreshToken?: string;
+  idToken?: string;
+  /** Seconds, from `expires_in`. */
+  expiresIn?: number;
+  scope?: string;
+  /** The body's other top-level numbers and strings that are not tokens. */
+  extra: Record<string, string | number>;
+}
+
+/** A sign-in waiting for the browser: what to open, and what the redirect must carry back. */
+export interface PendingAuthorization {
+  url: string;
+  state: string;
+  codeVerifier: string;
+  nonce?: string;
+}
+
+/** A loopback listener for one sign-in's redirect (RFC 8252 §7.3), on 127.0.0.1 and a port the OS picks. */
+export interface RedirectListener {
+  readonly redirectUri: string;
+  /**
+   * Resolves with the first redirect whose `state` is `expectedState`; others are answered with
+   * an error page and ignored. `finish` produces the page the browser shows for it.
+   */
+  next(expectedState: string, finish: (params: URLSearchParams) => Promise<{ ok: boolean; message: string }>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The protocol failed in a way the person can act on (the provider refused, a check did not hold). */
+export class OAuth2Error extends Error {
+  constructor(
+    readonly kind: 'refused' | 'invalid_response' | 'network' | 'state' | 'timeout',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OAuth2Error';
+  }
+}
+
+export interface OAuth2Protocol {
+  listen(signal: AbortSignal): Promise<RedirectListener>;
+  authorize(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, input: { redirectUri: string; scopes: string[]; openid: boolean; extraParams?: Record<string, string> }): Promise<PendingAuthorization>;
+  /** Validates the redirect (state, iss, error) and exchanges the code with the PKCE verifier. */
+  exchangeCode(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, input: { params: URLSearchParams; redirectUri: string; pending: PendingAuthorization }): Promise<TokenResponse>;
+  refresh(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, refreshToken: string): Promise<TokenResponse>;
+  clientCredentials(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, scopes: string[]): Promise<TokenResponse>;
+  /** RFC 7009; resolves when the provider accepted it. */
+  revoke(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, token: string, hint: 'access_token' | 'refresh_token'): Promise<void>;
+}

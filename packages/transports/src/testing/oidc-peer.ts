@@ -1,0 +1,142 @@
+/**
+ * A real OpenID provider (`oidc-provider`) on loopback for the OAuth2 tests: a public native
+ * client (PKCE, loopback redirect on any port), a confidential client for client credentials,
+ * refresh-token rotation, a revocation endpoint, and its built-in login and consent pages
+ * (devInteractions). It counts token-endpoint requests by grant, from the provider's own events.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+
+export interface OidcPeer {
+  issuer: string;
+  /** The native client (public, PKCE) and the service client (client credentials). */
+  nativeClientId: string;
+  serviceClientId: string;
+  serviceClientSecret: string;
+  /** Successful and failed token-endpoint requests, by grant type. */
+  grants: { ok: Record<string, number>; failed: Record<string, number> };
+  /** Revocations the provider accepted. */
+  /** Tokens destroyed at the provider (revocation, or a rotated refresh token's end). */
+  revoked: number;
+  provider: Provider;
+  /** Revokes every refresh token of the native client at the provider (as if the person signed out there). */
+  revokeAllRefreshTokens(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startOidcPeer(opts: { serviceClientSecret: string; accessTokenTtl?: number }): Promise<OidcPeer> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://127.0.0.1:${port}`;
+  const refreshTokens = new Map<string, { consume: () => Promise<void>; jti: string }>();
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: 'latchkey-native',
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        redirect_uris: ['http://127.0.0.1/oauth2/callback'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+      },
+      {
+        client_id: 'latchkey-service',
+        client_secret: opts.serviceClientSecret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
+    ],
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    scopes: ['openid', 'offline_access', 'api:read'],
+    features: { devInteractions: { enabled: true }, revocation: { enabled: true }, clientCredentials: { enabled: true } },
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    ttl: { AccessToken: opts.accessTokenTtl ?? 3600, ClientCredentials: opts.accessTokenTtl ?? 3600, RefreshToken: 24 * 3600, Grant: 24 * 3600, Interaction: 600, Session: 600, IdToken: 3600, AuthorizationCode: 60 },
+    // The service client's scope is granted without a person (client credentials).
+    clientBasedCORS: () => false,
+  });
+  // Loopback is plain http; the provider must not insist on https cookies here.
+  provider.proxy = false;
+  const grants = { ok: {} as Record<string, number>, failed: {} as Record<string, number> };
+  const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
+  const grantType = (ctx: { oidc?: { params?: { grant_type?: unknown } } }) => String(ctx.oidc?.params?.grant_type ?? 'unknown');
+  provider.on('grant.success', (ctx) => bump(grants.ok, grantType(ctx)));
+  provider.on('grant.error', (ctx) => bump(grants.failed, grantType(ctx)));
+  provider.on('server_error', (_ctx, error) => console.error('oidc-provider', error));
+  provider.on('refresh_token.saved', (token: { jti: string; consume: () => Promise<void> }) => refreshTokens.set(token.jti, token));
+  const peer: OidcPeer = {
+    issuer,
+    nativeClientId: 'latchkey-native',
+    serviceClientId: 'latchkey-service',
+    serviceClientSecret: opts.serviceClientSecret,
+    grants,
+    revoked: 0,
+    provider,
+    async revokeAllRefreshTokens() {
+      let n = 0;
+      for (const [jti] of refreshTokens) {
+        const t = await provider.RefreshToken.find(jti);
+        if (t) {
+          await t.destroy();
+          n += 1;
+        }
+      }
+      return n;
+    },
+    stop: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+  // Revocation destroys the token (access or refresh) at the provider.
+  provider.on('refresh_token.destroyed', () => (peer.revoked += 1));
+  provider.on('access_token.destroyed', () => (peer.revoked += 1));
+  server.on('request', provider.callback());
+  return peer;
+}
+
+/** A tiny cookie jar for driving the provider's pages with fetch. */
+function jar() {
+  const cookies = new Map<string, string>();
+  return {
+    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+    take(res: Response) {
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const i = pair!.indexOf('=');
+        cookies.set(pair!.slice(0, i).trim(), pair!.slice(i + 1));
+      }
+    },
+  };
+}
+
+/**
+ * Plays the person in the browser with plain HTTP: opens the authorization URL, signs in as
+ * `login`, consents, and follows the redirect to the loopback listener. Returns the final
+ * redirect URL (to the listener) and the page the listener answered with.
+ */
+export async function signInAsPerson(authorizeUrl: string, login: string, opts: { deliver?: boolean } = {}): Promise<{ redirect: URL; status?: number; page?: string }> {
+  const cookies = jar();
+  let url = new URL(authorizeUrl);
+  const origin = url.origin;
+  for (let hops = 0; hops < 20; hops++) {
+    if (url.origin !== origin) {
+      if (opts.deliver === false) return { redirect: url };
+      const res = await fetch(url, { redirect: 'manual' });
+      return { redirect: url, status: res.status, page: await res.text() };
+    }
+    let res = await fetch(url, { redirect: 'manual', headers: { cookie: cookies.header() } });
+    cookies.take(res);
+    if (res.status === 200 && url.pathname.startsWith('/interaction/')) {
+      const html = await res.text();
+      const form: Record<string, string> = html.includes('value="login"') ? { prompt: 'login', login, password: 'any' } : { prompt: 'consent' };
+      res = await fetch(url, { method: 'POST', redirect: 'manual', headers: { cookie: cookies.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+      cookies.take(res);
+    }
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`The provider stopped at ${url.pathname} with HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    url = new URL(location, url);
+  }
+  throw new Error('Too many redirects');
+}
