@@ -46,6 +46,11 @@ export interface BrokerPorts {
   /** Headless: prints a command prompt's one-time code where the page cannot read it (the terminal). */
   announceCommandCode?: (line: string) => void;
   clock?: Clock;
+  /**
+   * Opens an OAuth2 sign-in page in the system browser (Electron: shell.openExternal). Only URLs
+   * the broker built are passed. Absent (headless): the page opens the link itself.
+   */
+  openExternal?: (url: string) => Promise<void>;
   host: 'electron' | 'headless';
   /** Problems the store found at load (corrupt files moved aside). */
   storeProblems?: () => StoreProblem[];

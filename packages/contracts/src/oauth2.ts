@@ -9,6 +9,8 @@ import { IsoDate } from './common.js';
  */
 export const SignInStarted = z.strictObject({
   authorizeUrl: z.string().max(8192).nullable(),
+  /** The host opened it in the system browser already (Electron); else the page opens it. */
+  opened: z.boolean().default(false),
   userCode: z.string().max(100).optional(),
   verificationUri: z.string().max(2048).optional(),
   expiresAt: IsoDate.nullable(),

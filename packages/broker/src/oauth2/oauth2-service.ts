@@ -22,6 +22,8 @@ export interface OAuth2Deps {
   protocol: OAuth2Protocol | undefined;
   /** How long a sign-in waits for the browser's redirect. */
   signInTimeoutMs: number;
+  /** The host's system browser; absent, the page opens the link. */
+  openExternal?: ((url: string) => Promise<void>) | undefined;
 }
 
 /** A sign-in waiting for its redirect; a new "Sign in" for the same connection replaces it. */
@@ -58,7 +60,7 @@ export class OAuth2Service {
     if (spec.grant === 'client_credentials') {
       const response = await this.#call(connection, () => protocol.clientCredentials(endpoints, client, scopesOf(connection)), requester);
       await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'client credentials' });
-      return { authorizeUrl: null, expiresAt: null };
+      return { authorizeUrl: null, opened: false, expiresAt: null };
     }
     if (spec.grant === 'device_code') throw new LatchkeyError('UNAVAILABLE', 'The device flow is not supported yet; use an OAuth app with a redirect');
     if (!endpoints.authorizeUrl) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} has no authorization URL`);
@@ -99,7 +101,9 @@ export class OAuth2Service {
         await this.d.audit.record({ type: 'oauth2.signIn', outcome: 'error', connectionId: id, requester, detail: failure.message }).catch(() => undefined);
       })
       .finally(cleanup);
-    return { authorizeUrl: waiting.url, expiresAt: iso(this.d.clock.now() + this.d.signInTimeoutMs) };
+    // RFC 8252: the system browser, where the person's sessions and password manager are, never a frame of ours.
+    const opened = this.d.openExternal ? await this.d.openExternal(waiting.url).then(() => true, () => false) : false;
+    return { authorizeUrl: waiting.url, opened, expiresAt: iso(this.d.clock.now() + this.d.signInTimeoutMs) };
   }
 
   /**

@@ -30,6 +30,10 @@ export const TYPE_LABELS: Record<AuditType, string> = {
   'audit.checkpoint': 'Audit log checkpoint',
   'audit.throttled': 'Requester throttled',
   'audit.integrity': 'Audit log tampering found',
+  'oauth2.signIn': 'Signed in (OAuth2)',
+  'oauth2.refresh': 'Token refreshed',
+  'oauth2.expired': 'Sign-in expired',
+  'oauth2.revoke': 'Tokens revoked at the provider',
 };
 
 export const count = new Intl.NumberFormat('en-US');

@@ -1,9 +1,11 @@
-import { useId, type ReactNode } from 'react';
+import { Fragment, useId, type ReactNode } from 'react';
 import type { Connection, ProviderInfo } from '@latchkey/contracts';
 import { retargetWarning } from './draft';
 import { FieldInput } from './FieldInput';
 import { TestDetails, TestResultView } from './TestResultView';
 import { useConnectionDraft } from './useConnectionDraft';
+import { OAuth2SignIn, ScopeChoices, startSignIn } from './OAuth2SignIn';
+import { useApi } from '../api';
 
 export interface ConnectionFormProps {
   provider: ProviderInfo;
@@ -22,6 +24,8 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
   const draft = useConnectionDraft(provider, connection, onSaved);
   const { register, handleSubmit, formState } = draft.form;
   const { test, formError, secrets } = draft;
+  const api = useApi();
+  const oauth2 = manifest.oauth2;
 
   const nameError = formState.errors.name?.message;
   return (
@@ -46,8 +50,11 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
         )}
       </div>
       {draft.shown.map((field) => (
+        <Fragment key={field.name}>
+        {oauth2 && field.name === oauth2.scopesField && (
+          <ScopeChoices provider={provider} value={String(draft.config[field.name] ?? '')} onChange={(v) => draft.form.setValue(`config.${field.name}`, v, { shouldDirty: true })} />
+        )}
         <FieldInput
-          key={field.name}
           field={field}
           id={`${idPrefix}-${field.name}`}
           error={formState.errors.config?.[field.name]?.message}
@@ -63,7 +70,9 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
             onKeep: () => secrets.keep(field.name),
           }}
         />
+        </Fragment>
       ))}
+      {oauth2 && connection && <OAuth2SignIn connection={connection} provider={provider} />}
       <TestResultView state={test} />
       <TestDetails details={test.kind === 'done' ? test.result.details : connection?.lastTest?.details} />
       {formError && (
@@ -85,6 +94,20 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
         <button type="button" onClick={onCancel}>
           Cancel
         </button>
+        {oauth2 && !connection && (
+          <button
+            type="button"
+            disabled={formState.isSubmitting}
+            onClick={() =>
+              void handleSubmit(async (v) => {
+                const saved = await draft.save(v);
+                if (saved) await startSignIn(api, saved.id);
+              })()
+            }
+          >
+            Save and sign in
+          </button>
+        )}
         <button type="submit" className="primary" disabled={formState.isSubmitting}>
           {connection ? 'Save changes' : 'Save connection'}
         </button>
