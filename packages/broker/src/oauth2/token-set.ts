@@ -16,6 +16,8 @@ export const TokenSet = z.strictObject({
   refreshToken: z.string().min(1).optional(),
   /** Epoch ms; absent when the provider gave no lifetime. */
   expiresAt: z.number().optional(),
+  /** When to refresh: a minute before expiry, or halfway through a lifetime shorter than two minutes. */
+  refreshAt: z.number().optional(),
 });
 export type TokenSet = z.infer<typeof TokenSet>;
 
@@ -37,7 +39,8 @@ export function expiresAtOf(response: TokenResponse, spec: OAuth2Spec, now: numb
 export function nextTokenSet(response: TokenResponse, spec: OAuth2Spec, now: number, previous?: TokenSet): TokenSet {
   const expiresAt = expiresAtOf(response, spec, now);
   const refreshToken = response.refreshToken ?? previous?.refreshToken;
-  return { accessToken: response.accessToken, ...(refreshToken ? { refreshToken } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) };
+  const refreshAt = expiresAt !== undefined ? expiresAt - Math.min(REFRESH_AHEAD_MS, Math.max(0, expiresAt - now) / 2) : undefined;
+  return { accessToken: response.accessToken, ...(refreshToken ? { refreshToken } : {}), ...(expiresAt !== undefined ? { expiresAt, refreshAt } : {}) };
 }
 
 export function parseTokenSet(raw: string | undefined): TokenSet | null {
@@ -51,5 +54,6 @@ export function parseTokenSet(raw: string | undefined): TokenSet | null {
 }
 
 export function isFresh(tokens: TokenSet, now: number): boolean {
-  return tokens.expiresAt === undefined || tokens.expiresAt - REFRESH_AHEAD_MS > now;
+  if (tokens.expiresAt === undefined) return true;
+  return now < (tokens.refreshAt ?? tokens.expiresAt - REFRESH_AHEAD_MS);
 }

@@ -16,7 +16,8 @@ export interface OidcPeer {
   serviceClientSecret: string;
   /** Successful and failed token-endpoint requests, by grant type. */
   grants: { ok: Record<string, number>; failed: Record<string, number> };
-  /** Revocations the provider accepted. */
+  /** Every access and refresh token the provider issued (canaries: none may reach the page, a file or the audit). */
+  issued: string[];
   /** Tokens destroyed at the provider (revocation, or a rotated refresh token's end). */
   revoked: number;
   provider: Provider;
@@ -64,7 +65,12 @@ export async function startOidcPeer(opts: { serviceClientSecret: string; accessT
   const grants = { ok: {} as Record<string, number>, failed: {} as Record<string, number> };
   const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
   const grantType = (ctx: { oidc?: { params?: { grant_type?: unknown } } }) => String(ctx.oidc?.params?.grant_type ?? 'unknown');
-  provider.on('grant.success', (ctx) => bump(grants.ok, grantType(ctx)));
+  const issued: string[] = [];
+  provider.on('grant.success', (ctx) => {
+    bump(grants.ok, grantType(ctx));
+    const body = ctx.body as { access_token?: unknown; refresh_token?: unknown } | undefined;
+    for (const t of [body?.access_token, body?.refresh_token]) if (typeof t === 'string') issued.push(t);
+  });
   provider.on('grant.error', (ctx) => bump(grants.failed, grantType(ctx)));
   provider.on('server_error', (_ctx, error) => console.error('oidc-provider', error));
   provider.on('refresh_token.saved', (token: { jti: string; consume: () => Promise<void> }) => refreshTokens.set(token.jti, token));
@@ -74,6 +80,7 @@ export async function startOidcPeer(opts: { serviceClientSecret: string; accessT
     serviceClientId: 'latchkey-service',
     serviceClientSecret: opts.serviceClientSecret,
     grants,
+    issued,
     revoked: 0,
     provider,
     async revokeAllRefreshTokens() {

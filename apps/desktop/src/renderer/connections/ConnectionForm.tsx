@@ -49,6 +49,8 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
           </p>
         )}
       </div>
+      {/* First, where it is seen: whether the connection is signed in, and the button to do it. */}
+      {oauth2 && connection && <OAuth2SignIn connection={connection} provider={provider} />}
       {draft.shown.map((field) => (
         <Fragment key={field.name}>
         {oauth2 && field.name === oauth2.scopesField && (
@@ -72,7 +74,6 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
         />
         </Fragment>
       ))}
-      {oauth2 && connection && <OAuth2SignIn connection={connection} provider={provider} />}
       <TestResultView state={test} />
       <TestDetails details={test.kind === 'done' ? test.result.details : connection?.lastTest?.details} />
       {formError && (

@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const everything = [JSON.stringify(w.outputs), ...w.mem.audit.lines_.map((l) => l.text), JSON.stringify(w.mem.connections.all())].join('\n');
-  for (const secret of [SERVICE_SECRET, ...tokensSeen]) {
+  for (const secret of [SERVICE_SECRET, ...tokensSeen, ...w.peer.issued]) {
     for (const form of [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]) expect(everything).not.toContain(form);
   }
   await w.close();
