@@ -452,7 +452,8 @@ export class ConnectionsService {
     }
     await this.#locks.run([this.#connectionKey(id)], async () => {
       const latest = this.require(id);
-      const status = latest.status === 'invalid' ? 'invalid' : result.ok ? 'ok' : 'error';
+      // A refused OAuth2 refresh during the test marked it expired: that says more than "error".
+      const status = latest.status === 'invalid' ? 'invalid' : result.ok ? 'ok' : latest.status === 'expired' ? 'expired' : 'error';
       await this.#commitOrDrop({ put: [{ ...latest, lastTest: result, status }] }, [
         { type: 'connection.test', outcome: result.ok ? 'ok' : 'error', connectionId: id, requester: actor, detail: result.message },
       ]);
