@@ -10,5 +10,5 @@ export { displayCommandLine, showable } from './commands/command-key.js';
 export { APPROVED_COMMANDS_ID } from './commands/command-consent.js';
 export { KEY_CHECK_TEXT } from './secrets/secrets-service.js';
 export { openRecoveryKit, sealRecoveryKit, MIN_PASSPHRASE_LENGTH } from './keys/recovery-kit.js';
-export { OAuth2Error, type OAuth2Protocol, type OAuth2Endpoints, type OAuth2ClientCredentials, type TokenResponse, type PendingAuthorization, type RedirectListener } from './oauth2/protocol.js';
+export { OAuth2Error, type DeviceAuthorization, type DevicePoll, type OAuth2Protocol, type OAuth2Endpoints, type OAuth2ClientCredentials, type TokenResponse, type PendingAuthorization, type RedirectListener } from './oauth2/protocol.js';
 export { TOKEN_FIELD } from './oauth2/token-set.js';

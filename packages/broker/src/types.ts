@@ -69,6 +69,8 @@ export interface BrokerOptions {
   testTimeoutMs: number;
   /** How long an OAuth2 sign-in waits for the browser's redirect (default 5 minutes). */
   oauth2SignInTimeoutMs?: number;
+  /** Device flow: the poll interval when the provider names none (default 5 s, RFC 8628). */
+  oauth2DeviceIntervalMs?: number;
   /** Denials within the window after which a requester is throttled instead of prompted. */
   throttleDenials: number;
   throttleWindowMs: number;

@@ -24,6 +24,8 @@ const lazyOAuth2: OAuth2Protocol = {
   refresh: async (e, c, t) => (await oauth2Protocol()).refresh(e, c, t),
   clientCredentials: async (e, c, s) => (await oauth2Protocol()).clientCredentials(e, c, s),
   revoke: async (e, c, t, h) => (await oauth2Protocol()).revoke(e, c, t, h),
+  deviceAuthorization: async (e, c, s) => (await oauth2Protocol()).deviceAuthorization!(e, c, s),
+  pollDeviceCode: async (e, c, d) => (await oauth2Protocol()).pollDeviceCode!(e, c, d),
 };
 
 export interface TransportsOptions {

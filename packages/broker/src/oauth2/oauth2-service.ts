@@ -22,6 +22,8 @@ export interface OAuth2Deps {
   protocol: OAuth2Protocol | undefined;
   /** How long a sign-in waits for the browser's redirect. */
   signInTimeoutMs: number;
+  /** How often to poll in the device flow when the provider names no interval (RFC 8628: 5 s). */
+  deviceIntervalMs: number;
   /** The host's system browser; absent, the page opens the link. */
   openExternal?: ((url: string) => Promise<void>) | undefined;
 }
@@ -62,7 +64,7 @@ export class OAuth2Service {
       await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'client credentials' });
       return { authorizeUrl: null, opened: false, expiresAt: null };
     }
-    if (spec.grant === 'device_code') throw new LatchkeyError('UNAVAILABLE', 'The device flow is not supported yet; use an OAuth app with a redirect');
+    if (spec.grant === 'device_code') return this.#startDeviceFlow(connection, target, requester);
     if (!endpoints.authorizeUrl) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} has no authorization URL`);
 
     this.#waiting.get(id)?.abort.abort(new Error('A newer sign-in replaced this one'));
@@ -104,6 +106,64 @@ export class OAuth2Service {
     // RFC 8252: the system browser, where the person's sessions and password manager are, never a frame of ours.
     const opened = this.d.openExternal ? await this.d.openExternal(waiting.url).then(() => true, () => false) : false;
     return { authorizeUrl: waiting.url, opened, expiresAt: iso(this.d.clock.now() + this.d.signInTimeoutMs) };
+  }
+
+  /**
+   * RFC 8628: the person types a short code on the provider's page (no redirect, which suits a
+   * desktop app); the broker polls the token endpoint at the interval the provider asks for.
+   */
+  async #startDeviceFlow(connection: ResolvedConnection, target: string, requester: Requester): Promise<SignInStarted> {
+    const protocol = this.#protocol();
+    if (!protocol.deviceAuthorization || !protocol.pollDeviceCode) throw new LatchkeyError('UNAVAILABLE', 'This Latchkey cannot run the device flow');
+    const poll = protocol.pollDeviceCode.bind(protocol);
+    const endpoints = endpointsOf(connection);
+    const client = clientOf(connection);
+    const device = await this.#call(connection, () => protocol.deviceAuthorization!(endpoints, client, scopesOf(connection)), requester);
+    const id = connection.id;
+    this.#waiting.get(id)?.abort.abort(new Error('A newer sign-in replaced this one'));
+    const abort = new AbortController();
+    this.#waiting.set(id, { abort });
+    const lifetimeMs = Math.min(device.expiresIn * 1000, this.d.signInTimeoutMs);
+    const deadline = setTimeout(() => abort.abort(new OAuth2Error('timeout', 'The sign-in timed out')), lifetimeMs);
+    deadline.unref?.();
+    let intervalMs = device.interval !== undefined ? device.interval * 1000 : this.d.deviceIntervalMs;
+    const next = (): void => {
+      if (abort.signal.aborted) return;
+      const timer = setTimeout(() => {
+        void poll(endpoints, client, device.deviceCode).then(
+          async (r) => {
+            if (abort.signal.aborted) return;
+            if ('wait' in r) {
+              if (r.wait === 'slow_down') intervalMs += 5000;
+              return next();
+            }
+            await this.#store(id, target, r.tokens, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'device flow' });
+            done();
+          },
+          async (error: unknown) => {
+            const failure = this.#failure(connection, error);
+            await this.d.audit.record({ type: 'oauth2.signIn', outcome: 'denied', connectionId: id, requester, detail: failure.message }).catch(() => undefined);
+            done();
+          },
+        );
+      }, intervalMs);
+      timer.unref?.();
+    };
+    const done = () => {
+      clearTimeout(deadline);
+      if (this.#waiting.get(id)?.abort === abort) this.#waiting.delete(id);
+      abort.abort();
+    };
+    next();
+    const page = device.verificationUriComplete ?? device.verificationUri;
+    const opened = this.d.openExternal && /^https?:\/\//.test(page) ? await this.d.openExternal(page).then(() => true, () => false) : false;
+    return {
+      authorizeUrl: page,
+      opened,
+      userCode: device.userCode,
+      verificationUri: device.verificationUri,
+      expiresAt: iso(this.d.clock.now() + lifetimeMs),
+    };
   }
 
   /**
@@ -186,7 +246,7 @@ export class OAuth2Service {
     return next;
   }
 
-  async #call(connection: ResolvedConnection, fn: () => Promise<TokenResponse>, requester: Requester): Promise<TokenResponse> {
+  async #call<T>(connection: ResolvedConnection, fn: () => Promise<T>, requester: Requester): Promise<T> {
     try {
       return await fn();
     } catch (error) {

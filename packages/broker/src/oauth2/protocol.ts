@@ -62,6 +62,20 @@ export class OAuth2Error extends Error {
   }
 }
 
+/** RFC 8628: what the person types, where, and how the broker polls. */
+export interface DeviceAuthorization {
+  deviceCode: string;
+  userCode: string;
+  verificationUri: string;
+  verificationUriComplete?: string;
+  expiresIn: number;
+  /** Seconds between polls, when the provider says (RFC 8628's default is 5). */
+  interval?: number;
+}
+
+/** A device-code poll: tokens, or keep waiting (`slow_down` adds 5 s to the interval, RFC 8628 §3.5). */
+export type DevicePoll = { tokens: TokenResponse } | { wait: 'pending' | 'slow_down' };
+
 export interface OAuth2Protocol {
   listen(signal: AbortSignal): Promise<RedirectListener>;
   authorize(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, input: { redirectUri: string; scopes: string[]; openid: boolean; extraParams?: Record<string, string> }): Promise<PendingAuthorization>;
@@ -69,6 +83,9 @@ export interface OAuth2Protocol {
   exchangeCode(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, input: { params: URLSearchParams; redirectUri: string; pending: PendingAuthorization }): Promise<TokenResponse>;
   refresh(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, refreshToken: string): Promise<TokenResponse>;
   clientCredentials(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, scopes: string[]): Promise<TokenResponse>;
+  /** RFC 8628 device authorization request. */
+  deviceAuthorization?(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, scopes: string[]): Promise<DeviceAuthorization>;
+  pollDeviceCode?(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, deviceCode: string): Promise<DevicePoll>;
   /** RFC 7009; resolves when the provider accepted it. */
   revoke(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, token: string, hint: 'access_token' | 'refresh_token'): Promise<void>;
 }

@@ -12,6 +12,8 @@ export interface OidcPeer {
   issuer: string;
   /** The native client (public, PKCE) and the service client (client credentials). */
   nativeClientId: string;
+  /** A public client for the device flow (RFC 8628). */
+  deviceClientId: string;
   serviceClientId: string;
   serviceClientSecret: string;
   /** Successful and failed token-endpoint requests, by grant type. */
@@ -43,6 +45,14 @@ export async function startOidcPeer(opts: { serviceClientSecret: string; accessT
         response_types: ['code'],
       },
       {
+        client_id: 'latchkey-device',
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+        response_types: [],
+        redirect_uris: [],
+      },
+      {
         client_id: 'latchkey-service',
         client_secret: opts.serviceClientSecret,
         token_endpoint_auth_method: 'client_secret_basic',
@@ -53,7 +63,7 @@ export async function startOidcPeer(opts: { serviceClientSecret: string; accessT
     ],
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     scopes: ['openid', 'offline_access', 'api:read'],
-    features: { devInteractions: { enabled: true }, revocation: { enabled: true }, clientCredentials: { enabled: true } },
+    features: { devInteractions: { enabled: true }, revocation: { enabled: true }, clientCredentials: { enabled: true }, deviceFlow: { enabled: true } },
     pkce: { required: () => true },
     rotateRefreshToken: true,
     ttl: { AccessToken: opts.accessTokenTtl ?? 3600, ClientCredentials: opts.accessTokenTtl ?? 3600, RefreshToken: 24 * 3600, Grant: 24 * 3600, Interaction: 600, Session: 600, IdToken: 3600, AuthorizationCode: 60 },
@@ -77,6 +87,7 @@ export async function startOidcPeer(opts: { serviceClientSecret: string; accessT
   const peer: OidcPeer = {
     issuer,
     nativeClientId: 'latchkey-native',
+    deviceClientId: 'latchkey-device',
     serviceClientId: 'latchkey-service',
     serviceClientSecret: opts.serviceClientSecret,
     grants,
@@ -146,4 +157,37 @@ export async function signInAsPerson(authorizeUrl: string, login: string, opts: 
     url = new URL(location, url);
   }
   throw new Error('Too many redirects');
+}
+
+/**
+ * Plays the person on the device flow's pages with plain HTTP: opens the verification page,
+ * submits every form it meets (the code, its confirmation, login as `login`, consent) and
+ * returns the last page, the provider's success page.
+ */
+export async function confirmDeviceAsPerson(verificationUri: string, login: string): Promise<string> {
+  const cookies = jar();
+  let res = await fetch(verificationUri, { redirect: 'manual' });
+  let at = new URL(verificationUri);
+  for (let hops = 0; hops < 30; hops++) {
+    cookies.take(res);
+    const location = res.headers.get('location');
+    if (location) {
+      at = new URL(location, at);
+      res = await fetch(at, { redirect: 'manual', headers: { cookie: cookies.header() } });
+      continue;
+    }
+    const html = await res.text();
+    const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/.exec(html) ?? /<form[^>]*action="([^"]+)"[^>]*>/.exec(html);
+    if (!form) return html;
+    const fields: Record<string, string> = {};
+    for (const tag of html.match(/<input[^>]*>/g) ?? []) {
+      const name = /name="([^"]+)"/.exec(tag)?.[1];
+      if (name) fields[name] = /value="([^"]*)"/.exec(tag)?.[1] ?? '';
+    }
+    if ('login' in fields) fields['login'] = login;
+    if ('password' in fields) fields['password'] = 'any';
+    at = new URL(form[1]!.replace(/&amp;/g, '&'), at);
+    res = await fetch(at, { method: 'POST', redirect: 'manual', headers: { cookie: cookies.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  }
+  throw new Error('Too many steps on the device pages');
 }

@@ -6,7 +6,7 @@ import { errorMessage } from '../ui/errors';
 /** The secret field the broker keeps an OAuth2 connection's tokens in; the page sees only that it is set. */
 const TOKEN_FIELD = 'oauth2Token';
 
-export type SignInState = { kind: 'idle' } | { kind: 'starting' } | { kind: 'waiting'; url: string } | { kind: 'error'; message: string };
+export type SignInState = { kind: 'idle' } | { kind: 'starting' } | { kind: 'waiting'; url: string; userCode?: string } | { kind: 'error'; message: string };
 
 /**
  * Starts a sign-in. The broker waits for the provider's redirect on a loopback port; the sign-in
@@ -17,7 +17,7 @@ export async function startSignIn(api: LatchkeyApi, id: string): Promise<SignInS
     const started = await api.connections.signIn({ id });
     if (!started.authorizeUrl) return { kind: 'idle' };
     if (!started.opened) window.open(started.authorizeUrl, '_blank', 'noopener,noreferrer');
-    return { kind: 'waiting', url: started.authorizeUrl };
+    return { kind: 'waiting', url: started.authorizeUrl, ...(started.userCode ? { userCode: started.userCode } : {}) };
   } catch (error) {
     return { kind: 'error', message: errorMessage(error) };
   }
@@ -39,6 +39,11 @@ export function OAuth2SignIn({ connection, provider }: { connection: Connection;
       <p role="status" className={expired ? 'field-error' : undefined}>
         {expired ? `Sign-in expired${connection.lastTest?.message ? `: ${connection.lastTest.message}` : ''}` : signedIn ? 'Signed in' : 'Not signed in yet'}
       </p>
+      {state.kind === 'waiting' && state.userCode && (
+        <p>
+          Enter the code <strong className="user-code">{state.userCode}</strong> on the provider&apos;s page to sign in.
+        </p>
+      )}
       {state.kind === 'waiting' && (
         <p>
           Finish signing in in your browser.{' '}

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { OAuth2Error, TOKEN_FIELD } from '@latchkey/broker';
-import type { OAuth2ClientCredentials, OAuth2Endpoints, OAuth2Protocol, PendingAuthorization, ResolvedConnection, TestOutcome, TokenResponse } from '@latchkey/broker';
+import type { DevicePoll, OAuth2ClientCredentials, OAuth2Endpoints, OAuth2Protocol, PendingAuthorization, ResolvedConnection, TestOutcome, TokenResponse } from '@latchkey/broker';
 import { listenForRedirect } from './loopback-redirect.js';
 
 const TIMEOUT_S = 30;
@@ -125,6 +125,35 @@ export const oauth4webapiProtocol: OAuth2Protocol = {
       const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth(c), scopes.length ? { scope: scopes.join(' ') } : {}, options(e.tokenUrl));
       return toResponse(await oauth.processClientCredentialsResponse(as, client, response));
     }),
+
+  deviceAuthorization: (e, c, scopes) =>
+    guarded(async () => {
+      if (!e.deviceAuthorizationUrl) throw new OAuth2Error('invalid_response', 'The provider has no device authorization URL');
+      const as = server(e, e.deviceAuthorizationUrl);
+      const client: oauth.Client = { client_id: c.clientId };
+      const response = await oauth.deviceAuthorizationRequest(as, client, clientAuth(c), scopes.length ? { scope: scopes.join(' ') } : {}, options(e.deviceAuthorizationUrl));
+      const r = await oauth.processDeviceAuthorizationResponse(as, client, response);
+      return {
+        deviceCode: r.device_code,
+        userCode: r.user_code,
+        verificationUri: r.verification_uri,
+        ...(r.verification_uri_complete ? { verificationUriComplete: r.verification_uri_complete } : {}),
+        expiresIn: r.expires_in,
+        ...(typeof r.interval === 'number' && r.interval > 0 ? { interval: r.interval } : {}),
+      };
+    }),
+
+  pollDeviceCode: async (e, c, deviceCode): Promise<DevicePoll> => {
+    const as = server(e, e.tokenUrl);
+    const client: oauth.Client = { client_id: c.clientId };
+    try {
+      const response = await oauth.deviceCodeGrantRequest(as, client, clientAuth(c), deviceCode, options(e.tokenUrl));
+      return { tokens: toResponse(await oauth.processDeviceCodeResponse(as, client, response)) };
+    } catch (error) {
+      if (error instanceof oauth.ResponseBodyError && (error.error === 'authorization_pending' || error.error === 'slow_down')) return { wait: error.error === 'slow_down' ? 'slow_down' : 'pending' };
+      throw classify(error);
+    }
+  },
 
   revoke: (e, c, token, hint) =>
     guarded(async () => {

@@ -9,10 +9,10 @@ export const oauth2: DriverDescriptor = {
   kind: 'oauth2',
   operations: [],
   fields: {
-    config: ['clientId', 'scopes', 'baseUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'issuer'],
+    config: ['clientId', 'scopes', 'baseUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'issuer', 'deviceAuthorizationUrl'],
     secrets: ['clientSecret'],
-    optional: ['scopes', 'clientSecret', 'baseUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'issuer'],
-    roles: { clientId: 'target', authorizeUrl: 'target', tokenUrl: 'target', revocationUrl: 'target', issuer: 'target', baseUrl: 'url' },
+    optional: ['scopes', 'clientSecret', 'baseUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'issuer', 'deviceAuthorizationUrl'],
+    roles: { clientId: 'target', authorizeUrl: 'target', tokenUrl: 'target', revocationUrl: 'target', issuer: 'target', deviceAuthorizationUrl: 'target', baseUrl: 'url' },
   },
   async load() {
     const d = await import('./driver.js');

@@ -37,7 +37,7 @@ export async function createOAuth2World(opts: { serviceClientSecret: string }) {
   const api = await startApi(peer);
   const transports = createTransports();
   const prompter = new ScriptedPrompter(() => ({ decision: 'always', duration: '30d' }));
-  const { broker, mem, clock } = createTestBroker({ transports, prompter });
+  const { broker, mem, clock } = createTestBroker({ transports, prompter, options: { oauth2DeviceIntervalMs: 50 } });
   const { name, latchkey } = readPack('oauth2');
   for (const provider of latchkey.contributes.providers) broker.providers.register(provider, name);
   const app = createDispatcher(appChannels, broker.app);

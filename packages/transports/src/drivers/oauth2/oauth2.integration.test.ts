@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, SignInStarted } from '@latchkey/contracts';
-import { signInAsPerson } from '../../testing/oidc-peer.js';
+import { confirmDeviceAsPerson, signInAsPerson } from '../../testing/oidc-peer.js';
 import { createOAuth2World, type OAuth2World } from './oauth2-fixture.js';
 
 const SERVICE_SECRET = 'Canary-Svc-Secret-5b2e9';
@@ -154,5 +154,29 @@ describe('client credentials', () => {
     });
     await expect(w.call('connections:signIn', { id: c.id })).rejects.toMatchObject({ code: 'DENIED', message: expect.stringMatching(/invalid_client/) });
     expect(await w.call<Connection>('connections:get', { id: c.id })).toMatchObject({ status: 'untested', secretFields: { clientSecret: 'set' } });
+  });
+});
+
+describe('device flow (RFC 8628)', () => {
+  it('shows a code to type at the provider, polls until the person confirmed, and the connection works', async () => {
+    const c = await w.call<{ id: string }>('connections:create', {
+      providerId: 'oauth2-device',
+      name: 'device',
+      config: { baseUrl: w.api.url, deviceAuthorizationUrl: `${w.peer.issuer}/device/auth`, tokenUrl: `${w.peer.issuer}/token`, clientId: w.peer.deviceClientId, scopes: 'openid offline_access' },
+    });
+    const started = await w.call<SignInStarted>('connections:signIn', { id: c.id });
+    expect(started.userCode).toMatch(/^[A-Z]{4}-?[A-Z]{4}$/);
+    expect(started.verificationUri).toBe(`${w.peer.issuer}/device`);
+    expect(started.authorizeUrl).toContain('user_code=');
+    // Polled before the person confirmed: pending, nothing stored.
+    await expect.poll(() => w.peer.grants.failed['urn:ietf:params:oauth:grant-type:device_code'] ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect((await w.call<Connection>('connections:get', { id: c.id })).secretFields['oauth2Token']).toBeUndefined();
+    const page = await confirmDeviceAsPerson(started.authorizeUrl!, 'dana');
+    expect(page).toMatch(/success/i);
+    await expect.poll(async () => (await w.call<Connection>('connections:get', { id: c.id })).status, { timeout: 10_000 }).toBe('ok');
+    await remember(c.id);
+    const ref = await w.refFor(c.id);
+    const res = await w.fetchThrough(ref);
+    expect(JSON.parse((res as { value: { body: string } }).value.body)).toEqual({ sub: 'dana' });
   });
 });
