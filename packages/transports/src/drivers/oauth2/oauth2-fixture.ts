@@ -32,12 +32,12 @@ export async function startApi(peer: OidcPeer): Promise<{ url: string; seen: str
   return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
 }
 
-export async function createOAuth2World(opts: { serviceClientSecret: string }) {
+export async function createOAuth2World(opts: { serviceClientSecret: string; signInTimeoutMs?: number }) {
   const peer = await startOidcPeer({ serviceClientSecret: opts.serviceClientSecret });
   const api = await startApi(peer);
   const transports = createTransports();
   const prompter = new ScriptedPrompter(() => ({ decision: 'always', duration: '30d' }));
-  const { broker, mem, clock } = createTestBroker({ transports, prompter, options: { oauth2DeviceIntervalMs: 50 } });
+  const { broker, mem, clock } = createTestBroker({ transports, prompter, options: { oauth2DeviceIntervalMs: 50, ...(opts.signInTimeoutMs ? { oauth2SignInTimeoutMs: opts.signInTimeoutMs } : {}) } });
   const { name, latchkey } = readPack('oauth2');
   for (const provider of latchkey.contributes.providers) broker.providers.register(provider, name);
   const app = createDispatcher(appChannels, broker.app);
