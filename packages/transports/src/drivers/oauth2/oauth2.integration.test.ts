@@ -180,3 +180,29 @@ describe('device flow (RFC 8628)', () => {
     expect(JSON.parse((res as { value: { body: string } }).value.body)).toEqual({ sub: 'dana' });
   });
 });
+
+describe('a provider that cannot be reached', () => {
+  it('leaves the sign-in alone: the call fails as unavailable, the connection is not marked expired, the tokens stay', async () => {
+    const own = await createOAuth2World({ serviceClientSecret: 'Canary-Svc-Down-31f' });
+    let stopped = false;
+    try {
+      const id = await own.createNative();
+      const started = await own.call<SignInStarted>('connections:signIn', { id });
+      expect((await signInAsPerson(started.authorizeUrl!, 'erin')).status).toBe(200);
+      const ref = await own.refFor(id);
+      await own.peer.stop();
+      stopped = true;
+      own.clock.advance(2 * 3600_000);
+      const res = await own.fetchThrough(ref);
+      expect(res).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringMatching(/could not be reached/) } });
+      expect(await own.call<Connection>('connections:get', { id })).toMatchObject({ status: 'ok', secretFields: { oauth2Token: 'set' } });
+      const audit = own.mem.audit.lines_.map((l) => JSON.parse(l.text) as { type: string; outcome: string });
+      expect(audit.some((e) => e.type === 'oauth2.refresh' && e.outcome === 'error')).toBe(true);
+      expect(audit.some((e) => e.type === 'oauth2.expired')).toBe(false);
+    } finally {
+      await own.broker.close();
+      await own.api.close();
+      if (!stopped) await own.peer.stop();
+    }
+  });
+});
