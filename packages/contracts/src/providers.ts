@@ -100,7 +100,16 @@ export type AuthRule = z.infer<typeof AuthRule>;
 export const OAuth2Spec = z.strictObject({
   grant: z.enum(['authorization_code', 'client_credentials', 'device_code']).default('authorization_code'),
   authorizeUrl: Template.optional(),
-  tokenUrl: Template,
+  /** Required unless the endpoints are discovered (`discover`). */
+  tokenUrl: Template.optional(),
+  /**
+   * The MCP authorization spec: the endpoints are discovered from the protected resource at
+   * `resourceUrl` (RFC 9728 metadata, then the authorization server's RFC 8414 metadata), the
+   * client registers itself where the server offers it (RFC 7591), and every authorization and
+   * token request names the resource (RFC 8707).
+   */
+  discover: z.literal('resource').optional(),
+  resourceUrl: Template.optional(),
   /** RFC 7009: where tokens are revoked when the connection is deleted. */
   revocationUrl: Template.optional(),
   /** RFC 8628: the device authorization endpoint, for `grant: device_code`. */
@@ -168,7 +177,7 @@ export type ProviderInfo = z.infer<typeof ProviderInfo>;
 export function targetFields(manifest: Pick<ProviderManifest, 'fields' | 'baseUrl'> & { oauth2?: OAuth2Spec | undefined }): FieldSpec[] {
   // OAuth2 tokens go to the token URL and are minted for one client: those fields bind them too.
   const o = manifest.oauth2;
-  const templates = [manifest.baseUrl, o?.authorizeUrl, o?.tokenUrl, o?.revocationUrl, o?.deviceAuthorizationUrl, o?.issuer, o ? `{{config.${o.clientIdField}}}` : undefined].join(' ');
+  const templates = [manifest.baseUrl, o?.resourceUrl, o?.authorizeUrl, o?.tokenUrl, o?.revocationUrl, o?.deviceAuthorizationUrl, o?.issuer, o ? `{{config.${o.clientIdField}}}` : undefined].join(' ');
   const fromBaseUrl = new Set([...templates.matchAll(/\{\{\s*config\.([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1]));
   if (!manifest.fields.some((f) => f.role !== undefined)) return manifest.fields.filter((f) => !f.secret);
   return manifest.fields.filter((f) => !f.secret && ((f.role !== undefined && TARGET_ROLES.has(f.role)) || fromBaseUrl.has(f.name)));

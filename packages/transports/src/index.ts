@@ -24,6 +24,8 @@ const lazyOAuth2: OAuth2Protocol = {
   refresh: async (e, c, t) => (await oauth2Protocol()).refresh(e, c, t),
   clientCredentials: async (e, c, s) => (await oauth2Protocol()).clientCredentials(e, c, s),
   revoke: async (e, c, t, h) => (await oauth2Protocol()).revoke(e, c, t, h),
+  discover: async (r) => (await oauth2Protocol()).discover!(r),
+  register: async (e, i) => (await oauth2Protocol()).register!(e, i),
   deviceAuthorization: async (e, c, s) => (await oauth2Protocol()).deviceAuthorization!(e, c, s),
   pollDeviceCode: async (e, c, d) => (await oauth2Protocol()).pollDeviceCode!(e, c, d),
 };

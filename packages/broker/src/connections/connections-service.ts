@@ -530,6 +530,8 @@ export class ConnectionsService {
       };
       await this.#commitOrDrop({ put: [next] }, [{ ...event, connectionId: id }], ids);
       if (old) void this.d.secrets.drop([old]).catch(() => undefined);
+      // A session a driver keeps open (MCP over HTTP) was opened with the old token.
+      await this.d.transports.release(id);
       this.#changed(id);
     });
   }

@@ -6,7 +6,7 @@ import type { OAuth2ClientCredentials, OAuth2Endpoints } from './protocol.js';
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /** https, or http on this machine only: a token or a code never crosses a network in the clear. */
-function checkedUrl(label: string, raw: string): string {
+export function checkedUrl(label: string, raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -31,6 +31,7 @@ export function endpointsOf(connection: Pick<ResolvedConnection, 'manifest' | 'c
     const raw = t ? expandTemplate(t, { config: connection.config }).trim() : '';
     return raw ? checkedUrl(label, raw) : undefined;
   };
+  if (!spec.tokenUrl) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} names no token URL`);
   const out: OAuth2Endpoints = { tokenUrl: checkedUrl('token URL', expandTemplate(spec.tokenUrl, { config: connection.config })) };
   const authorizeUrl = expand('authorization URL', spec.authorizeUrl);
   const revocationUrl = expand('revocation URL', spec.revocationUrl);
@@ -39,6 +40,30 @@ export function endpointsOf(connection: Pick<ResolvedConnection, 'manifest' | 'c
   const issuer = spec.issuer ? expandTemplate(spec.issuer, { config: connection.config }).trim() || undefined : undefined;
   if (issuer) checkedUrl('issuer', issuer);
   return { ...out, ...(authorizeUrl ? { authorizeUrl } : {}), ...(revocationUrl ? { revocationUrl } : {}), ...(deviceAuthorizationUrl ? { deviceAuthorizationUrl } : {}), ...(issuer ? { issuer } : {}) };
+}
+
+/** RFC 9728: the protected resource whose metadata names the authorization server. */
+export function resourceUrlOf(connection: Pick<ResolvedConnection, 'manifest' | 'config'>): string {
+  const spec = oauth2SpecOf(connection);
+  const template = spec.resourceUrl ?? connection.manifest.baseUrl;
+  const raw = template ? expandTemplate(template, { config: connection.config }).trim() : '';
+  if (!raw) throw new LatchkeyError('VALIDATION', 'Enter the server URL first');
+  return checkedUrl('server URL', raw);
+}
+
+/** Discovered endpoints are held to the same rule as written ones: https, or http on this machine. */
+export function checkedEndpoints(e: OAuth2Endpoints): OAuth2Endpoints {
+  const out: OAuth2Endpoints = { ...e, tokenUrl: checkedUrl('token URL', e.tokenUrl) };
+  if (e.authorizeUrl) out.authorizeUrl = checkedUrl('authorization URL', e.authorizeUrl);
+  if (e.revocationUrl) out.revocationUrl = checkedUrl('revocation URL', e.revocationUrl);
+  if (e.deviceAuthorizationUrl) out.deviceAuthorizationUrl = checkedUrl('device authorization URL', e.deviceAuthorizationUrl);
+  return out;
+}
+
+/** A client id in the settings, if the manifest reads one and the person filled it. */
+export function configuredClientId(connection: Pick<ResolvedConnection, 'manifest' | 'config'>): string | undefined {
+  const id = connection.config[oauth2SpecOf(connection).clientIdField];
+  return typeof id === 'string' && id ? id : undefined;
 }
 
 export function clientOf(connection: ResolvedConnection): OAuth2ClientCredentials {

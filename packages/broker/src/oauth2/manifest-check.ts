@@ -19,11 +19,13 @@ export function checkOAuth2Manifest(manifest: ProviderManifest): void {
     return;
   }
   const clientId = fields.get(spec.clientIdField);
-  if (!clientId || clientId.secret) throw bad(`the client id field "${spec.clientIdField}" must be a field that is not secret`);
+  // Discovered servers may register the client themselves (RFC 7591): a client id field is optional there.
+  if (spec.discover ? clientId?.secret : !clientId || clientId.secret) throw bad(`the client id field "${spec.clientIdField}" must be a field that is not secret`);
+  if (!spec.discover && !spec.tokenUrl) throw bad('a token URL is required unless the endpoints are discovered');
   if (spec.clientSecretField) {
     const secret = fields.get(spec.clientSecretField);
     if (!secret?.secret) throw bad(`the client secret field "${spec.clientSecretField}" must be a secret field`);
   }
-  if (spec.grant === 'authorization_code' && !spec.authorizeUrl) throw bad('the authorization code grant needs an authorizeUrl');
+  if (spec.grant === 'authorization_code' && !spec.authorizeUrl && !spec.discover) throw bad('the authorization code grant needs an authorizeUrl');
   if (spec.grant === 'device_code' && !spec.deviceAuthorizationUrl) throw bad('the device flow needs a deviceAuthorizationUrl');
 }

@@ -6,7 +6,8 @@ import type { ConnectionsService } from '../connections/connections-service.js';
 import { maskerFor } from '../masking/masker.js';
 import type { Clock, ResolvedConnection } from '../ports.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
-import { clientOf, endpointsOf, oauth2SpecOf, scopesOf } from './endpoints.js';
+import { checkedEndpoints, clientOf, configuredClientId, endpointsOf, oauth2SpecOf, resourceUrlOf, scopesOf } from './endpoints.js';
+import type { OAuth2ClientCredentials, OAuth2Endpoints } from './protocol.js';
 import { OAuth2Error } from './protocol.js';
 import type { OAuth2Protocol, TokenResponse } from './protocol.js';
 import { SingleFlight } from './single-flight.js';
@@ -55,16 +56,16 @@ export class OAuth2Service {
     const record = this.d.connections.require(id);
     const connection = await this.d.connections.resolve(record, { fresh: false });
     const spec = oauth2SpecOf(connection);
-    const endpoints = endpointsOf(connection);
-    const client = clientOf(connection);
-    const target = this.d.connections.currentTarget(record);
     const protocol = this.#protocol();
+    const endpoints = await this.#endpointsFor(connection, requester);
+    const client = await this.#clientFor(connection, endpoints, parseTokenSet(connection.secrets[TOKEN_FIELD]), requester);
+    const target = this.d.connections.currentTarget(record);
     if (spec.grant === 'client_credentials') {
       const response = await this.#call(connection, () => protocol.clientCredentials(endpoints, client, scopesOf(connection)), requester);
-      await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'client credentials' });
+      await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'client credentials' }, client);
       return { authorizeUrl: null, opened: false, expiresAt: null };
     }
-    if (spec.grant === 'device_code') return this.#startDeviceFlow(connection, target, requester);
+    if (spec.grant === 'device_code') return this.#startDeviceFlow(connection, target, requester, endpoints, client);
     if (!endpoints.authorizeUrl) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} has no authorization URL`);
 
     this.#waiting.get(id)?.abort.abort(new Error('A newer sign-in replaced this one'));
@@ -80,7 +81,7 @@ export class OAuth2Service {
     };
     let pending;
     try {
-      pending = await protocol.authorize(endpoints, client, { redirectUri: listener.redirectUri, scopes: scopesOf(connection), openid: endpoints.issuer !== undefined, ...(spec.authorizeParams ? { extraParams: spec.authorizeParams } : {}) });
+      pending = await protocol.authorize(endpoints, client, { redirectUri: listener.redirectUri, scopes: scopesOf(connection), openid: endpoints.issuer !== undefined && scopesOf(connection).includes('openid'), ...(spec.authorizeParams ? { extraParams: spec.authorizeParams } : {}) });
     } catch (error) {
       cleanup();
       throw this.#failure(connection, error);
@@ -90,7 +91,7 @@ export class OAuth2Service {
       .next(waiting.state, async (params) => {
         try {
           const response = await protocol.exchangeCode(endpoints, client, { params, redirectUri: listener.redirectUri, pending: waiting });
-          await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester });
+          await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester }, client);
           return { ok: true, message: `Signed in to ${connection.manifest.name}. You can close this window and return to Latchkey.` };
         } catch (error) {
           const failure = this.#failure(connection, error);
@@ -112,12 +113,10 @@ export class OAuth2Service {
    * RFC 8628: the person types a short code on the provider's page (no redirect, which suits a
    * desktop app); the broker polls the token endpoint at the interval the provider asks for.
    */
-  async #startDeviceFlow(connection: ResolvedConnection, target: string, requester: Requester): Promise<SignInStarted> {
+  async #startDeviceFlow(connection: ResolvedConnection, target: string, requester: Requester, endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials): Promise<SignInStarted> {
     const protocol = this.#protocol();
     if (!protocol.deviceAuthorization || !protocol.pollDeviceCode) throw new LatchkeyError('UNAVAILABLE', 'This Latchkey cannot run the device flow');
     const poll = protocol.pollDeviceCode.bind(protocol);
-    const endpoints = endpointsOf(connection);
-    const client = clientOf(connection);
     const device = await this.#call(connection, () => protocol.deviceAuthorization!(endpoints, client, scopesOf(connection)), requester);
     const id = connection.id;
     this.#waiting.get(id)?.abort.abort(new Error('A newer sign-in replaced this one'));
@@ -137,7 +136,7 @@ export class OAuth2Service {
               if (r.wait === 'slow_down') intervalMs += 5000;
               return next();
             }
-            await this.#store(id, target, r.tokens, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'device flow' });
+            await this.#store(id, target, r.tokens, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'device flow' }, client);
             done();
           },
           async (error: unknown) => {
@@ -188,11 +187,12 @@ export class OAuth2Service {
     if (isFresh(tokens, this.d.clock.now())) return tokens;
     const spec = oauth2SpecOf(connection);
     const target = this.d.connections.currentTarget(record);
-    const endpoints = endpointsOf(connection);
-    const client = clientOf(connection);
     const protocol = this.#protocol();
     let response: TokenResponse;
+    let client: OAuth2ClientCredentials | undefined;
     try {
+      const endpoints = await this.#endpointsFor(connection);
+      client = tokens.clientId ? { clientId: tokens.clientId, auth: 'none' } : clientOf(connection);
       if (tokens.refreshToken) response = await protocol.refresh(endpoints, client, tokens.refreshToken);
       else if (spec.grant === 'client_credentials') response = await protocol.clientCredentials(endpoints, client, scopesOf(connection));
       else throw new OAuth2Error('refused', 'the access token expired and the provider gave no refresh token');
@@ -206,7 +206,7 @@ export class OAuth2Service {
       await this.d.audit.record({ type: 'oauth2.refresh', outcome: 'error', connectionId: id, detail: failure.message }).catch(() => undefined);
       throw failure;
     }
-    return this.#store(id, target, response, connection, tokens, { type: 'oauth2.refresh' });
+    return this.#store(id, target, response, connection, tokens, { type: 'oauth2.refresh' }, client);
   }
 
   /** RFC 7009 before a delete, where the provider has a revocation endpoint; best effort, audited. */
@@ -223,8 +223,8 @@ export class OAuth2Service {
     const tokens = parseTokenSet(connection.secrets[TOKEN_FIELD]);
     if (!tokens) return;
     try {
-      const endpoints = endpointsOf(connection);
-      const client = clientOf(connection);
+      const endpoints = await this.#endpointsFor(connection);
+      const client: OAuth2ClientCredentials = tokens.clientId ? { clientId: tokens.clientId, auth: 'none' } : clientOf(connection);
       // Revoking the refresh token ends the grant (and, at most providers, its access tokens).
       if (tokens.refreshToken) await this.d.protocol.revoke(endpoints, client, tokens.refreshToken, 'refresh_token');
       await this.d.protocol.revoke(endpoints, client, tokens.accessToken, 'access_token');
@@ -234,14 +234,40 @@ export class OAuth2Service {
     }
   }
 
+  /** The endpoints as the manifest writes them, or discovered from the protected resource (MCP). */
+  async #endpointsFor(connection: ResolvedConnection, requester?: Requester): Promise<OAuth2Endpoints> {
+    const spec = oauth2SpecOf(connection);
+    if (!spec.discover) return endpointsOf(connection);
+    const protocol = this.#protocol();
+    if (!protocol.discover) throw new LatchkeyError('UNAVAILABLE', 'This Latchkey cannot discover an authorization server');
+    const resourceUrl = resourceUrlOf(connection);
+    const found = requester ? await this.#call(connection, () => protocol.discover!(resourceUrl), requester) : await protocol.discover(resourceUrl);
+    return checkedEndpoints(found);
+  }
+
+  /**
+   * The client: the tokens' own registered client, else the id in the settings, else a public
+   * native client registered now (RFC 7591) where the authorization server offers registration.
+   */
+  async #clientFor(connection: ResolvedConnection, endpoints: OAuth2Endpoints, tokens: TokenSet | null, requester: Requester): Promise<OAuth2ClientCredentials> {
+    if (tokens?.clientId) return { clientId: tokens.clientId, auth: 'none' };
+    if (configuredClientId(connection) || !endpoints.registrationUrl) return clientOf(connection);
+    const protocol = this.#protocol();
+    if (!protocol.register) throw new LatchkeyError('UNAVAILABLE', 'This Latchkey cannot register a client');
+    const clientId = await this.#call(connection, () => protocol.register!(endpoints, { redirectUri: 'http://127.0.0.1/oauth2/callback', clientName: 'Latchkey' }), requester);
+    return { clientId, auth: 'none' };
+  }
+
   /** Stops every sign-in waiting for a redirect (shutdown). */
   abortAll(reason: string): void {
     for (const w of this.#waiting.values()) w.abort.abort(new Error(reason));
     this.#waiting.clear();
   }
 
-  async #store(id: string, target: string, response: TokenResponse, connection: ResolvedConnection, previous: TokenSet | undefined, event: { type: 'oauth2.signIn' | 'oauth2.refresh'; requester?: Requester; detail?: string }): Promise<TokenSet> {
-    const next = nextTokenSet(response, oauth2SpecOf(connection), this.d.clock.now(), previous);
+  async #store(id: string, target: string, response: TokenResponse, connection: ResolvedConnection, previous: TokenSet | undefined, event: { type: 'oauth2.signIn' | 'oauth2.refresh'; requester?: Requester; detail?: string }, client: OAuth2ClientCredentials): Promise<TokenSet> {
+    const made = nextTokenSet(response, oauth2SpecOf(connection), this.d.clock.now(), previous);
+    // A client the broker registered itself is kept with the tokens it refreshes.
+    const next = client.clientId !== configuredClientId(connection) ? { ...made, clientId: client.clientId } : made;
     await this.d.connections.storeTokens(id, target, JSON.stringify(next), event);
     return next;
   }

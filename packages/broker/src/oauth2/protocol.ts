@@ -12,6 +12,10 @@ export interface OAuth2Endpoints {
   deviceAuthorizationUrl?: string;
   /** OpenID providers: the ID token's issuer, and a nonce is sent. */
   issuer?: string;
+  /** RFC 8707: the resource the tokens are for, sent with the authorization and every token request. */
+  resource?: string;
+  /** RFC 7591: where a client registers itself, when the server offers it. */
+  registrationUrl?: string;
 }
 
 export interface OAuth2ClientCredentials {
@@ -83,6 +87,10 @@ export interface OAuth2Protocol {
   exchangeCode(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, input: { params: URLSearchParams; redirectUri: string; pending: PendingAuthorization }): Promise<TokenResponse>;
   refresh(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, refreshToken: string): Promise<TokenResponse>;
   clientCredentials(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, scopes: string[]): Promise<TokenResponse>;
+  /** RFC 9728 then RFC 8414: the authorization server of a protected resource, and its endpoints. */
+  discover?(resourceUrl: string): Promise<OAuth2Endpoints>;
+  /** RFC 7591: registers a public native client with the loopback redirect; returns its id. */
+  register?(endpoints: OAuth2Endpoints, input: { redirectUri: string; clientName: string }): Promise<string>;
   /** RFC 8628 device authorization request. */
   deviceAuthorization?(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, scopes: string[]): Promise<DeviceAuthorization>;
   pollDeviceCode?(endpoints: OAuth2Endpoints, client: OAuth2ClientCredentials, deviceCode: string): Promise<DevicePoll>;

@@ -16,6 +16,8 @@ export const TokenSet = z.strictObject({
   refreshToken: z.string().min(1).optional(),
   /** Epoch ms; absent when the provider gave no lifetime. */
   expiresAt: z.number().optional(),
+  /** A client the broker registered itself (RFC 7591), for the refreshes that follow. */
+  clientId: z.string().min(1).optional(),
   /** When to refresh: a minute before expiry, or halfway through a lifetime shorter than two minutes. */
   refreshAt: z.number().optional(),
 });

@@ -63,7 +63,20 @@ export async function startOidcPeer(opts: { serviceClientSecret: string; accessT
     ],
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     scopes: ['openid', 'offline_access', 'api:read'],
-    features: { devInteractions: { enabled: true }, revocation: { enabled: true }, clientCredentials: { enabled: true }, deviceFlow: { enabled: true } },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true },
+      // The MCP authorization spec: open dynamic registration (RFC 7591) and resource indicators (RFC 8707).
+      registration: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resourceIndicator) => ({ scope: 'mcp:tools', audience: resourceIndicator, accessTokenFormat: 'opaque', accessTokenTTL: opts.accessTokenTtl ?? 3600 }),
+      },
+    },
     pkce: { required: () => true },
     rotateRefreshToken: true,
     ttl: { AccessToken: opts.accessTokenTtl ?? 3600, ClientCredentials: opts.accessTokenTtl ?? 3600, RefreshToken: 24 * 3600, Grant: 24 * 3600, Interaction: 600, Session: 600, IdToken: 3600, AuthorizationCode: 60 },

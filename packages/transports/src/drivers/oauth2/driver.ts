@@ -22,8 +22,8 @@ const insecureOnLoopback = (url: string) => {
   return u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === '[::1]' || u.hostname === 'localhost');
 };
 
-function options(url: string) {
-  return { [oauth.allowInsecureRequests]: insecureOnLoopback(url), signal: AbortSignal.timeout(TIMEOUT_S * 1000) };
+function options(url: string, resource?: string) {
+  return { [oauth.allowInsecureRequests]: insecureOnLoopback(url), signal: AbortSignal.timeout(TIMEOUT_S * 1000), ...(resource ? { additionalParameters: { resource } } : {}) };
 }
 
 function clientAuth(c: OAuth2ClientCredentials): oauth.ClientAuth {
@@ -93,9 +93,10 @@ export const oauth4webapiProtocol: OAuth2Protocol = {
     };
     if (input.scopes.length) params['scope'] = input.scopes.join(' ');
     if (nonce) params['nonce'] = nonce;
+    if (e.resource) params['resource'] = e.resource;
     // A refresh token from OpenID providers needs offline_access granted on a consent screen.
     if (input.scopes.includes('offline_access')) params['prompt'] = 'consent';
-    for (const k of ['redirect_uri', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_type', 'client_id', 'scope', 'prompt', 'request', 'request_uri']) url.searchParams.delete(k);
+    for (const k of ['redirect_uri', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_type', 'client_id', 'scope', 'prompt', 'request', 'request_uri', 'resource']) url.searchParams.delete(k);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     return { url: url.toString(), state, codeVerifier, ...(nonce ? { nonce } : {}) };
   },
@@ -105,7 +106,7 @@ export const oauth4webapiProtocol: OAuth2Protocol = {
       const as = server(e, e.tokenUrl);
       const client: oauth.Client = { client_id: c.clientId };
       const params = oauth.validateAuthResponse(as, client, input.params, input.pending.state);
-      const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth(c), params, input.redirectUri, input.pending.codeVerifier, options(e.tokenUrl));
+      const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth(c), params, input.redirectUri, input.pending.codeVerifier, options(e.tokenUrl, e.resource));
       const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: input.pending.nonce ?? oauth.expectNoNonce, requireIdToken: input.pending.nonce !== undefined });
       return toResponse(result);
     }),
@@ -114,7 +115,7 @@ export const oauth4webapiProtocol: OAuth2Protocol = {
     guarded(async () => {
       const as = server(e, e.tokenUrl);
       const client: oauth.Client = { client_id: c.clientId };
-      const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth(c), refreshToken, options(e.tokenUrl));
+      const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth(c), refreshToken, options(e.tokenUrl, e.resource));
       return toResponse(await oauth.processRefreshTokenResponse(as, client, response));
     }),
 
@@ -154,6 +155,46 @@ export const oauth4webapiProtocol: OAuth2Protocol = {
       throw classify(error);
     }
   },
+
+  discover: (resourceUrl) =>
+    guarded(async () => {
+      const resource = new URL(resourceUrl);
+      const rs = await oauth.processResourceDiscoveryResponse(resource, await oauth.resourceDiscoveryRequest(resource, options(resourceUrl)));
+      const issuer = rs.authorization_servers?.[0];
+      if (!issuer) throw new OAuth2Error('invalid_response', 'The server names no authorization server in its protected-resource metadata');
+      const issuerUrl = new URL(issuer);
+      // RFC 8414's well-known path first, OpenID discovery after (the MCP authorization spec asks for both).
+      let as: oauth.AuthorizationServer;
+      try {
+        as = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, { ...options(issuer), algorithm: 'oauth2' }));
+      } catch {
+        as = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, { ...options(issuer), algorithm: 'oidc' }));
+      }
+      if (!as.token_endpoint) throw new OAuth2Error('invalid_response', 'The authorization server names no token endpoint');
+      if (as.code_challenge_methods_supported && !as.code_challenge_methods_supported.includes('S256')) throw new OAuth2Error('invalid_response', 'The authorization server does not offer PKCE with S256');
+      return {
+        issuer: as.issuer,
+        tokenUrl: as.token_endpoint,
+        resource: rs.resource,
+        ...(as.authorization_endpoint ? { authorizeUrl: as.authorization_endpoint } : {}),
+        ...(as.revocation_endpoint ? { revocationUrl: as.revocation_endpoint } : {}),
+        ...(as.device_authorization_endpoint ? { deviceAuthorizationUrl: as.device_authorization_endpoint } : {}),
+        ...(as.registration_endpoint ? { registrationUrl: as.registration_endpoint } : {}),
+      };
+    }),
+
+  register: (e, input) =>
+    guarded(async () => {
+      if (!e.registrationUrl) throw new OAuth2Error('invalid_response', 'The authorization server offers no client registration');
+      const as: oauth.AuthorizationServer = { issuer: e.issuer ?? new URL(e.tokenUrl).origin, token_endpoint: e.tokenUrl, registration_endpoint: e.registrationUrl };
+      const response = await oauth.dynamicClientRegistrationRequest(
+        as,
+        { redirect_uris: [input.redirectUri], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], application_type: 'native', client_name: input.clientName },
+        options(e.registrationUrl),
+      );
+      const client = await oauth.processDynamicClientRegistrationResponse(response);
+      return client.client_id;
+    }),
 
   revoke: (e, c, token, hint) =>
     guarded(async () => {

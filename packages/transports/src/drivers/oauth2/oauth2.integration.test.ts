@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, SignInStarted } from '@latchkey/contracts';
 import { confirmDeviceAsPerson, signInAsPerson } from '../../testing/oidc-peer.js';
+import { startOAuthMcpServer } from '../../testing/mcp-oauth-peer.js';
 import { createOAuth2World, type OAuth2World } from './oauth2-fixture.js';
 
 const SERVICE_SECRET = 'Canary-Svc-Secret-5b2e9';
@@ -203,6 +204,50 @@ describe('a provider that cannot be reached', () => {
       await own.broker.close();
       await own.api.close();
       if (!stopped) await own.peer.stop();
+    }
+  });
+});
+
+describe('remote MCP server (MCP authorization spec)', () => {
+  it('discovers the authorization server (RFC 9728, 8414), registers itself (RFC 7591), signs in for the resource (RFC 8707), and calls a tool', async () => {
+    const mcp = await startOAuthMcpServer(w.peer);
+    try {
+      // Without a token the server refuses and names its metadata: the thing the discovery follows.
+      const bare = await fetch(mcp.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(bare.status).toBe(401);
+      expect(bare.headers.get('www-authenticate')).toContain('resource_metadata=');
+
+      const c = await w.call<{ id: string }>('connections:create', { providerId: 'mcp-oauth', name: 'remote tools', config: { transport: 'http', url: mcp.url } });
+      const started = await w.call<SignInStarted>('connections:signIn', { id: c.id });
+      const url = new URL(started.authorizeUrl!);
+      expect(url.origin).toBe(w.peer.issuer);
+      expect(url.searchParams.get('resource')).toBe(mcp.url);
+      expect(url.searchParams.get('client_id')).not.toBe(w.peer.nativeClientId);
+      expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+      const done = await signInAsPerson(started.authorizeUrl!, 'frank');
+      expect(done.status).toBe(200);
+      expect(await w.call<Connection>('connections:get', { id: c.id })).toMatchObject({ status: 'ok', secretFields: { oauth2Token: 'set' } });
+      const tokens = await remember(c.id);
+      expect(tokens?.refreshToken).toBeTruthy();
+      expect((await w.peer.provider.AccessToken.find(tokens!.accessToken))?.aud).toBe(mcp.url);
+
+      const granted = await w.extension('secrets:requestAccess', { connectionId: c.id, reason: 'MCP test', scopes: ['mcp.callTool'] }, { requester: { kind: 'extension', id: 'acme.tools', displayName: 'Acme tools' } });
+      const ref = (granted as { value: { secretRef: string } }).value.secretRef;
+      const called = await w.extension('mcp:callTool', { ref, call: { name: 'whoami', args: {} } }, { requester: { kind: 'extension', id: 'acme.tools', displayName: 'Acme tools' } });
+      w.outputs.push(called);
+      expect(JSON.stringify(called)).toContain('you are frank');
+
+      // Past expiry: one refresh (with the resource again), and the tool still answers.
+      const refreshes = w.peer.grants.ok['refresh_token'] ?? 0;
+      w.clock.advance(2 * 3600_000);
+      const again = await w.extension('mcp:callTool', { ref, call: { name: 'whoami', args: {} } }, { requester: { kind: 'extension', id: 'acme.tools', displayName: 'Acme tools' } });
+      w.outputs.push(again);
+      expect(JSON.stringify(again)).toContain('you are frank');
+      expect((w.peer.grants.ok['refresh_token'] ?? 0) - refreshes).toBe(1);
+      const next = await remember(c.id);
+      expect((await w.peer.provider.AccessToken.find(next!.accessToken))?.aud).toBe(mcp.url);
+    } finally {
+      await mcp.stop();
     }
   });
 });
