@@ -90,6 +90,12 @@ export function ConnectionForm({ provider, connection, onSaved, onCancel, extraA
         <button type="button" onClick={() => void draft.runTest()} disabled={test.kind === 'running'}>
           Test connection
         </button>
+        {/* An MCP server's test lists its tools, stored with the connection and shown below the form. */}
+        {connection && manifest.test.transport === 'mcp' && (
+          <button type="button" onClick={() => void draft.runTest()} disabled={test.kind === 'running'}>
+            Refresh tools
+          </button>
+        )}
         {extraActions}
         <span className="spacer" />
         <button type="button" onClick={onCancel}>

@@ -109,3 +109,27 @@ describe('OAuth2 sign-in in the connection form', () => {
     open.mockRestore();
   });
 });
+
+describe('Refresh tools on an MCP connection', () => {
+  it('runs the saved connection\'s test, which lists and stores the tools', async () => {
+    const user = userEvent.setup();
+    const h = createBrokerBackedApi();
+    h.broker.providers.register(
+      {
+        id: 'mcp-remote-test',
+        name: 'Remote MCP',
+        category: 'mcp',
+        fields: [
+          { name: 'transport', label: 'Transport', type: 'select', role: 'target', default: 'http', options: [{ value: 'http', label: 'HTTP' }] },
+          { name: 'url', label: 'Server URL', type: 'string', role: 'url', required: true },
+        ],
+        test: { transport: 'mcp' },
+      },
+      '@acme/mcp',
+    );
+    const c = await h.api.connections.create({ providerId: 'mcp-remote-test', name: 'Tools', config: { transport: 'http', url: 'http://127.0.0.1:9/mcp' } });
+    renderWithApi(h.api, <ConnectionForm provider={h.broker.providers.get('mcp-remote-test')!} connection={c} onSaved={() => undefined} onCancel={() => undefined} />);
+    await user.click(screen.getByRole('button', { name: 'Refresh tools' }));
+    await waitFor(() => expect(h.callsTo('connections:test')).toEqual([{ id: c.id }]));
+  });
+});

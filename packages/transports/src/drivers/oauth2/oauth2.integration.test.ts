@@ -236,6 +236,10 @@ describe('remote MCP server (MCP authorization spec)', () => {
       const called = await w.extension('mcp:callTool', { ref, call: { name: 'whoami', args: {} } }, { requester: { kind: 'extension', id: 'acme.tools', displayName: 'Acme tools' } });
       w.outputs.push(called);
       expect(JSON.stringify(called)).toContain('you are frank');
+      // "Refresh tools": the connection's test lists the tools with the signed-in token, stored with it.
+      const tested = await w.call<{ ok: boolean; details?: { tools?: string[] } }>('connections:test', { id: c.id });
+      expect(tested).toMatchObject({ ok: true, details: { tools: ['whoami'] } });
+      expect((await w.call<Connection>('connections:get', { id: c.id })).lastTest?.details).toEqual({ tools: ['whoami'] });
 
       // Past expiry: one refresh (with the resource again), and the tool still answers.
       const refreshes = w.peer.grants.ok['refresh_token'] ?? 0;
