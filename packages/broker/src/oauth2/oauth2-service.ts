@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LatchkeyError } from '@latchkey/contracts';
 import type { Requester, SignInStarted } from '@latchkey/contracts';
 import type { AuditService } from '../audit/audit-service.js';
@@ -62,7 +63,7 @@ export class OAuth2Service {
     const target = this.d.connections.currentTarget(record);
     if (spec.grant === 'client_credentials') {
       const response = await this.#call(connection, () => protocol.clientCredentials(endpoints, client, scopesOf(connection)), requester);
-      await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'client credentials' }, client);
+      await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'client credentials' }, client, endpoints);
       return { authorizeUrl: null, opened: false, expiresAt: null };
     }
     if (spec.grant === 'device_code') return this.#startDeviceFlow(connection, target, requester, endpoints, client);
@@ -91,7 +92,7 @@ export class OAuth2Service {
       .next(waiting.state, async (params) => {
         try {
           const response = await protocol.exchangeCode(endpoints, client, { params, redirectUri: listener.redirectUri, pending: waiting });
-          await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester }, client);
+          await this.#store(id, target, response, connection, undefined, { type: 'oauth2.signIn', requester }, client, endpoints);
           return { ok: true, message: `Signed in to ${connection.manifest.name}. You can close this window and return to Latchkey.` };
         } catch (error) {
           const failure = this.#failure(connection, error);
@@ -136,7 +137,7 @@ export class OAuth2Service {
               if (r.wait === 'slow_down') intervalMs += 5000;
               return next();
             }
-            await this.#store(id, target, r.tokens, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'device flow' }, client);
+            await this.#store(id, target, r.tokens, connection, undefined, { type: 'oauth2.signIn', requester, detail: 'device flow' }, client, endpoints);
             done();
           },
           async (error: unknown) => {
@@ -190,8 +191,11 @@ export class OAuth2Service {
     const protocol = this.#protocol();
     let response: TokenResponse;
     let client: OAuth2ClientCredentials | undefined;
+    let endpoints: OAuth2Endpoints | undefined;
     try {
-      const endpoints = await this.#endpointsFor(connection);
+      endpoints = await this.#endpointsFor(connection);
+      // A discovered server's refresh token goes back only to the authorization server it came from.
+      if (spec.discover && tokens.server && tokens.server !== serverDigest(endpoints)) throw new OAuth2Error('refused', 'the server now names another authorization server than the one you signed in with');
       client = tokens.clientId ? { clientId: tokens.clientId, auth: 'none' } : clientOf(connection);
       if (tokens.refreshToken) response = await protocol.refresh(endpoints, client, tokens.refreshToken);
       else if (spec.grant === 'client_credentials') response = await protocol.clientCredentials(endpoints, client, scopesOf(connection));
@@ -206,14 +210,14 @@ export class OAuth2Service {
       await this.d.audit.record({ type: 'oauth2.refresh', outcome: 'error', connectionId: id, detail: failure.message }).catch(() => undefined);
       throw failure;
     }
-    return this.#store(id, target, response, connection, tokens, { type: 'oauth2.refresh' }, client);
+    return this.#store(id, target, response, connection, tokens, { type: 'oauth2.refresh' }, client, endpoints);
   }
 
   /** RFC 7009 before a delete, where the provider has a revocation endpoint; best effort, audited. */
   async revoke(id: string, requester: Requester): Promise<void> {
     const record = this.d.connections.require(id);
     const spec = this.d.registry.get(record.providerId)?.manifest.oauth2;
-    if (!spec?.revocationUrl || !record.secretIds[TOKEN_FIELD] || !this.d.protocol) return;
+    if (!(spec?.revocationUrl || spec?.discover) || !record.secretIds[TOKEN_FIELD] || !this.d.protocol) return;
     let connection: ResolvedConnection;
     try {
       connection = await this.d.connections.resolve(record, { fresh: false });
@@ -224,6 +228,8 @@ export class OAuth2Service {
     if (!tokens) return;
     try {
       const endpoints = await this.#endpointsFor(connection);
+      if (!endpoints.revocationUrl) return;
+      if (spec.discover && tokens.server && tokens.server !== serverDigest(endpoints)) throw new OAuth2Error('refused', 'not revoked: the server now names another authorization server than the one you signed in with');
       const client: OAuth2ClientCredentials = tokens.clientId ? { clientId: tokens.clientId, auth: 'none' } : clientOf(connection);
       // Revoking the refresh token ends the grant (and, at most providers, its access tokens).
       if (tokens.refreshToken) await this.d.protocol.revoke(endpoints, client, tokens.refreshToken, 'refresh_token');
@@ -264,10 +270,15 @@ export class OAuth2Service {
     this.#waiting.clear();
   }
 
-  async #store(id: string, target: string, response: TokenResponse, connection: ResolvedConnection, previous: TokenSet | undefined, event: { type: 'oauth2.signIn' | 'oauth2.refresh'; requester?: Requester; detail?: string }, client: OAuth2ClientCredentials): Promise<TokenSet> {
+  async #store(id: string, target: string, response: TokenResponse, connection: ResolvedConnection, previous: TokenSet | undefined, event: { type: 'oauth2.signIn' | 'oauth2.refresh'; requester?: Requester; detail?: string }, client: OAuth2ClientCredentials, endpoints: OAuth2Endpoints): Promise<TokenSet> {
     const made = nextTokenSet(response, oauth2SpecOf(connection), this.d.clock.now(), previous);
-    // A client the broker registered itself is kept with the tokens it refreshes.
-    const next = client.clientId !== configuredClientId(connection) ? { ...made, clientId: client.clientId } : made;
+    // A client the broker registered itself is kept with the tokens it refreshes, and a discovered
+    // authorization server is remembered (as a digest: the masker hides every string of the blob).
+    const next: TokenSet = {
+      ...made,
+      ...(client.clientId !== configuredClientId(connection) ? { clientId: client.clientId } : {}),
+      ...(oauth2SpecOf(connection).discover ? { server: serverDigest(endpoints) } : {}),
+    };
     await this.d.connections.storeTokens(id, target, JSON.stringify(next), event);
     return next;
   }
@@ -290,4 +301,9 @@ export class OAuth2Service {
     if (error instanceof OAuth2Error) return new LatchkeyError(error.kind === 'timeout' ? 'TIMEOUT' : error.kind === 'network' ? 'UNAVAILABLE' : 'DENIED', message);
     return new LatchkeyError('UNAVAILABLE', message);
   }
+}
+
+/** Which authorization server a discovered sign-in belongs to: its issuer and token endpoint. */
+function serverDigest(e: OAuth2Endpoints): string {
+  return createHash('sha256').update(`${e.issuer ?? ''} ${e.tokenUrl}`).digest('hex').slice(0, 32);
 }

@@ -18,6 +18,8 @@ export const TokenSet = z.strictObject({
   expiresAt: z.number().optional(),
   /** A client the broker registered itself (RFC 7591), for the refreshes that follow. */
   clientId: z.string().min(1).optional(),
+  /** For a discovered server: a digest of the authorization server the tokens came from. */
+  server: z.string().max(64).optional(),
   /** When to refresh: a minute before expiry, or halfway through a lifetime shorter than two minutes. */
   refreshAt: z.number().optional(),
 });

@@ -16,7 +16,7 @@ import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.
 import type { OAuthMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { OidcPeer } from './oidc-peer.js';
 
-export async function startOAuthMcpServer(peer: OidcPeer): Promise<{ url: string; calls: number; stop(): Promise<void> }> {
+export async function startOAuthMcpServer(peer: OidcPeer): Promise<{ url: string; calls: number; pointTo(issuer: string): void; stop(): Promise<void> }> {
   const app = express();
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -24,7 +24,9 @@ export async function startOAuthMcpServer(peer: OidcPeer): Promise<{ url: string
   const port = (server.address() as AddressInfo).port;
   const resource = new URL(`http://127.0.0.1:${port}/mcp`);
   const oauthMetadata = (await (await fetch(`${peer.issuer}/.well-known/openid-configuration`)).json()) as OAuthMetadata;
-  const state = { url: resource.href, calls: 0 };
+  const state = { url: resource.href, calls: 0, issuer: null as string | null };
+  // A server taken over later: its metadata names another authorization server.
+  app.get('/.well-known/oauth-protected-resource/mcp', (_req, res, next) => (state.issuer ? void res.json({ resource: resource.href, authorization_servers: [state.issuer] }) : next()));
   app.use(mcpAuthMetadataRouter({ oauthMetadata, resourceServerUrl: resource, scopesSupported: ['mcp:tools'], resourceName: 'Latchkey test MCP server' }));
   const auth = requireBearerAuth({
     resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(resource),
@@ -56,6 +58,9 @@ export async function startOAuthMcpServer(peer: OidcPeer): Promise<{ url: string
     },
     get calls() {
       return state.calls;
+    },
+    pointTo(issuer: string) {
+      state.issuer = issuer;
     },
     stop: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
