@@ -16,6 +16,7 @@ import { EventPrompter } from './consent/event-prompter.js';
 import { RefRegistry } from './consent/ref-registry.js';
 import { BrokerEvents } from './events.js';
 import { OperationsService } from './operations/operations-service.js';
+import { OAuth2Service } from './oauth2/oauth2-service.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
 import { SecretsService } from './secrets/secrets-service.js';
 import { KeyService } from './keys/key-service.js';
@@ -45,6 +46,7 @@ export interface BrokerInternals {
   operations: OperationsService;
   registry: ProviderRegistry;
   refs: RefRegistry;
+  oauth2: OAuth2Service;
 }
 
 /** The only place services are wired. Each app is a composition root that calls this with its adapters. */
@@ -75,7 +77,9 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     clock,
     testTimeoutMs: options.testTimeoutMs,
     onPurged: (id): Promise<void> => (programs.usage.forget(id), consent.purgeConnection(id)),
+    freshen: (c) => oauth2.freshen(c),
   });
+  const oauth2: OAuth2Service = new OAuth2Service({ connections, registry, audit, clock, protocol: ports.transports.oauth2, openExternal: ports.openExternal, deviceIntervalMs: options.oauth2DeviceIntervalMs ?? 5000, signInTimeoutMs: options.oauth2SignInTimeoutMs ?? 5 * 60_000 });
   const consent: ConsentService = new ConsentService({ grants: ports.grants, connections, registry, audit, events, prompter, refs, clock, options });
   const codeApprover = !ports.commandApprover && ports.announceCommandCode
     ? new CodeApprover(events, clock, { announce: ports.announceCommandCode, codeShownIn: 'the terminal that started Latchkey', timeoutMs: options.commandConsentTimeoutMs })
@@ -142,7 +146,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'connections:get': (i) => connections.get(i.id),
     'connections:create': (i, c) => connections.create(i, c.requester),
     'connections:update': (i, c) => connections.update(i, c.requester),
-    'connections:delete': (i, c) => connections.remove(i.id, c.requester),
+    'connections:delete': async (i, c) => (await oauth2.revoke(i.id, c.requester), connections.remove(i.id, c.requester)),
     'connections:restore': (i, c) => connections.restore(i.id, c.requester),
     'connections:purge': async (i, c) => (await connections.purge(i.id, c.requester), { ok: true as const }),
     'connections:setSecret': (i, c) => connections.setSecret(i.id, i.field, i.value, 'set', c.requester),
@@ -177,6 +181,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'connections:export': (i, c) => transfer.export(i, c.requester),
     'connections:importPreview': (i) => transfer.preview(i),
     'connections:import': (i, c) => transfer.apply(i, c.requester),
+    'connections:signIn': (i, c) => oauth2.signIn(i.id, c.requester),
     'store:generations': async () => ({ generations: (await ports.generations?.list()) ?? [] }),
     'store:restore': async (i, c) => {
       const generations = ports.generations;
@@ -243,6 +248,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     programs: programs.api,
     close: async () => {
       consent.abortAll('Latchkey is quitting');
+      oauth2.abortAll('Latchkey is quitting');
       closing.abort(new Error('Latchkey is quitting'));
       commands.abortAll('Latchkey is quitting');
       await ready;
@@ -251,7 +257,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       await audit.close();
       await ports.transports.close();
     },
-    internals: { audit, connections, consent, operations, registry, refs },
+    internals: { audit, connections, consent, operations, registry, refs, oauth2 },
   };
 }
 

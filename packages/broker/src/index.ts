@@ -12,3 +12,5 @@ export { KEY_CHECK_TEXT } from './secrets/secrets-service.js';
 export { openRecoveryKit, sealRecoveryKit, MIN_PASSPHRASE_LENGTH } from './keys/recovery-kit.js';
 export type { Executor, ProgramsApi, RenderedTemplate } from './programs/programs-api.js';
 export { CONNECTION_PREFIX, VARIABLE_PREFIX } from './programs/environment-overrides.js';
+export { OAuth2Error, type DeviceAuthorization, type DevicePoll, type OAuth2Protocol, type OAuth2Endpoints, type OAuth2ClientCredentials, type TokenResponse, type PendingAuthorization, type RedirectListener } from './oauth2/protocol.js';
+export { TOKEN_FIELD } from './oauth2/token-set.js';

@@ -1,5 +1,6 @@
 import { ConfigValues, Connection as ConnectionSchema } from '@latchkey/contracts';
 import { z } from 'zod';
+import type { OAuth2Protocol } from './oauth2/protocol.js';
 import type {
   ActionPurpose,
   AuditEvent,
@@ -284,6 +285,8 @@ export interface Transports {
   useCommandGate?(gate: CommandGate): void;
   /** Drops pooled clients for a connection (after its secret changes or it is deleted). */
   release(connectionId: string): Promise<void>;
+  /** OAuth2 sign-in, refresh and revocation (oauth4webapi); absent where the host offers none. */
+  oauth2?: OAuth2Protocol;
   close(): Promise<void>;
 }
 

@@ -47,6 +47,11 @@ export interface BrokerPorts {
   /** Headless: prints a command prompt's one-time code where the page cannot read it (the terminal). */
   announceCommandCode?: (line: string) => void;
   clock?: Clock;
+  /**
+   * Opens an OAuth2 sign-in page in the system browser (Electron: shell.openExternal). Only URLs
+   * the broker built are passed. Absent (headless): the page opens the link itself.
+   */
+  openExternal?: (url: string) => Promise<void>;
   host: 'electron' | 'headless';
   /** Problems the store found at load (corrupt files moved aside). */
   storeProblems?: () => StoreProblem[];
@@ -72,6 +77,10 @@ export interface BrokerOptions {
   commandConsentTimeoutMs: number;
   onceRefTtlMs: number;
   testTimeoutMs: number;
+  /** How long an OAuth2 sign-in waits for the browser's redirect (default 5 minutes). */
+  oauth2SignInTimeoutMs?: number;
+  /** Device flow: the poll interval when the provider names none (default 5 s, RFC 8628). */
+  oauth2DeviceIntervalMs?: number;
   /** Denials within the window after which a requester is throttled instead of prompted. */
   throttleDenials: number;
   throttleWindowMs: number;

@@ -45,6 +45,11 @@ export const AuditType = z.enum([
   'variable.delete',
   /** A template was rendered for a requester or an executor (coalesced like ref uses). */
   'template.use',
+  /** OAuth2: a sign-in, a token refresh, a refresh that failed (connection expired), a revocation. */
+  'oauth2.signIn',
+  'oauth2.refresh',
+  'oauth2.expired',
+  'oauth2.revoke',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

@@ -34,6 +34,7 @@ import {
 import { ExportRecoveryKitInput, ExportRecoveryKitResult, KeysRotateInput, KeysRotateResult, RestoreFromKitInput, RestoreFromKitResult } from './keys.js';
 import { ProviderInfo } from './providers.js';
 import { ApplyImportInput, ExportConnectionsInput, ExportConnectionsResult, ImportPreview, ImportResult, ImportSource } from './transfer.js';
+import { SignInStarted } from './oauth2.js';
 import { StoreGenerations, StoreRestoreInput, StoreRestoreResult, SystemStatus } from './system.js';
 import { ConnectionUsage, OverridesList, RenderTemplateInput, RenderedTemplatePreview, SetVariableInput, Variable, VariableKeyInput } from './programs.js';
 
@@ -97,6 +98,7 @@ export const appChannels = {
   'connections:export': channel(ExportConnectionsInput, ExportConnectionsResult),
   'connections:importPreview': channel(ImportSource, ImportPreview),
   'connections:import': channel(ApplyImportInput, ImportResult),
+  'connections:signIn': channel(ConnectionIdInput, SignInStarted),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 

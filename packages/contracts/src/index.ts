@@ -19,3 +19,4 @@ export * from './field-pattern.js';
 export * from './canonical-json.js';
 export * from './programs.js';
 export * from './transfer.js';
+export * from './oauth2.js';

@@ -68,7 +68,7 @@ export type HttpMethod = z.infer<typeof HttpMethod>;
  * The protocol the broker speaks for a provider: it picks the driver that tests the connection and
  * runs its operations (packages/transports/src/drivers/<kind>/). Only kinds with a driver are here.
  */
-export const TransportKind = z.enum(['http', 'webhook', 'postgres', 'mysql', 'sqlite', 'mssql', 'smtp', 'mcp', 'redis']);
+export const TransportKind = z.enum(['http', 'webhook', 'postgres', 'mysql', 'sqlite', 'mssql', 'smtp', 'mcp', 'redis', 'oauth2']);
 export type TransportKind = z.infer<typeof TransportKind>;
 
 /** Fields of `test` that only an HTTP test reads, and the one only a webhook test reads. */
@@ -103,6 +103,47 @@ export const AuthRule = z.discriminatedUnion('type', [
 ]);
 export type AuthRule = z.infer<typeof AuthRule>;
 
+/**
+ * How an OAuth2 provider signs in. URLs are templates: fixed ("https://github.com/login/oauth/…")
+ * or read from settings ("{{config.issuer}}/token"); every field they read is part of the
+ * target the stored tokens are bound to (targetFields), as is the client id.
+ */
+export const OAuth2Spec = z.strictObject({
+  grant: z.enum(['authorization_code', 'client_credentials', 'device_code']).default('authorization_code'),
+  authorizeUrl: Template.optional(),
+  /** Required unless the endpoints are discovered (`discover`). */
+  tokenUrl: Template.optional(),
+  /**
+   * The MCP authorization spec: the endpoints are discovered from the protected resource at
+   * `resourceUrl` (RFC 9728 metadata, then the authorization server's RFC 8414 metadata), the
+   * client registers itself where the server offers it (RFC 7591), and every authorization and
+   * token request names the resource (RFC 8707).
+   */
+  discover: z.literal('resource').optional(),
+  resourceUrl: Template.optional(),
+  /** RFC 7009: where tokens are revoked when the connection is deleted. */
+  revocationUrl: Template.optional(),
+  /** RFC 8628: the device authorization endpoint, for `grant: device_code`. */
+  deviceAuthorizationUrl: Template.optional(),
+  /** OpenID providers: a nonce is sent and the ID token's issuer and nonce are checked. */
+  issuer: Template.optional(),
+  /** The scopes the form offers; those marked `default` are chosen until the person changes them. */
+  scopes: z.array(z.strictObject({ value: z.string().min(1).max(200).regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'A scope is printable ASCII without spaces, quotes or backslashes'), label: z.string().max(200).optional(), default: z.boolean().default(false) })).max(100).default([]),
+  /** The config field holding the chosen scopes, space-separated. */
+  scopesField: FieldName.default('scopes'),
+  /** PKCE is not optional: a desktop app cannot keep a client secret (RFC 8252). */
+  pkce: z.literal('S256').default('S256'),
+  /** Where the client id and secret come from: fields the person fills (an app ships no secret). */
+  clientIdField: FieldName.default('clientId'),
+  clientSecretField: FieldName.optional(),
+  clientAuth: z.enum(['none', 'client_secret_post', 'client_secret_basic']).optional(),
+  /** Extra parameters for the authorization URL (Google's access_type=offline); never one the protocol sets. */
+  authorizeParams: z.record(z.string().regex(/^[a-z_]{1,40}$/), z.string().max(200)).optional(),
+  /** For providers that report a token's lifetime in another member of a 200 body than `expires_in`. */
+  expiresInBody: z.strictObject({ field: z.string().min(1).max(100), unit: z.enum(['seconds', 'epoch-seconds']).default('seconds') }).optional(),
+});
+export type OAuth2Spec = z.infer<typeof OAuth2Spec>;
+
 export const ProviderCategory = z.enum(['database', 'http', 'email', 'webhook', 'ai', 'oauth2', 'mcp', 'other']);
 export type ProviderCategory = z.infer<typeof ProviderCategory>;
 
@@ -126,6 +167,8 @@ export const ProviderManifest = z.strictObject({
   authenticate: z.array(AuthRule).default([]),
   /** Which operation scopes make sense for this provider. */
   operations: z.array(z.enum(['http.fetch', 'sql.query', 'smtp.send', 'webhook.send', 'mcp.callTool', 'redis.command'])).default([]),
+  /** How an OAuth2 connection signs in and refreshes (the broker keeps the tokens). */
+  oauth2: OAuth2Spec.optional(),
 })
   .superRefine((m, ctx) => {
     const kind = m.transport ?? m.test.transport;
@@ -160,8 +203,11 @@ export type ProviderInfo = z.infer<typeof ProviderInfo>;
  * marks no role at all gets every non-secret field: without roles nothing says which field is
  * harmless to change, so none is.
  */
-export function targetFields(manifest: Pick<ProviderManifest, 'fields' | 'baseUrl'>): FieldSpec[] {
-  const fromBaseUrl = new Set([...(manifest.baseUrl ?? '').matchAll(/\{\{\s*config\.([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1]));
+export function targetFields(manifest: Pick<ProviderManifest, 'fields' | 'baseUrl'> & { oauth2?: OAuth2Spec | undefined }): FieldSpec[] {
+  // OAuth2 tokens go to the token URL and are minted for one client: those fields bind them too.
+  const o = manifest.oauth2;
+  const templates = [manifest.baseUrl, o?.resourceUrl, o?.authorizeUrl, o?.tokenUrl, o?.revocationUrl, o?.deviceAuthorizationUrl, o?.issuer, o ? `{{config.${o.clientIdField}}}` : undefined].join(' ');
+  const fromBaseUrl = new Set([...templates.matchAll(/\{\{\s*config\.([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1]));
   if (!manifest.fields.some((f) => f.role !== undefined)) return manifest.fields.filter((f) => !f.secret);
   return manifest.fields.filter((f) => !f.secret && ((f.role !== undefined && TARGET_ROLES.has(f.role)) || fromBaseUrl.has(f.name)));
 }

@@ -1,4 +1,4 @@
-import type { CommandGate, DriverOperation, DriverOperations, PreparedHttpRequest, ResolvedConnection, TestOutcome, Transports } from '@latchkey/broker';
+import type { CommandGate, DriverOperation, OAuth2Protocol, DriverOperations, PreparedHttpRequest, ResolvedConnection, TestOutcome, Transports } from '@latchkey/broker';
 import { TransportError } from '@latchkey/broker';
 import { ClientRegistry } from './clients.js';
 import type { Driver, DriverContext } from './drivers/descriptor.js';
@@ -14,6 +14,21 @@ export type { Driver, DriverContext, DriverDescriptor } from './drivers/descript
 // Each driver (pg, mysql2, tedious, nodemailer, the MCP SDK, sql.js) is loaded on its first use:
 // importing them all at start cost the host about a second before it could serve its page.
 const http = () => import('./http.js');
+const oauth2Protocol = async () => (await import('./drivers/oauth2/driver.js')).oauth4webapiProtocol;
+
+/** The OAuth2 protocol (oauth4webapi), loaded on the first sign-in or refresh. */
+const lazyOAuth2: OAuth2Protocol = {
+  listen: async (signal) => (await oauth2Protocol()).listen(signal),
+  authorize: async (e, c, i) => (await oauth2Protocol()).authorize(e, c, i),
+  exchangeCode: async (e, c, i) => (await oauth2Protocol()).exchangeCode(e, c, i),
+  refresh: async (e, c, t) => (await oauth2Protocol()).refresh(e, c, t),
+  clientCredentials: async (e, c, s) => (await oauth2Protocol()).clientCredentials(e, c, s),
+  revoke: async (e, c, t, h) => (await oauth2Protocol()).revoke(e, c, t, h),
+  discover: async (r) => (await oauth2Protocol()).discover!(r),
+  register: async (e, i) => (await oauth2Protocol()).register!(e, i),
+  deviceAuthorization: async (e, c, s) => (await oauth2Protocol()).deviceAuthorization!(e, c, s),
+  pollDeviceCode: async (e, c, d) => (await oauth2Protocol()).pollDeviceCode!(e, c, d),
+};
 
 export interface TransportsOptions {
   /** Clients kept open per connection (database pools). */
@@ -107,6 +122,7 @@ export function createTransports(options: Partial<TransportsOptions> = {}): Tran
     smtpSend: (c, message) => operate('smtp', 'smtp.send', c, message),
     webhookSend: (c, request) => operate('webhook', 'webhook.send', c, request),
     mcpCallTool: (c, call) => operate('mcp', 'mcp.callTool', c, call),
+    oauth2: lazyOAuth2,
 
     useCommandGate(next: CommandGate) {
       gate = next;

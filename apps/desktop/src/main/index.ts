@@ -5,7 +5,7 @@ import { createBroker } from '@latchkey/broker';
 import { startExtensionHost, utilityProcessRuntime } from '@latchkey/extension-host';
 import { openFileStore } from '@latchkey/store';
 import { createTransports } from '@latchkey/transports';
-import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell, utilityProcess } from 'electron';
 import { nativeCommandApprover } from './command-dialog';
 import { bindBrokerToIpc } from './ipc';
 import { RENDERER_CSP, rendererFile } from './renderer-files';
@@ -66,6 +66,8 @@ async function start(): Promise<void> {
     secrets: store.secrets,
     audit: store.audit,
     transports,
+    // OAuth2 sign-in pages open in the system browser (RFC 8252), never in an app window.
+    openExternal: (url) => (/^https?:\/\//.test(url) ? shell.openExternal(url) : Promise.resolve()),
     host: 'electron',
     storeProblems: () => store.problems(),
     generations: store.generations,

@@ -14,6 +14,7 @@ import { KeyedLocks } from './keyed-locks.js';
 import { toPublic } from './public-view.js';
 import { changedTargetFields, labelList, targetFingerprint } from './target-binding.js';
 import { runTest } from './test-runner.js';
+import { TOKEN_FIELD } from '../oauth2/token-set.js';
 
 /** What a list narrows by. */
 export interface ConnectionFilter {
@@ -35,6 +36,8 @@ export interface ConnectionsDeps {
   testTimeoutMs: number;
   /** Called after a purge so grants and refs of the connection die with it. */
   onPurged: (connectionId: string) => Promise<void>;
+  /** OAuth2: swaps in a fresh access token (refreshed ahead of expiry) before a connection is used. */
+  freshen?: (connection: ResolvedConnection) => Promise<ResolvedConnection>;
 }
 
 // One collator for all comparisons: localeCompare with options builds a new one per call, which
@@ -296,8 +299,11 @@ export class ConnectionsService {
   }
 
   #visibleSecretFields(providerId: string, config: Record<string, Json>): Set<string> {
-    const fields = this.d.registry.require(providerId).fields;
-    return new Set(fields.filter((f) => f.secret && conditionsHold(f.showWhen, config)).map((f) => f.name));
+    const manifest = this.d.registry.require(providerId);
+    const visible = new Set(manifest.fields.filter((f) => f.secret && conditionsHold(f.showWhen, config)).map((f) => f.name));
+    // The broker's own OAuth2 tokens: no form field, kept across edits (a new target still drops them).
+    if (manifest.oauth2) visible.add(TOKEN_FIELD);
+    return visible;
   }
 
   async setSecret(id: string, field: string, value: string, mode: 'set' | 'replace', actor: Requester): Promise<Connection> {
@@ -419,7 +425,12 @@ export class ConnectionsService {
    * invalid. Refuses when another pack now provides its provider, or its settings point
    * elsewhere than the target its secrets were entered for.
    */
-  async resolve(record: ConnectionRecord): Promise<ResolvedConnection> {
+  async resolve(record: ConnectionRecord, opts: { fresh?: boolean } = {}): Promise<ResolvedConnection> {
+    const resolved = await this.#resolve(record);
+    return this.d.freshen && opts.fresh !== false && resolved.manifest.oauth2 ? this.d.freshen(resolved) : resolved;
+  }
+
+  async #resolve(record: ConnectionRecord): Promise<ResolvedConnection> {
     const manifest = this.d.registry.require(record.providerId);
     const foreign = this.#foreignProvider(record);
     if (foreign) throw new LatchkeyError('FORBIDDEN', `${foreign}; its secrets stay with the original`);
@@ -463,7 +474,8 @@ export class ConnectionsService {
     }
     await this.#locks.run([this.#connectionKey(id)], async () => {
       const latest = this.require(id);
-      const status = latest.status === 'invalid' ? 'invalid' : result.ok ? 'ok' : 'error';
+      // A refused OAuth2 refresh during the test marked it expired: that says more than "error".
+      const status = latest.status === 'invalid' ? 'invalid' : result.ok ? 'ok' : latest.status === 'expired' ? 'expired' : 'error';
       await this.#commitOrDrop({ put: [{ ...latest, lastTest: result, status }] }, [
         { type: 'connection.test', outcome: result.ok ? 'ok' : 'error', connectionId: id, requester: actor, detail: result.message },
       ]);
@@ -512,6 +524,56 @@ export class ConnectionsService {
   #timeout(config: Record<string, unknown>): number {
     const t = config['timeoutMs'];
     return typeof t === 'number' && t > 0 ? t : this.d.testTimeoutMs;
+  }
+
+  /**
+   * OAuth2: stores a connection's new token set (TOKEN_FIELD) from a sign-in or a refresh. Only
+   * for the target the sign-in started from (a token URL, authorization URL or client changed
+   * meanwhile refuses it), blob first, then the record with its audit event in one write; the
+   * blob it replaces goes after.
+   */
+  storeTokens(id: string, boundTo: string, tokens: string, event: Omit<AuditEventInput, 'connectionId'>): Promise<void> {
+    return this.#locks.run([this.#connectionKey(id)], async () => {
+      const current = this.require(id);
+      if (this.currentTarget(current) !== boundTo) {
+        throw new LatchkeyError('DENIED', `The token URL, authorization URL or client of "${current.name}" changed during the sign-in; its tokens were not kept. Sign in again`);
+      }
+      this.d.secrets.assertWritable();
+      const { ids, durable } = this.d.secrets.write({ [TOKEN_FIELD]: tokens });
+      await this.#afterBlobs(durable, ids);
+      const old = current.secretIds[TOKEN_FIELD];
+      const at = iso(this.d.clock.now());
+      const signedIn = event.type === 'oauth2.signIn';
+      const next: ConnectionRecord = {
+        ...current,
+        secretIds: { ...current.secretIds, ...ids },
+        secretFields: { ...current.secretFields, [TOKEN_FIELD]: 'set' },
+        status: Object.values(current.secretFields).includes('invalid') ? 'invalid' : 'ok',
+        lastTest: signedIn || current.status !== 'ok' ? { ok: true, latencyMs: 0, code: 'ok', message: 'Signed in', at } : current.lastTest,
+        updatedAt: at,
+        target: boundTo,
+      };
+      await this.#commitOrDrop({ put: [next] }, [{ ...event, connectionId: id }], ids);
+      if (old) void this.d.secrets.drop([old]).catch(() => undefined);
+      // A session a driver keeps open (MCP over HTTP) was opened with the old token.
+      await this.d.transports.release(id);
+      this.#changed(id);
+    });
+  }
+
+  /** OAuth2: the tokens stopped working; they are dropped and the connection shows why, with "Sign in again". */
+  markExpired(id: string, reason: string): Promise<void> {
+    return this.#locks.run([this.#connectionKey(id)], async () => {
+      const current = this.d.repo.get(id);
+      if (!current) return;
+      const { [TOKEN_FIELD]: old, ...secretIds } = current.secretIds;
+      const { [TOKEN_FIELD]: _flag, ...secretFields } = current.secretFields;
+      const at = iso(this.d.clock.now());
+      const next: ConnectionRecord = { ...current, secretIds, secretFields, status: 'expired', lastTest: { ok: false, latencyMs: 0, code: 'auth', message: reason.slice(0, 1000), at }, updatedAt: at };
+      await this.#commitOrDrop({ put: [next] }, [{ type: 'oauth2.expired', outcome: 'error', connectionId: id, detail: reason.slice(0, 1000) }]);
+      if (old) void this.d.secrets.drop([old]).catch(() => undefined);
+      this.#changed(id);
+    });
   }
 
   #changed(id: string): void {

@@ -1,6 +1,7 @@
 import { LatchkeyError, conditionsHold, expandTemplate } from '@latchkey/contracts';
 import type { Json } from '@latchkey/contracts';
 import type { PreparedHttpRequest, ResolvedConnection } from '../ports.js';
+import { TOKEN_FIELD, parseTokenSet } from '../oauth2/token-set.js';
 
 export const MAX_HTTP_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -64,8 +65,14 @@ export function applyAuth(connection: ResolvedConnection, url: URL, headers: Rec
     if (!conditionsHold(rule.when, connection.config)) continue;
     switch (rule.type) {
       case 'none':
-      case 'oauth2':
         break;
+      case 'oauth2': {
+        // The broker's own token set (refreshed ahead of expiry before the call reached here).
+        const tokens = parseTokenSet(connection.secrets[TOKEN_FIELD]);
+        if (!tokens) throw new LatchkeyError('DENIED', `"${connection.manifest.name}" is not signed in; use Sign in on the connection first`);
+        setHeader(headers, 'Authorization', `Bearer ${tokens.accessToken}`);
+        break;
+      }
       case 'header':
         setHeader(headers, expandTemplate(rule.name, scope), expandTemplate(rule.value, scope));
         break;

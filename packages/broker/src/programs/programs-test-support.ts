@@ -17,7 +17,7 @@ export const pgProvider: ProviderManifestInput = {
     { name: 'ssl', role: 'tls', label: 'Use SSL/TLS', type: 'boolean', default: false },
     { name: 'options', label: 'Server options', type: 'string' },
   ],
-  test: { transport: 'postgres' },
+  transport: 'postgres',
 };
 
 export const person: Requester = { kind: 'app', id: 'renderer', displayName: 'Latchkey' };

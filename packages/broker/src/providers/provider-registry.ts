@@ -1,5 +1,6 @@
 import { LatchkeyError, ProviderManifest, compileFields, validationError } from '@latchkey/contracts';
 import type { CompileOptions, ProviderInfo, ProviderManifest as Manifest } from '@latchkey/contracts';
+import { checkOAuth2Manifest } from '../oauth2/manifest-check.js';
 
 interface Entry {
   manifest: Manifest;
@@ -42,6 +43,7 @@ export class ProviderRegistry {
       names.add(f.name);
       if (f.type === 'select' && !f.options?.length) throw new LatchkeyError('VALIDATION', `Select field "${f.name}" of "${manifest.id}" has no options`);
     }
+    checkOAuth2Manifest(manifest);
     this.#providers.set(manifest.id, { manifest, extensionId, available: true });
     return manifest;
   }

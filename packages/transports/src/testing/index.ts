@@ -8,3 +8,4 @@ export { selfSignedCertificate, opensslUnavailable, type TestCertificate } from 
 export { startWebhookReceiver, verifyLatchkeySignature, type WebhookReceiver, type ReceivedWebhook } from './webhook-receiver.js';
 export { BUILT_IN_PACKS, EXTENSIONS_DIR, providerManifest, readPack, resolvedConnection } from './packs.js';
 export { EVERYTHING_SERVER, FILESYSTEM_SERVER, startEverythingHttp, startTokenMcpServer } from './mcp-peers.js';
+export { startOidcPeer, signInAsPerson, confirmDeviceAsPerson, type OidcPeer } from './oidc-peer.js';

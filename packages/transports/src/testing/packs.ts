@@ -7,7 +7,7 @@ import { ExtensionPackageManifest, fieldDefaults, type Json, type ProviderManife
 /** The built-in packs' folder: extensions/ at the repository root. */
 export const EXTENSIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../extensions');
 
-export const BUILT_IN_PACKS = ['databases', 'smtp', 'webhook', 'ai', 'mcp'] as const;
+export const BUILT_IN_PACKS = ['databases', 'smtp', 'webhook', 'ai', 'mcp', 'oauth2'] as const;
 
 export function readPack(pack: string): { name: string; latchkey: ExtensionPackageManifest } {
   const raw = JSON.parse(readFileSync(join(EXTENSIONS_DIR, pack, 'package.json'), 'utf8')) as { name: string; latchkey: unknown };

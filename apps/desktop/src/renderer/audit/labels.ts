@@ -36,6 +36,10 @@ export const TYPE_LABELS: Record<AuditType, string> = {
   'variable.replace': 'Variable value replaced',
   'variable.delete': 'Variable deleted',
   'template.use': 'Template used',
+  'oauth2.signIn': 'Signed in (OAuth2)',
+  'oauth2.refresh': 'Token refreshed',
+  'oauth2.expired': 'Sign-in expired',
+  'oauth2.revoke': 'Tokens revoked at the provider',
 };
 
 export const count = new Intl.NumberFormat('en-US');

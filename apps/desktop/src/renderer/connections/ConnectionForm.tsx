@@ -1,9 +1,11 @@
-import { useEffect, useId, type ReactNode } from 'react';
+import { Fragment, useEffect, useId, type ReactNode } from 'react';
 import type { Connection, ProviderInfo } from '@latchkey/contracts';
 import { retargetWarning } from './draft';
 import { FieldInput } from './FieldInput';
 import { TestDetails, TestResultView } from './TestResultView';
 import { useConnectionDraft } from './useConnectionDraft';
+import { OAuth2SignIn, ScopeChoices, startSignIn } from './OAuth2SignIn';
+import { useApi } from '../api';
 
 export interface ConnectionFormProps {
   provider: ProviderInfo;
@@ -26,6 +28,8 @@ export function ConnectionForm({ provider, connection, copyOf, onSaved, onCancel
   const draft = useConnectionDraft(provider, connection, onSaved, copyOf);
   const { register, handleSubmit, formState } = draft.form;
   const { test, formError, secrets } = draft;
+  const api = useApi();
+  const oauth2 = manifest.oauth2;
 
   const nameError = formState.errors.name?.message;
   // Read during render so react-hook-form tracks it; a copy is unsaved from the start.
@@ -52,9 +56,14 @@ export function ConnectionForm({ provider, connection, copyOf, onSaved, onCancel
           </p>
         )}
       </div>
+      {/* First, where it is seen: whether the connection is signed in, and the button to do it. */}
+      {oauth2 && connection && <OAuth2SignIn connection={connection} provider={provider} />}
       {draft.shown.map((field) => (
+        <Fragment key={field.name}>
+        {oauth2 && field.name === oauth2.scopesField && (
+          <ScopeChoices provider={provider} value={String(draft.config[field.name] ?? '')} onChange={(v) => draft.form.setValue(`config.${field.name}`, v, { shouldDirty: true })} />
+        )}
         <FieldInput
-          key={field.name}
           field={field}
           value={draft.config[field.name]}
           id={`${idPrefix}-${field.name}`}
@@ -71,6 +80,7 @@ export function ConnectionForm({ provider, connection, copyOf, onSaved, onCancel
             onKeep: () => secrets.keep(field.name),
           }}
         />
+        </Fragment>
       ))}
       <TestResultView state={test} />
       <TestDetails details={test.kind === 'done' ? test.result.details : connection?.lastTest?.details} />
@@ -88,12 +98,32 @@ export function ConnectionForm({ provider, connection, copyOf, onSaved, onCancel
         <button type="button" onClick={() => void draft.runTest()} disabled={test.kind === 'running'}>
           Test connection
         </button>
+        {/* An MCP server's test lists its tools, stored with the connection and shown below the form. */}
+        {connection && manifest.transport === 'mcp' && (
+          <button type="button" onClick={() => void draft.runTest()} disabled={test.kind === 'running'}>
+            Refresh tools
+          </button>
+        )}
         {extraActions}
         <span className="spacer" />
         {/* No blur on press: a field's blur validation would move the button away from under the pointer, losing the first click. */}
         <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={onCancel}>
           Cancel
         </button>
+        {oauth2 && !connection && (
+          <button
+            type="button"
+            disabled={formState.isSubmitting}
+            onClick={() =>
+              void handleSubmit(async (v) => {
+                const saved = await draft.save(v);
+                if (saved) await startSignIn(api, saved.id);
+              })()
+            }
+          >
+            Save and sign in
+          </button>
+        )}
         <button type="submit" className="primary" disabled={formState.isSubmitting}>
           {connection ? 'Save changes' : 'Save connection'}
         </button>

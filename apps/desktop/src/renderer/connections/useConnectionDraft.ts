@@ -93,8 +93,10 @@ export function useConnectionDraft(provider: ProviderInfo, connection: Connectio
         ? await api.connections.update({ id: connection.id, name: values.name, config: check.config, ...(Object.keys(secrets).length > 0 ? { secrets } : {}) })
         : await api.connections.create({ providerId: manifest.id, name: values.name, config: check.config, secrets });
       onSaved(saved, !connection);
+      return saved;
     } catch (error) {
       showServerError(error);
+      return undefined;
     }
   }
 

@@ -3,7 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { ChildProcess } from 'node:child_process';
-import { TransportError } from '@latchkey/broker';
+import { TOKEN_FIELD, TransportError } from '@latchkey/broker';
 import type { CommandGate, CommandLine, ResolvedConnection, TestOutcome } from '@latchkey/broker';
 import type { Json, McpCallRequest, McpCallResult } from '@latchkey/contracts';
 import type { ClientRegistry } from '../../clients.js';
@@ -84,7 +84,8 @@ async function open(c: ResolvedConnection, sink: Attempt = {}): Promise<Session>
   if (str(c.config, 'transport', 'stdio') === 'http') {
     const url = str(c.config, 'url');
     if (url === '') throw new TransportError('invalid_config', 'No server URL is set');
-    const token = c.secrets.token;
+    // A pasted token, or the one the broker keeps for a server the person signed in to (OAuth2).
+    const token = c.secrets.token ?? signedInToken(c.secrets[TOKEN_FIELD]);
     const transport = new StreamableHTTPClientTransport(new URL(url), {
       requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
     });
@@ -257,5 +258,16 @@ export class McpSessions {
   clear(): void {
     for (const t of this.idle.values()) clearTimeout(t);
     this.idle.clear();
+  }
+}
+
+/** The access token of an OAuth2 token set (already refreshed ahead of expiry by the broker). */
+function signedInToken(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  try {
+    const t = JSON.parse(raw) as { accessToken?: unknown };
+    return typeof t.accessToken === 'string' ? t.accessToken : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -6,6 +6,8 @@ export const mcp: DriverDescriptor = {
   fields: {
     config: ['transport', 'command', 'args', 'url'],
     secrets: ['token', 'env'],
+    // An HTTP-only server a person signs in to (extensions/oauth2's mcp-oauth) has no command line and no pasted token.
+    optional: ['command', 'args', 'token', 'env'],
     roles: { transport: 'target', command: 'command', args: 'args', url: 'url' },
   },
   async load(x) {
