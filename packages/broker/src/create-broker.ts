@@ -1,6 +1,8 @@
 import { nanoid } from 'nanoid';
 import { LatchkeyError, createClient, createDispatcher, extensionChannels } from '@latchkey/contracts';
-import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester } from '@latchkey/contracts';
+import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester, RequesterChannels } from '@latchkey/contracts';
+import { connectionCatalog } from './connections/catalog-view.js';
+import { requesterKey } from './consent/ref-registry.js';
 import { AUDIT_KEY_ID } from './audit/audit-key.js';
 import { createKeyActionConfirmation } from './keys/confirm-key-action.js';
 import { AuditService } from './audit/audit-service.js';
@@ -195,6 +197,13 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'redis:command': (i, c) => operations.redisCommand(c.requester, i.ref, { command: i.command, args: i.args }),
   };
 
+  // The requester socket: the extension surface, a catalog to choose from, and connection tests.
+  const requester: Handlers<RequesterChannels, CallContext> = {
+    ...extension,
+    'connections:catalog': (i) => connectionCatalog(connections, registry, i),
+    'connections:test': (i, c) => connections.test(i.id, c.requester),
+  };
+
   return {
     // The app's changes are written before their events are appended (the journal), so a window
     // whose budget is spent is refused up front. Extension and agent calls record before they act,
@@ -202,6 +211,11 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     // a call that must write waits for a token (bounded) — see AuditService.record.
     app: withAuditBudget(app, audit),
     extension,
+    requester,
+    endRequesterSession: (who, reason) => {
+      consent.abortFor(who, reason);
+      refs.revokeRequester(requesterKey(who));
+    },
     providers: {
       register: (m, ext) => {
         const manifest = registry.register(m, ext);

@@ -17,3 +17,4 @@ export * from './api.js';
 export * from './bounded-json.js';
 export * from './field-pattern.js';
 export * from './canonical-json.js';
+export * from './requester-socket.js';

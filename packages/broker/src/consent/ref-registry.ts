@@ -95,6 +95,17 @@ export class RefRegistry {
     return this.#refs.get(ref);
   }
 
+  /** A requester's session ended (its socket closed): every ref it holds goes with it. */
+  revokeRequester(key: string): number {
+    let n = 0;
+    for (const [ref, rec] of this.#refs) {
+      if (rec.requesterKey !== key) continue;
+      this.#refs.delete(ref);
+      n++;
+    }
+    return n;
+  }
+
   revokeGrant(grantId: string): number {
     let n = 0;
     for (const [ref, rec] of this.#refs) {
