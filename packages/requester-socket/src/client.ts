@@ -27,7 +27,12 @@ export interface ConnectOptions {
  * Rejects UNAVAILABLE when no app is listening (the CLI then falls back to opening the store).
  */
 export async function connectRequester(options: ConnectOptions): Promise<RequesterConnection> {
-  assertPrivateFolder(options.dataDir);
+  try {
+    assertPrivateFolder(options.dataDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new LatchkeyError('UNAVAILABLE', `Latchkey is not running (no data folder ${options.dataDir})`);
+    throw error;
+  }
   const path = socketPathIn(options.dataDir);
   if (inspectSocketPath(path) === 'absent') throw new LatchkeyError('UNAVAILABLE', 'Latchkey is not running (no socket in the data folder)');
   const token = readToken(options.dataDir);

@@ -42,10 +42,10 @@ export function assertPrivateFolder(dataDir: string): void {
  * The per-user token: read when present (ours, 0600, a regular file, not a symlink), else made
  * (32 random bytes, created exclusively with mode 0600 so no moment exists where it is readable).
  */
-export function ensureToken(dataDir: string): string {
-  const path = tokenPathIn(dataDir);
+export function ensureToken(dataDir: string, file = REQUESTER_TOKEN_FILE): string {
+  const path = join(dataDir, file);
   try {
-    return readToken(dataDir);
+    return readToken(dataDir, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -59,8 +59,8 @@ export function ensureToken(dataDir: string): string {
   return token;
 }
 
-export function readToken(dataDir: string): string {
-  const path = tokenPathIn(dataDir);
+export function readToken(dataDir: string, file = REQUESTER_TOKEN_FILE): string {
+  const path = join(dataDir, file);
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);

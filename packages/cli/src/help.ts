@@ -1,0 +1,36 @@
+export const HELP = `latchkey — use your Latchkey connections from a terminal, a script or an agent
+
+Usage: latchkey [--data-dir DIR] <command> [options]
+
+Commands:
+  run --env NAME=conn:<id|name>.<field> [--env …] [--reason TEXT] -- <command> [args…]
+        Runs <command> with the values in its environment. The person allows it in the
+        Latchkey app (a value leaving Latchkey needs the "reveal" permission). Secret values
+        are masked (••••) in the command's stdout and stderr, also when split across writes.
+  conn ls [--json]            Lists connections: id, name, type, target, status (no secrets).
+  conn test <id|name> [--json]
+                              Tests a connection (Latchkey uses the credential; you never see it).
+  mcp [--http [--port N]]     An MCP server for agents (Claude Desktop, Cursor, any MCP client):
+                              stdio by default; --http serves Streamable HTTP on 127.0.0.1
+                              with the bearer token in <data dir>/mcp-http.token.
+  inject -i TEMPLATE -o FILE  Renders a template ({{ conn.<id>.<field> }}, {{ var.<key> }}).
+  var get <key> | var set <key> <value>
+                              Variables (need the app's variables API; see "Not yet" below).
+  help, --help                This text.
+
+Options:
+  --data-dir DIR   The app's data folder (env LATCHKEY_DATA_DIR; default ~/.latchkey).
+  --json           Machine-readable output for every listing.
+
+How it reaches Latchkey:
+  Through the running app's local socket (<data dir>/latchkey.sock, owner-only, with the per-user
+  token in <data dir>/requester.token). Each invocation is its own requester: the app asks the
+  person, naming it as what it calls itself. With no app running and LATCHKEY_MASTER_KEY set (CI),
+  the CLI opens the store itself (the folder lock keeps the app out meanwhile); each access is
+  then allowed once and audited as the CLI.
+
+Add to an MCP client (Claude Desktop's claude_desktop_config.json, .mcp.json):
+  { "mcpServers": { "latchkey": { "command": "<repo>/scripts/latchkey", "args": ["mcp"] } } }
+
+Exit codes: run returns the command's own; 1 on an error, with its code (DENIED, NOT_FOUND, …).
+`;
