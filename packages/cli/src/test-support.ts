@@ -18,6 +18,7 @@ export async function startTestApp(answer: (p: ConsentPrompt) => ConsentDecision
   const dir = mkdtempSync(join(tmpdir(), 'lkc-'));
   const upstream: HttpServer = createHttpServer((req, res) => {
     // An API that echoes the credential back, as careless APIs do.
+    if (req.url === '/big') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(300_000));
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, auth: req.headers.authorization ?? null }));
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
