@@ -23,6 +23,7 @@ import { SecretsService } from './secrets/secrets-service.js';
 import { KeyService } from './keys/key-service.js';
 import { keyStatus } from './keys/key-status.js';
 import type { Broker, BrokerOptions, BrokerPorts, CallContext, ExtensionController } from './types.js';
+import { wirePrograms } from './programs/wire-programs.js';
 
 /** Blobs the broker keeps for itself in the secret store; no connection points at them. */
 const BROKER_BLOB_IDS: readonly string[] = [AUDIT_KEY_ID, APPROVED_COMMANDS_ID];
@@ -74,7 +75,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     transports: ports.transports,
     clock,
     testTimeoutMs: options.testTimeoutMs,
-    onPurged: (id): Promise<void> => consent.purgeConnection(id),
+    onPurged: (id): Promise<void> => (programs.usage.forget(id), consent.purgeConnection(id)),
   });
   const consent: ConsentService = new ConsentService({ grants: ports.grants, connections, registry, audit, events, prompter, refs, clock, options });
   const codeApprover = !ports.commandApprover && ports.announceCommandCode
@@ -91,7 +92,8 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   ports.transports.useCommandGate?.(commands.gate);
   const closing = new AbortController();
   const confirmKeyAction = createKeyActionConfirmation(ports.commandApprover ?? codeApprover, audit, closing.signal);
-  const operations = new OperationsService({ refs, consent, connections, audit, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs });
+  const programs = wirePrograms({ ports, connections, secrets, registry, consent, audit, journal, events, clock });
+  const operations = new OperationsService({ refs, consent, connections, audit, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs, onUse: (id, who) => programs.usage.count(id, who, 'ref') });
 
   const keys = new KeyService({
     cipher: ports.cipher,
@@ -122,7 +124,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   }
   // Only when every record was read: with connections.json moved aside, every blob looks orphaned.
   // The broker's own blobs (the audit key) belong to no connection and are never orphans.
-  const referenced = new Set([...ports.connections.all().flatMap((r) => Object.values(r.secretIds)), ...BROKER_BLOB_IDS]);
+  const referenced = new Set([...ports.connections.all().flatMap((r) => Object.values(r.secretIds)), ...programs.variables.secretIds(), ...BROKER_BLOB_IDS]);
   const orphans = (ports.storeProblems?.() ?? []).length ? [] : secrets.orphans(referenced);
   const ready = (async () => {
     await recovered.catch(() => undefined);
@@ -147,7 +149,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'connections:setDefault': (i, c) => connections.setDefault(i.id, c.requester),
     'connections:test': (i, c) => connections.test(i.id, c.requester),
     'connections:testDraft': (i, c) => connections.testDraft(i, c.requester),
-    'connections:requestSecretAccess': (i, c) => consent.request(c.requester, i),
+    'connections:requestSecretAccess': (i, c) => consent.request(c.requester, i).then(programs.countGrant(i.connectionId, c.requester)),
     'consent:pending': () => eventPrompter.pending(),
     'consent:respond': (i) => (eventPrompter.respond(i.promptId, i.response), { ok: true as const }),
     'commands:pending': () => codeApprover?.pending() ?? [],
@@ -183,11 +185,12 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       events.emit('system:status', status());
       return { ok: true as const, message };
     },
+    ...programs.appHandlers,
   };
 
   const extension: Handlers<ExtensionChannels, CallContext> = {
     'connections:list': (i, c) => listForExtension({ connections, registry, consent }, c.requester, i),
-    'secrets:requestAccess': (i, c) => consent.request(c.requester, i),
+    'secrets:requestAccess': (i, c) => consent.request(c.requester, i).then(programs.countGrant(i.connectionId, c.requester)),
     'secrets:reveal': (i, c) => operations.reveal(c.requester, i.ref),
     'http:fetch': (i, c) => operations.httpFetch(c.requester, i.ref, i.request),
     'sql:query': (i, c) => operations.sqlQuery(c.requester, i.ref, i.query),
@@ -243,12 +246,14 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       await audit.record(event);
     },
     ready,
+    programs: programs.api,
     close: async () => {
       consent.abortAll('Latchkey is quitting');
       closing.abort(new Error('Latchkey is quitting'));
       commands.abortAll('Latchkey is quitting');
       await ready;
       await auditChecked;
+      await programs.usage.close();
       await audit.close();
       await ports.transports.close();
     },

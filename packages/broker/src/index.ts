@@ -10,3 +10,5 @@ export { displayCommandLine, showable } from './commands/command-key.js';
 export { APPROVED_COMMANDS_ID } from './commands/command-consent.js';
 export { KEY_CHECK_TEXT } from './secrets/secrets-service.js';
 export { openRecoveryKit, sealRecoveryKit, MIN_PASSPHRASE_LENGTH } from './keys/recovery-kit.js';
+export type { Executor, ProgramsApi, RenderedTemplate } from './programs/programs-api.js';
+export { CONNECTION_PREFIX, VARIABLE_PREFIX } from './programs/environment-overrides.js';

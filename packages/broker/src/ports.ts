@@ -13,6 +13,7 @@ import type {
   ProviderManifest,
   RedisCommandRequest,
   RedisCommandResult,
+  Requester,
   SmtpMessage,
   SmtpSendResult,
   SqlQueryRequest,
@@ -20,6 +21,7 @@ import type {
   StoreFileName,
   StoreGeneration,
   TestCode,
+  UsageVia,
   WebhookSendRequest,
   WebhookSendResult,
 } from '@latchkey/contracts';
@@ -320,3 +322,55 @@ export interface CommandApprover {
 
 /** Resolves when the command line may start; throws a TransportError('refused') when it may not. */
 export type CommandGate = (connection: ResolvedConnection, line: CommandLine) => Promise<void>;
+
+/**
+ * A variable as stored (connections.json's `variables`). A secret one keeps its value as a cipher
+ * blob (`secretId`), like a connection's secret; `value` is only ever set for a plain one.
+ */
+export const VariableRecordSchema = z
+  .object({
+    /** The key; the repository's id. */
+    id: z.string().min(1).max(128),
+    value: z.string().max(65536).optional(),
+    secretId: z.string().min(1).max(200).optional(),
+    description: z.string().max(500),
+    secret: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .strict();
+export type VariableRecord = z.infer<typeof VariableRecordSchema>;
+
+/** One atomic change to variables and the audit events that record it (see ConnectionChange). */
+export interface VariableChange {
+  put?: VariableRecord[];
+  delete?: string[];
+  audit: JournaledAuditInput[];
+}
+
+/**
+ * Variables, journaled exactly like connections: the change and its events in one atomic write.
+ * They live in the same document, so the events go into the connections' journal
+ * (`ConnectionRepository.pendingAudit`), recovered at start with the rest.
+ */
+export interface VariableRepository extends Repository<VariableRecord> {
+  commit(change: VariableChange): Promise<void>;
+}
+
+/** "Used by" counts per connection and user, kept apart from connections.json (see usage/usage-tracker.ts). */
+export interface UsageRecord {
+  connectionId: string;
+  requester: Requester;
+  via: UsageVia[];
+  count: number;
+  lastUsedAt: string;
+}
+
+/**
+ * Where usage counts live. Saved coalesced (a write every few seconds at most, never one per use):
+ * a crash may lose the last few seconds of counts, which is acceptable for a "Used by" figure.
+ */
+export interface UsageStore {
+  load(): readonly UsageRecord[];
+  save(records: readonly UsageRecord[]): Promise<void>;
+}

@@ -14,7 +14,8 @@ import type {
 } from '@latchkey/contracts';
 import type { AuditRate, AuditTimer } from './audit/rate-limit.js';
 import type { z } from 'zod';
-import type { AuditSink, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, MasterKeyVault, SecretStore, StoreGenerationsPort, Transports } from './ports.js';
+import type { AuditSink, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, MasterKeyVault, SecretStore, StoreGenerationsPort, Transports, UsageStore, VariableRepository } from './ports.js';
+import type { ProgramsApi } from './programs/programs-api.js';
 
 /** Who is calling. Set by the transport from the sender it verified, never from the payload. */
 export interface CallContext {
@@ -55,6 +56,15 @@ export interface BrokerPorts {
   /** The key behind `cipher` when the host owns one (headless): rotation and recovery kits. */
   keys?: MasterKeyVault;
   options?: Partial<BrokerOptions>;
+  /** Variables (connections.json's `variables`); omit and variables cannot be saved. */
+  variables?: VariableRepository;
+  /** Where "Used by" counts are saved, coalesced (a file of their own); omit to keep them in memory. */
+  usage?: UsageStore;
+  /**
+   * `LATCHKEY_CONN_<ID>` / `LATCHKEY_VAR_<KEY>` entries, read by the composition root (the broker
+   * reads no environment). Other names are ignored; values stay in memory.
+   */
+  environment?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface BrokerOptions {
@@ -108,5 +118,7 @@ export interface Broker {
    * order, before any new event), blobs no record points at swept. Never rejects.
    */
   readonly ready: Promise<void>;
+  /** What programs use: templates for requesters, in-process executors, variables (programs/programs-api.ts). */
+  readonly programs: ProgramsApi;
   close(): Promise<void>;
 }

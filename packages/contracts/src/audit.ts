@@ -36,6 +36,12 @@ export const AuditType = z.enum([
   'audit.throttled',
   /** The startup check found the log cut, rewritten or out of step with its head. */
   'audit.integrity',
+  /** A variable was created or changed (`variable.replace`: its value replaced), or deleted. */
+  'variable.set',
+  'variable.replace',
+  'variable.delete',
+  /** A template was rendered for a requester or an executor (coalesced like ref uses). */
+  'template.use',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

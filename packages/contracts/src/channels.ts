@@ -32,6 +32,7 @@ import {
 import { ExportRecoveryKitInput, ExportRecoveryKitResult, KeysRotateInput, KeysRotateResult, RestoreFromKitInput, RestoreFromKitResult } from './keys.js';
 import { ProviderInfo } from './providers.js';
 import { StoreGenerations, StoreRestoreInput, StoreRestoreResult, SystemStatus } from './system.js';
+import { ConnectionUsage, OverridesList, RenderTemplateInput, RenderedTemplatePreview, SetVariableInput, Variable, VariableKeyInput } from './programs.js';
 
 /**
  * The two Electron IPC channels every app call and event travel on (the channel map's name goes
@@ -82,6 +83,13 @@ export const appChannels = {
   'keys:rotate': channel(KeysRotateInput, KeysRotateResult),
   'keys:exportRecoveryKit': channel(ExportRecoveryKitInput, ExportRecoveryKitResult),
   'keys:restoreFromKit': channel(RestoreFromKitInput, RestoreFromKitResult),
+  // Programs (issue 12): variables, the template tester (masked), environment overrides, "Used by".
+  'variables:list': channel(Empty, z.array(Variable)),
+  'variables:set': channel(SetVariableInput, Variable),
+  'variables:delete': channel(VariableKeyInput, Ok),
+  'templates:preview': channel(RenderTemplateInput, RenderedTemplatePreview),
+  'overrides:list': channel(Empty, OverridesList),
+  'usage:list': channel(Empty, z.array(ConnectionUsage)),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 
@@ -95,6 +103,8 @@ export const appEvents = {
   'grants:changed': z.strictObject({}),
   'extensions:changed': z.strictObject({}),
   'system:status': SystemStatus,
+  'variables:changed': z.strictObject({ keys: z.array(z.string()) }),
+  'usage:changed': z.strictObject({ ids: z.array(z.string()) }),
 } satisfies Record<string, z.ZodType>;
 export type AppEvents = typeof appEvents;
 

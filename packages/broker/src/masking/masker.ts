@@ -1,5 +1,6 @@
 import type { Json } from '@latchkey/contracts';
 import { needlesFor } from './needles.js';
+import { producedSecrets } from './produced-secrets.js';
 
 /** What a masked secret reads as. */
 export const MASK = '••••';
@@ -177,10 +178,11 @@ const cache = new Map<string, Masker>();
 
 /** The masker of one connection's secrets, compiled on its first use and reused while they stay the same. */
 export function maskerFor(secrets: Readonly<Record<string, string>>): Masker {
-  const key = JSON.stringify(Object.values(secrets).sort());
+  // Secrets a template or an executor produced are masked in every output too (produced-secrets.ts).
+  const key = `${producedSecrets.generation}|${JSON.stringify(Object.values(secrets).sort())}`;
   let m = cache.get(key);
   if (m) cache.delete(key);
-  else m = createMasker(Object.values(secrets));
+  else m = createMasker([...Object.values(secrets), ...producedSecrets.values()]);
   cache.set(key, m);
   if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
   return m;

@@ -32,6 +32,8 @@ export interface OperationsDeps {
   transports: Transports;
   clock: Clock;
   testTimeoutMs: number;
+  /** Counts a ref's use toward "Used by" (usage/usage-tracker.ts). */
+  onUse?: (connectionId: string, requester: Requester) => void;
 }
 
 /** What a SecretRef can do. Each call: check the ref, audit, run with the secret, mask what comes back. */
@@ -77,6 +79,7 @@ export class OperationsService {
       await this.d.audit.recordCoalesced(`use|${requester.kind}:${requester.id}|${grantId}|${scope}`, { type: 'ref.use', connectionId, requester, scopes: [scope], grantId }, 'uses');
     }
     this.d.consent.markUsed(grantId);
+    this.d.onUse?.(connectionId, requester);
     return { connection, grantId };
   }
 

@@ -13,6 +13,11 @@ import type {
   JournaledAuditInput,
   Repository,
   SecretStore,
+  UsageRecord,
+  UsageStore,
+  VariableChange,
+  VariableRecord,
+  VariableRepository,
 } from '../ports.js';
 
 export class MemoryRepository<T extends { id: string }> implements Repository<T> {
@@ -176,8 +181,37 @@ export interface MemoryPorts {
   grants: MemoryRepository<Grant>;
   secrets: MemorySecretStore;
   audit: MemoryAuditSink;
+  variables: MemoryVariableRepository;
+  usage: MemoryUsageStore;
 }
 
 export function createMemoryPorts(): MemoryPorts {
-  return { connections: new MemoryConnectionRepository(), grants: new MemoryRepository(), secrets: new MemorySecretStore(), audit: new MemoryAuditSink() };
+  const connections = new MemoryConnectionRepository();
+  const variables = new MemoryVariableRepository();
+  variables.journalOf = connections;
+  return { connections, grants: new MemoryRepository(), secrets: new MemorySecretStore(), audit: new MemoryAuditSink(), variables, usage: new MemoryUsageStore() };
+}
+
+/** Variables with the write-ahead journal, in memory (the journal entries are kept but not read back). */
+export class MemoryVariableRepository extends MemoryRepository<VariableRecord> implements VariableRepository {
+  /** The connections repository whose journal the events share (as in connections.json); set by createMemoryPorts. */
+  journalOf: MemoryConnectionRepository | null = null;
+  async commit(change: VariableChange): Promise<void> {
+    for (const record of change.put ?? []) await this.put(record);
+    for (const id of change.delete ?? []) await this.delete(id);
+    for (const entry of change.audit) this.journalOf?.journal.set(entry.eventId, entry);
+  }
+}
+
+/** Usage counts in memory; `saves` counts the coalesced writes a test can assert on. */
+export class MemoryUsageStore implements UsageStore {
+  records: UsageRecord[] = [];
+  saves = 0;
+  load(): readonly UsageRecord[] {
+    return this.records;
+  }
+  async save(records: readonly UsageRecord[]): Promise<void> {
+    this.saves++;
+    this.records = structuredClone([...records]);
+  }
 }

@@ -30,6 +30,10 @@ export const TYPE_LABELS: Record<AuditType, string> = {
   'audit.checkpoint': 'Audit log checkpoint',
   'audit.throttled': 'Requester throttled',
   'audit.integrity': 'Audit log tampering found',
+  'variable.set': 'Variable set',
+  'variable.replace': 'Variable value replaced',
+  'variable.delete': 'Variable deleted',
+  'template.use': 'Template used',
 };
 
 export const count = new Intl.NumberFormat('en-US');

@@ -1,0 +1,210 @@
+import { LatchkeyError, isGrantActive } from '@latchkey/contracts';
+import type { Grant, Json, Requester, TemplateReference as PublicReference } from '@latchkey/contracts';
+import type { AuditService } from '../audit/audit-service.js';
+import type { ConsentService } from '../consent/consent-service.js';
+import { maskerFor } from '../masking/masker.js';
+import { producedSecrets } from '../masking/produced-secrets.js';
+import type { Clock, GrantRepository, ResolvedConnection } from '../ports.js';
+import type { UsageTracker } from '../usage/usage-tracker.js';
+import { unknownConnection, type EffectiveConnection, type ProgramConnections } from './program-connections.js';
+import { applyFilter, compiled, type TemplateReference } from './template.js';
+import type { VariablesService } from './variables-service.js';
+
+/**
+ * Who a template is rendered for:
+ * - `requester`: an extension, agent or the CLI. It sees a connection only through an active grant
+ *   on it (for that target), a secret field or secret variable only with the `reveal` scope.
+ * - `executor`: trusted code inside the broker's process, named by the host app at wiring.
+ * - `preview`: the person's window; gets the text with every secret masked, nothing else.
+ */
+export type TemplateCaller = { as: 'requester' | 'executor' | 'preview'; requester: Requester };
+
+/** A rendered template. `text` holds plaintext secrets where the caller may have them; `masked` never does. */
+export interface RenderedTemplate {
+  text: string;
+  masked: string;
+  references: PublicReference[];
+}
+
+const asText = (v: Json): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/** Fields every connection answers to besides its provider's. */
+const BUILT_IN_FIELDS = new Set(['id', 'name']);
+
+export interface ProgramsDeps {
+  connections: ProgramConnections;
+  variables: VariablesService;
+  grants: GrantRepository;
+  consent: ConsentService;
+  audit: AuditService;
+  usage: UsageTracker;
+  clock: Clock;
+}
+
+interface ConnectionUse {
+  connection: EffectiveConnection;
+  grant: Grant | null;
+  secretFields: Set<string>;
+}
+
+export class ProgramsService {
+  constructor(private readonly d: ProgramsDeps) {}
+
+  /** The caller's active grant on this connection for its current target, preferring one with `reveal`. */
+  #grantFor(requester: Requester, c: EffectiveConnection): Grant | null {
+    const now = this.d.clock.now();
+    let best: Grant | null = null;
+    for (const g of this.d.grants.all()) {
+      if (g.connectionId !== c.id || g.requester.kind !== requester.kind || g.requester.id !== requester.id) continue;
+      if (!isGrantActive(g, now) || (g.target !== undefined && g.target !== c.target)) continue;
+      if (!best || (g.scopes.includes('reveal') && !best.scopes.includes('reveal'))) best = g;
+    }
+    return best;
+  }
+
+  /**
+   * Every check runs before anything is decrypted or recorded: a template that fails on its third
+   * reference reveals nothing of its first two.
+   */
+  #plan(refs: readonly TemplateReference[], caller: TemplateCaller): Map<string, ConnectionUse> {
+    const uses = new Map<string, ConnectionUse>();
+    const requester = caller.as === 'requester';
+    for (const ref of refs) {
+      if (ref.kind === 'var') {
+        const secret = this.d.variables.isSecret(ref.key);
+        if (secret === null) throw new LatchkeyError('NOT_FOUND', `No variable "${ref.key}" (${ref.expression}): set it in Variables or as LATCHKEY_VAR_${ref.key.toUpperCase()}`, [{ path: ref.expression, message: 'not found' }]);
+        if (secret && requester) {
+          // Variables have no grant of their own yet: a secret one leaves only to in-process executors.
+          throw new LatchkeyError('DENIED', `${ref.expression} is a secret variable; it is given only to trusted executors inside Latchkey, not to requesters`, [{ path: ref.expression, message: 'secret' }]);
+        }
+        continue;
+      }
+      let connection: EffectiveConnection;
+      try {
+        connection = this.d.connections.find(ref.connection);
+      } catch (error) {
+        if (error instanceof LatchkeyError && error.code === 'NOT_FOUND') throw withIssue(unknownConnection(ref.connection), ref.expression);
+        throw error;
+      }
+      let use = uses.get(connection.id);
+      if (!use) {
+        const grant = requester ? this.#grantFor(caller.requester, connection) : null;
+        // Another requester's connection reads exactly like one that does not exist.
+        if (requester && !grant) throw withIssue(unknownConnection(ref.connection), ref.expression);
+        uses.set(connection.id, (use = { connection, grant, secretFields: new Set() }));
+      }
+      const spec = connection.manifest.fields.find((f) => f.name === ref.field);
+      if (!spec && !BUILT_IN_FIELDS.has(ref.field)) {
+        throw new LatchkeyError('NOT_FOUND', `${ref.expression}: ${connection.manifest.name} has no field "${ref.field}"`, [{ path: ref.expression, message: 'no such field' }]);
+      }
+      if (spec?.secret) {
+        if (requester && !use.grant!.scopes.includes('reveal')) {
+          throw new LatchkeyError('DENIED', `${ref.expression} is a secret; it leaves Latchkey only for a grant with the reveal scope`, [{ path: ref.expression, message: 'needs reveal' }]);
+        }
+        if (!this.d.connections.secretFieldsSet(connection).has(spec.name)) {
+          const moved = connection.record?.secretIds[spec.name] && !connection.storedSecretsApply;
+          throw new LatchkeyError('NOT_FOUND', moved ? `${ref.expression}: the stored ${spec.label} is not used because the environment points the connection at another target` : `${ref.expression} has no value`, [{ path: ref.expression, message: 'no value' }]);
+        }
+        use.secretFields.add(spec.name);
+      } else if (spec && connection.config[spec.name] === undefined) {
+        throw new LatchkeyError('NOT_FOUND', `${ref.expression} has no value`, [{ path: ref.expression, message: 'no value' }]);
+      }
+    }
+    return uses;
+  }
+
+  async render(template: string, caller: TemplateCaller): Promise<RenderedTemplate> {
+    const { parts, refs } = compiled(template);
+    if (!refs.length) return { text: template, masked: template, references: [] };
+    const uses = this.#plan(refs, caller);
+    const secrets = new Map<string, Record<string, string>>();
+    for (const [id, use] of uses) if (use.secretFields.size) secrets.set(id, await this.d.connections.secrets(use.connection));
+
+    const produced: string[] = [];
+    const references: PublicReference[] = [];
+    const values: string[] = [];
+    const secretVariables: string[] = [];
+    for (const ref of refs) {
+      if (ref.kind === 'var') {
+        const v = this.d.variables.value(ref.key);
+        if (v.secret) {
+          produced.push(v.value);
+          secretVariables.push(ref.key);
+        }
+        values.push(applyFilter(v.value, ref.filter));
+        references.push({ expression: ref.expression, secret: v.secret, source: v.source });
+        continue;
+      }
+      const c = this.d.connections.find(ref.connection);
+      const spec = c.manifest.fields.find((f) => f.name === ref.field);
+      let value: string;
+      if (spec?.secret) {
+        value = secrets.get(c.id)![spec.name]!;
+        produced.push(value);
+      } else if (spec) value = asText(c.config[spec.name]!);
+      else value = ref.field === 'id' ? c.id : c.name;
+      values.push(applyFilter(value, ref.filter));
+      const source = spec?.secret ? (c.override?.parsed.secrets[spec.name] !== undefined ? 'environment' : 'store') : spec ? c.sources[spec.name]! : 'store';
+      references.push({ expression: ref.expression, secret: spec?.secret ?? false, source, connectionId: c.id });
+    }
+    let text = parts[0]!;
+    for (let i = 0; i < values.length; i++) text += values[i]! + parts[i + 1]!;
+
+    // No audit, no value: the records are durable before the text is handed over.
+    await this.#record(uses, secretVariables, caller);
+    if (produced.length) producedSecrets.add(produced);
+    for (const use of uses.values()) {
+      if (use.connection.record) this.d.usage.count(use.connection.id, caller.requester, caller.as === 'executor' ? 'executor' : 'template');
+      if (use.grant) this.d.consent.markUsed(use.grant.id);
+    }
+    const masked = produced.length ? maskerFor({}).mask(text) : text;
+    return { text: caller.as === 'preview' ? masked : text, masked, references };
+  }
+
+  async #record(uses: Map<string, ConnectionUse>, secretVariables: string[], caller: TemplateCaller): Promise<void> {
+    const { requester } = caller;
+    const leaves = caller.as !== 'preview';
+    const records: Promise<unknown>[] = [];
+    for (const use of uses.values()) {
+      const connectionId = use.connection.record ? use.connection.id : undefined;
+      const grantId = use.grant?.id;
+      if (leaves && use.secretFields.size) {
+        const event = { type: 'secret.reveal' as const, connectionId, requester, scopes: ['reveal' as const], ...(grantId ? { grantId } : {}), detail: `template: ${[...use.secretFields].join(', ')}${use.connection.record ? '' : ` (${use.connection.override!.entry.variable})`}` };
+        // A requester's reveal is its own record, as through a ref. Trusted in-process code (the host
+        // app's own executor) runs this in loops: its reveals are coalesced per connection and fields.
+        records.push(caller.as === 'executor' ? this.d.audit.recordCoalesced(`reveal|${requester.id}|${use.connection.id}|${event.detail}`, event, 'reveals') : this.d.audit.record(event));
+      } else {
+        records.push(this.d.audit.recordCoalesced(`template|${requester.kind}:${requester.id}|${use.connection.id}`, { type: 'template.use', connectionId, requester, ...(grantId ? { grantId } : {}), detail: use.connection.record ? undefined : use.connection.override!.entry.variable }, 'uses'));
+      }
+    }
+    if (leaves && secretVariables.length) {
+      const detail = `template: secret variable ${[...new Set(secretVariables)].join(', ')}`;
+      records.push(this.d.audit.recordCoalesced(`reveal|${requester.id}|var|${detail}`, { type: 'secret.reveal', requester, detail }, 'reveals'));
+    }
+    await Promise.all(records);
+  }
+
+  /**
+   * For trusted code inside the broker's process (a host app's workflow node): the connection
+   * decrypted, the environment's override applied, audited as that executor.
+   */
+  async resolveConnection(ref: string, executor: Requester): Promise<ResolvedConnection> {
+    const c = this.d.connections.find(ref);
+    const resolved = await this.d.connections.resolved(c);
+    const fields = Object.keys(resolved.secrets);
+    const connectionId = c.record ? c.id : undefined;
+    if (fields.length) {
+      const detail = `resolveConnection: ${fields.join(', ')}`;
+      await this.d.audit.recordCoalesced(`reveal|${executor.id}|${c.id}|${detail}`, { type: 'secret.reveal', connectionId, requester: executor, scopes: ['reveal'], detail }, 'reveals');
+      producedSecrets.add(Object.values(resolved.secrets));
+    } else {
+      await this.d.audit.recordCoalesced(`executor|${executor.id}|${c.id}`, { type: 'template.use', connectionId, requester: executor, detail: 'resolveConnection' }, 'uses');
+    }
+    if (c.record) this.d.usage.count(c.id, executor, 'executor');
+    return resolved;
+  }
+}
+
+function withIssue(error: LatchkeyError, expression: string): LatchkeyError {
+  return new LatchkeyError(error.code, `${error.message} (${expression})`, [{ path: expression, message: error.message }]);
+}
