@@ -205,6 +205,15 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     ...extension,
     'connections:catalog': (i) => connectionCatalog(connections, registry, i),
     'connections:test': (i, c) => connections.test(i.id, c.requester),
+    'templates:render': async (i, c) => {
+      const { text, references } = await programs.api.renderTemplate(i.template, c.requester);
+      return { text, references };
+    },
+    'variables:get': async (i, c) => ({ key: i.key, value: (await programs.api.renderTemplate(`{{ var.${i.key} }}`, c.requester)).text }),
+    'variables:set': (i, c) => {
+      if (c.requester.kind !== 'program') throw new LatchkeyError('FORBIDDEN', 'Only the person\'s own programs (the latchkey CLI) may set variables');
+      return programs.variables.set(i, c.requester);
+    },
   };
 
   return {

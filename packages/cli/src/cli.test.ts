@@ -87,3 +87,53 @@ describe('latchkey CLI against a running app (real socket, real child process)',
     expect(r.stderr).toMatch(/not running|UNAVAILABLE|ENOENT/);
   });
 });
+
+describe('latchkey inject and var (templates and variables through the broker)', () => {
+  it('inject renders a template to an owner-only file after the reveal consent', async () => {
+    const { mkdtempSync, readFileSync, statSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const a = await startTestApp();
+    apps.push(a);
+    const work = mkdtempSync(join(tmpdir(), 'lki-'));
+    writeFileSync(join(work, 't.env'), `URL={{ conn.Acme API.baseUrl }}\nTOKEN={{ conn.${a.connectionId}.token }}\n`);
+    const r = await runCli(['--data-dir', a.dir, 'inject', '-i', join(work, 't.env'), '-o', join(work, 'out.env')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(work, 'out.env'), 'utf8')).toBe(`URL=${a.baseUrl}\nTOKEN=${CANARY}\n`);
+    expect(statSync(join(work, 'out.env')).mode & 0o777).toBe(0o600);
+    expect(a.prompter.seen).toHaveLength(1);
+    expect(a.prompter.seen[0]!.scopes.map((s) => s.scope)).toEqual(['reveal']);
+    for (const f of canaryForms(CANARY)) expect(r.stdout).not.toContain(f);
+  });
+
+  it('inject without consent writes nothing; an unknown reference names it', async () => {
+    const { existsSync, mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const a = await startTestApp(() => ({ decision: 'deny' }));
+    apps.push(a);
+    const work = mkdtempSync(join(tmpdir(), 'lki-'));
+    writeFileSync(join(work, 't'), `{{ conn.${a.connectionId}.token }}`);
+    const r = await runCli(['--data-dir', a.dir, 'inject', '-i', join(work, 't'), '-o', join(work, 'o')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('DENIED');
+    expect(existsSync(join(work, 'o'))).toBe(false);
+    writeFileSync(join(work, 'u'), '{{ var.nope }}');
+    const u = await runCli(['--data-dir', a.dir, 'inject', '-i', join(work, 'u')]);
+    expect(u.stderr).toContain('var.nope');
+  });
+
+  it('var set then var get round-trips a plain variable; a secret one is never given back', async () => {
+    const a = await startTestApp();
+    apps.push(a);
+    expect((await runCli(['--data-dir', a.dir, 'var', 'set', 'region', 'eu-west-1'])).stdout).toContain('saved region');
+    const got = await runCli(['--data-dir', a.dir, 'var', 'get', 'region', '--json']);
+    expect(JSON.parse(got.stdout)).toEqual({ key: 'region', value: 'eu-west-1' });
+    await runCli(['--data-dir', a.dir, 'var', 'set', 'apikey', 'Sekret-Var-123456', '--secret']);
+    const secret = await runCli(['--data-dir', a.dir, 'var', 'get', 'apikey']);
+    expect(secret.code).toBe(1);
+    expect(secret.stderr).toContain('DENIED');
+    expect(secret.stdout + secret.stderr).not.toContain('Sekret-Var-123456');
+  });
+});

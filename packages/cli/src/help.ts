@@ -13,9 +13,13 @@ Commands:
   mcp [--http [--port N]]     An MCP server for agents (Claude Desktop, Cursor, any MCP client):
                               stdio by default; --http serves Streamable HTTP on 127.0.0.1
                               with the bearer token in <data dir>/mcp-http.token.
-  inject -i TEMPLATE -o FILE  Renders a template ({{ conn.<id>.<field> }}, {{ var.<key> }}).
-  var get <key> | var set <key> <value>
-                              Variables (need the app's variables API; see "Not yet" below).
+  inject [-i TEMPLATE] [-o FILE] [--reason TEXT]
+                              Renders a template ({{ conn.<id|name>.<field> }}, {{ var.<key> }})
+                              to FILE (written 0600) or stdout. Secret fields need the person's
+                              "reveal" consent; secret variables are never given out.
+  var get <key> [--json]      A plain variable's value (LATCHKEY_VAR_<KEY> wins over the store).
+  var set <key> <value|-> [--secret] [--description TEXT]
+                              Saves a variable ("-" reads the value from stdin).
   help, --help                This text.
 
 Options:

@@ -4,6 +4,7 @@ import { LatchkeyError, isLatchkeyError } from '@latchkey/contracts';
 import { ensurePrivateFolder, ensureToken } from '@latchkey/requester-socket';
 import { connList, connTest } from './conn.js';
 import { HELP } from './help.js';
+import { injectCommand, varCommand } from './inject.js';
 import { runCommand } from './run.js';
 import { openSession, resolveDataDir } from './session.js';
 
@@ -32,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
       http: { type: 'boolean', default: false },
       port: { type: 'string' },
       i: { type: 'string' },
+      secret: { type: 'boolean', default: false },
+      description: { type: 'string' },
       o: { type: 'string' },
     },
   });
@@ -89,9 +92,22 @@ export async function main(argv: string[]): Promise<number> {
       await mcp.close();
       return 0;
     }
-    case 'inject':
-    case 'var':
-      throw new LatchkeyError('UNAVAILABLE', `latchkey ${command} needs the broker's templates and variables, which this build does not have yet`);
+    case 'inject': {
+      const session = await openSession({ dataDir, kind: 'program', name: `latchkey inject ${values.i ?? ''}`.trim() });
+      try {
+        return await injectCommand(session, { ...(values.i ? { input: values.i } : {}), ...(values.o ? { output: values.o } : {}), ...(values.reason ? { reason: values.reason } : {}), out: (t) => void process.stdout.write(t) });
+      } finally {
+        await session.close();
+      }
+    }
+    case 'var': {
+      const session = await openSession({ dataDir, kind: 'program', name: `latchkey var ${sub ?? ''}`.trim() });
+      try {
+        return await varCommand(session, [sub ?? '', ...rest], { json: values.json, secret: values.secret, ...(values.description ? { description: values.description } : {}), out });
+      } finally {
+        await session.close();
+      }
+    }
     default:
       throw new LatchkeyError('VALIDATION', `Unknown command "${command}" (latchkey --help)`);
   }

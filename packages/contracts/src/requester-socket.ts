@@ -5,6 +5,7 @@ import { ConnectionIdInput, ConnectionStatus, TestResult } from './connections.j
 import { ErrorPayload } from './errors.js';
 import { ProviderCategory, ProviderId } from './providers.js';
 import { Id, Requester } from './common.js';
+import { RenderTemplateInput, SetVariableInput, TemplateReference, Variable, VariableKey, VariableKeyInput } from './programs.js';
 
 /**
  * The local requester socket: how programs (the `latchkey` CLI) and agents (`latchkey mcp`)
@@ -77,5 +78,14 @@ export const requesterChannels = {
   ...extensionChannels,
   'connections:catalog': { input: z.strictObject({ category: ProviderCategory.optional() }).default({}), output: z.array(ConnectionCatalogEntry) },
   'connections:test': { input: ConnectionIdInput, output: TestResult },
+  /**
+   * `latchkey inject`: the template rendered for this requester — connections only through its
+   * active grants, secret fields only with `reveal` (programs' rules), so the text may hold secrets.
+   */
+  'templates:render': { input: RenderTemplateInput, output: z.strictObject({ text: z.string(), references: z.array(TemplateReference) }) },
+  /** `latchkey var get`: a plain variable's value (secret variables never leave to a requester). */
+  'variables:get': { input: VariableKeyInput, output: z.strictObject({ key: VariableKey, value: z.string() }) },
+  /** `latchkey var set`: programs only (an agent is refused), audited as the issued requester. */
+  'variables:set': { input: SetVariableInput, output: Variable },
 } satisfies ChannelMap;
 export type RequesterChannels = typeof requesterChannels;
