@@ -32,6 +32,8 @@ export interface HeadlessHostOptions {
   brokerOptions?: Partial<BrokerOptions>;
   /** The local requester socket for the CLI and `latchkey mcp` (on by default; the CLI's own store opening turns it off). */
   requesterSocket?: boolean;
+  /** The page and its bridge (on by default); the CLI's own store opening turns it off. */
+  bridge?: boolean;
 }
 
 export interface HeadlessHost {
@@ -108,23 +110,26 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
   }
   const extensionProblems = extensions.problems.map((p) => p.message);
 
-  let server;
-  try {
-    server = await startBridgeServer(
-      {
-        broker,
-        rendererDir: options.rendererDir ?? process.env.LATCHKEY_RENDERER_DIR ?? DEFAULT_RENDERER_DIR,
-        bridgeScript,
-        onInternalError: (channel) => console.error(`latchkey: internal error in ${channel}`),
-      },
-      options.port ?? 0,
-    );
-  } catch (error) {
-    await extensions.close();
-    await broker.close();
-    await transports.close();
-    await store.close();
-    throw error;
+  // The CLI opening the store itself (CI) serves no page: no bridge, no renderer build needed.
+  let server: { url: string; port: number; close(): Promise<void> } = { url: '', port: 0, close: async () => undefined };
+  if (options.bridge !== false) {
+    try {
+      server = await startBridgeServer(
+        {
+          broker,
+          rendererDir: options.rendererDir ?? process.env.LATCHKEY_RENDERER_DIR ?? DEFAULT_RENDERER_DIR,
+          bridgeScript,
+          onInternalError: (channel) => console.error(`latchkey: internal error in ${channel}`),
+        },
+        options.port ?? 0,
+      );
+    } catch (error) {
+      await extensions.close();
+      await broker.close();
+      await transports.close();
+      await store.close();
+      throw error;
+    }
   }
 
   let requesterSocket: RequesterSocketServer | null = null;

@@ -17,6 +17,7 @@ export async function openCiSession(options: { dataDir: string; kind: SocketRequ
     env: { LATCHKEY_MASTER_KEY: options.masterKey },
     keyWhere: 'in LATCHKEY_MASTER_KEY',
     requesterSocket: false,
+    bridge: false,
     announceCommandCode: () => undefined,
   });
   const requester: Requester = Object.freeze({ kind: options.kind, id: `cli-${nanoid(24)}`, displayName: `${options.name} (latchkey CLI, no app running)` });
