@@ -61,10 +61,10 @@ for (let i = 0; i < N; i++) {
 const d50 = pct(a, 0.5);
 const m50 = pct(b, 0.5);
 const limit = 1.2 * d50 + 2;
-console.log(`sql_query through latchkey mcp vs direct pg (PostgreSQL on loopback, ${N} calls each, sequential):`);
-console.log(`  direct pg.Pool     p50 ${d50.toFixed(3)} ms  p90 ${pct(a, 0.9).toFixed(3)} ms  p99 ${pct(a, 0.99).toFixed(3)} ms`);
-console.log(`  latchkey mcp stdio p50 ${m50.toFixed(3)} ms  p90 ${pct(b, 0.9).toFixed(3)} ms  p99 ${pct(b, 0.99).toFixed(3)} ms`);
-console.log(`  overhead p50 ${(m50 - d50).toFixed(3)} ms (${(m50 / d50).toFixed(2)}×); target ≤ 1.2 × direct + 2 ms = ${limit.toFixed(3)} ms: ${m50 <= limit ? 'met' : 'NOT met'}`);
+console.warn(`sql_query through latchkey mcp vs direct pg (PostgreSQL on loopback, ${N} calls each, sequential):`);
+console.warn(`  direct pg.Pool     p50 ${d50.toFixed(3)} ms  p90 ${pct(a, 0.9).toFixed(3)} ms  p99 ${pct(a, 0.99).toFixed(3)} ms`);
+console.warn(`  latchkey mcp stdio p50 ${m50.toFixed(3)} ms  p90 ${pct(b, 0.9).toFixed(3)} ms  p99 ${pct(b, 0.99).toFixed(3)} ms`);
+console.warn(`  overhead p50 ${(m50 - d50).toFixed(3)} ms (${(m50 / d50).toFixed(2)}×); target ≤ 1.2 × direct + 2 ms = ${limit.toFixed(3)} ms: ${m50 <= limit ? 'met' : 'NOT met'}`);
 
 await client.close();
 await pool.end();
