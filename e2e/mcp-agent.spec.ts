@@ -70,7 +70,7 @@ test.describe('an MCP agent queries PostgreSQL through latchkey mcp (Chromium)',
       await expect(consent).toContainText('calling itself');
       await expect(consent).toContainText('Orders DB');
       await expect(consent).toContainText('Check the orders database answers');
-      await expect(consent).toContainText(sql);
+      await expect(consent.getByTestId('consent-intent')).toHaveText(sql);
       await screenshot(page, testInfo, 'mcp-agent-consent');
       await consent.getByRole('button', { name: 'Allow once' }).click();
       await expect(consent).toBeHidden();

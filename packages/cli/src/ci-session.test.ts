@@ -26,7 +26,7 @@ describe('latchkey with no app running (CI, LATCHKEY_MASTER_KEY)', () => {
     const secret = `ci-canary-${randomBytes(8).toString('hex')}`;
     const setup = await createHeadlessHost({ dataDir: dir, env: { LATCHKEY_MASTER_KEY: key }, bridge: false, requesterSocket: false, announceCommandCode: () => undefined });
     const created = await createDispatcher(appChannels, setup.broker.app)('connections:create', { providerId: 'http', name: 'CI API', config: { baseUrl: 'http://127.0.0.1:9', authType: 'bearer' }, secrets: { token: secret } }, app);
-    expect(created.ok).toBe(true);
+    if (!created.ok) throw new Error(created.error.message);
     const id = (created.value as { id: string }).id;
     await setup.close();
 
@@ -43,6 +43,7 @@ describe('latchkey with no app running (CI, LATCHKEY_MASTER_KEY)', () => {
     const after = await createHeadlessHost({ dataDir: dir, env: { LATCHKEY_MASTER_KEY: key }, bridge: false, requesterSocket: false, announceCommandCode: () => undefined });
     try {
       const page = await createDispatcher(appChannels, after.broker.app)('audit:list', { connectionId: id }, app);
+      if (!page.ok) throw new Error(page.error.message);
       const events = (page.value as { events: { type: string; requester?: { kind: string; displayName: string } }[] }).events;
       const reveal = events.find((e) => e.type === 'secret.reveal' || e.type.includes('reveal'));
       expect(reveal?.requester).toMatchObject({ kind: 'program', displayName: expect.stringContaining('latchkey CLI, no app running') });

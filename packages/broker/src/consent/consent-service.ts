@@ -116,6 +116,7 @@ export class ConsentService {
       requester,
       connection: { id: connection.id, name: connection.name, providerName: manifest.name, target },
       reason: input.reason,
+      ...(input.intent ? { intent: input.intent } : {}),
       scopes: input.scopes.map((s) => ({ scope: s, description: describeScope(s, target), warning: s === 'reveal' })),
       deadline: iso(now + this.d.options.consentTimeoutMs),
     };

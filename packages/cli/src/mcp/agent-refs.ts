@@ -1,5 +1,5 @@
 import { LatchkeyError } from '@latchkey/contracts';
-import type { Scope } from '@latchkey/contracts';
+import type { AccessIntent, Scope } from '@latchkey/contracts';
 import type { Session } from '../session.js';
 
 /**
@@ -13,9 +13,9 @@ export class AgentRefs {
 
   constructor(private readonly session: () => Promise<Session>) {}
 
-  async request(connectionId: string, scopes: Scope[], reason: string): Promise<{ granted: true; expiresAt: string } | { granted: false; reason: string; message: string }> {
+  async request(connectionId: string, scopes: Scope[], reason: string, intent?: AccessIntent): Promise<{ granted: true; expiresAt: string } | { granted: false; reason: string; message: string }> {
     const s = await this.session();
-    const answer = await s.api.secrets.requestAccess({ connectionId, scopes, reason: reason.slice(0, 500) });
+    const answer = await s.api.secrets.requestAccess({ connectionId, scopes, reason: reason.slice(0, 500), ...(intent ? { intent } : {}) });
     if (!answer.granted) return { granted: false, reason: answer.reason, message: answer.message };
     for (const scope of scopes) this.#refs.set(`${connectionId}|${scope}`, { ref: answer.secretRef, expiresAt: Date.parse(answer.expiresAt) });
     return { granted: true, expiresAt: answer.expiresAt };
@@ -25,7 +25,7 @@ export class AgentRefs {
    * Runs `use` with a live ref for the scope, asking for one first when there is none; a ref the
    * broker refuses (spent "allow once", expired, revoked) is dropped and asked for once more.
    */
-  async with<T>(connectionId: string, scope: Scope, reason: string, use: (s: Session, ref: string) => Promise<T>): Promise<T> {
+  async with<T>(connectionId: string, scope: Scope, reason: string, intent: AccessIntent, use: (s: Session, ref: string) => Promise<T>): Promise<T> {
     const key = `${connectionId}|${scope}`;
     const s = await this.session();
     const held = this.#refs.get(key);
@@ -37,7 +37,7 @@ export class AgentRefs {
         this.#refs.delete(key);
       }
     }
-    const answer = await this.request(connectionId, [scope], reason);
+    const answer = await this.request(connectionId, [scope], reason, intent);
     if (!answer.granted) throw new LatchkeyError('DENIED', `The person did not allow this: ${answer.message}`);
     const fresh = this.#refs.get(key)!;
     return use(s, fresh.ref);

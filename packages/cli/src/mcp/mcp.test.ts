@@ -54,8 +54,8 @@ describe('latchkey mcp over stdio (MCP SDK Client)', () => {
     const prompt = a.prompter.seen[0]!;
     expect(prompt.requester).toMatchObject({ kind: 'agent', displayName: expect.stringContaining('Claude Desktop 9.9') });
     expect(prompt.requester.id).toMatch(/^socket-/);
-    expect(prompt.reason).toContain('List the users for the report');
-    expect(prompt.reason).toContain('GET /v1/users');
+    expect(prompt.reason).toBe('List the users for the report');
+    expect(prompt.intent).toEqual({ kind: 'http', method: 'GET', path: '/v1/users' });
     // "Allow once": the next call asks again.
     await client.callTool({ name: 'http_request', arguments: { connection_id: a.connectionId, path: '/again' } });
     expect(a.prompter.seen).toHaveLength(2);
@@ -67,7 +67,7 @@ describe('latchkey mcp over stdio (MCP SDK Client)', () => {
   });
 
   it('a denied request is an error result, not a crash; results are size-capped with truncated', async () => {
-    const a = await startTestApp((p) => (p.reason.includes('/big') ? { decision: 'always', duration: '1h' } : { decision: 'deny' }));
+    const a = await startTestApp((p) => (p.intent?.kind === 'http' && p.intent.path === '/big' ? { decision: 'always', duration: '1h' } : { decision: 'deny' }));
     cleanups.push(() => a.close());
     const client = await stdioClient(a.dir);
     const denied = await client.callTool({ name: 'http_request', arguments: { connection_id: a.connectionId, path: '/x' } });

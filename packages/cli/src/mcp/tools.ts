@@ -34,9 +34,10 @@ const guard = (fn: () => Promise<unknown>): Promise<CallToolResult> => fn().then
  */
 export function registerLatchkeyTools(server: McpServer, session: () => Promise<Session>): void {
   const refs = new AgentRefs(session);
-  // The modal shows the reason; it carries what this call will do (method and path, the SQL text,
-  // the recipients), so the person sees the call and not only the agent's account of it.
-  const reasonFor = (given: string | undefined, tool: string, what: string) => (given ? `${given} — ${tool}: ${what}` : `${tool}: ${what}`).slice(0, 500);
+  // The agent's reason, or failing one a plain account of the tool; what the call does goes beside
+  // it as an intent (method and path, the SQL text, recipients), which the modal shows apart.
+  const reasonFor = (given: string | undefined, tool: string, what: string) => (given ?? `${tool}: ${what}`).slice(0, 500);
+  const clip = (t: string, n: number) => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
 
   server.registerTool('list_connections', {
     title: 'List connections',
@@ -73,7 +74,7 @@ export function registerLatchkeyTools(server: McpServer, session: () => Promise<
     annotations: { openWorldHint: true },
   }, (a) =>
     guard(() =>
-      refs.with(a.connection_id, 'http.fetch', reasonFor(a.reason, 'http_request', `${a.method} ${a.path}`), (s, ref) =>
+      refs.with(a.connection_id, 'http.fetch', reasonFor(a.reason, 'http_request', `${a.method} ${a.path}`), { kind: 'http', method: a.method, path: clip(a.path, 2000) }, (s, ref) =>
         s.api.http.fetch({ ref, request: { method: a.method, url: a.path, headers: a.headers ?? {}, ...(a.body === undefined ? {} : { body: a.body }) } }),
       ),
     ),
@@ -93,7 +94,7 @@ export function registerLatchkeyTools(server: McpServer, session: () => Promise<
     annotations: { openWorldHint: false },
   }, (a) =>
     guard(() =>
-      refs.with(a.connection_id, 'sql.query', reasonFor(a.reason, 'sql_query', a.sql), (s, ref) =>
+      refs.with(a.connection_id, 'sql.query', reasonFor(a.reason, 'sql_query', a.sql), { kind: 'sql', sql: clip(a.sql, 10_000) }, (s, ref) =>
         s.api.sql.query({ ref, query: { sql: a.sql, params: a.params ?? [], maxRows: a.max_rows ?? 1000 } }),
       ),
     ),
@@ -114,7 +115,7 @@ export function registerLatchkeyTools(server: McpServer, session: () => Promise<
     annotations: { openWorldHint: true, destructiveHint: false },
   }, (a) =>
     guard(() =>
-      refs.with(a.connection_id, 'smtp.send', reasonFor(a.reason, 'send_email', `to ${a.to.join(', ')}: ${a.subject}`), (s, ref) =>
+      refs.with(a.connection_id, 'smtp.send', reasonFor(a.reason, 'send_email', `to ${a.to.join(', ')}: ${a.subject}`), { kind: 'email', to: a.to, subject: a.subject }, (s, ref) =>
         s.api.smtp.send({ ref, message: { to: a.to, subject: a.subject, ...(a.cc ? { cc: a.cc } : {}), ...(a.text === undefined ? {} : { text: a.text }), ...(a.html === undefined ? {} : { html: a.html }) } }),
       ),
     ),
@@ -126,7 +127,7 @@ export function registerLatchkeyTools(server: McpServer, session: () => Promise<
     inputSchema: { connection_id: connectionField, payload: Json, headers: z.record(z.string(), z.string()).optional(), reason: reasonField },
     annotations: { openWorldHint: true },
   }, (a) =>
-    guard(() => refs.with(a.connection_id, 'webhook.send', reasonFor(a.reason, 'send_webhook', 'post a payload'), (s, ref) => s.api.webhook.send({ ref, request: { payload: a.payload, headers: a.headers ?? {} } }))),
+    guard(() => refs.with(a.connection_id, 'webhook.send', reasonFor(a.reason, 'send_webhook', 'post a payload'), { kind: 'call', summary: clip(`post ${JSON.stringify(a.payload)}`, 500) }, (s, ref) => s.api.webhook.send({ ref, request: { payload: a.payload, headers: a.headers ?? {} } }))),
   );
 
   server.registerTool('call_mcp_tool', {
@@ -135,7 +136,7 @@ export function registerLatchkeyTools(server: McpServer, session: () => Promise<
     inputSchema: { connection_id: connectionField, tool: z.string().min(1).max(200), arguments: z.record(z.string(), Json).optional(), reason: reasonField },
     annotations: { openWorldHint: true },
   }, (a) =>
-    guard(() => refs.with(a.connection_id, 'mcp.callTool', reasonFor(a.reason, 'call_mcp_tool', a.tool), (s, ref) => s.api.mcp.callTool({ ref, call: { name: a.tool, args: a.arguments ?? {} } }))),
+    guard(() => refs.with(a.connection_id, 'mcp.callTool', reasonFor(a.reason, 'call_mcp_tool', a.tool), { kind: 'call', summary: clip(`call the tool ${a.tool} with ${JSON.stringify(a.arguments ?? {})}`, 500) }, (s, ref) => s.api.mcp.callTool({ ref, call: { name: a.tool, args: a.arguments ?? {} } }))),
   );
 
   server.registerTool('redis_command', {
@@ -145,7 +146,7 @@ export function registerLatchkeyTools(server: McpServer, session: () => Promise<
     annotations: { readOnlyHint: true, openWorldHint: false },
   }, (a) =>
     guard(() =>
-      refs.with(a.connection_id, 'redis.command', reasonFor(a.reason, 'redis_command', `${a.command} ${(a.args ?? []).join(' ')}`), (s, ref) => s.api.redis.command({ ref, command: a.command, args: a.args ?? [] })),
+      refs.with(a.connection_id, 'redis.command', reasonFor(a.reason, 'redis_command', `${a.command} ${(a.args ?? []).join(' ')}`), { kind: 'call', summary: clip(`${a.command} ${(a.args ?? []).join(' ')}`, 500) }, (s, ref) => s.api.redis.command({ ref, command: a.command, args: a.args ?? [] })),
     ),
   );
 }
