@@ -19,12 +19,18 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { appChannels, createDispatcher } from '@latchkey/contracts';
 import { createHeadlessHost } from '@latchkey/headless';
-import { startPostgres } from '@latchkey/transports/testing';
+import { postgresUnavailable, startPostgres } from '@latchkey/transports/testing';
 
 const N = Number(process.env.ITERATIONS ?? 300);
 const BIN = fileURLToPath(new URL('../../cli/bin/latchkey.mjs', import.meta.url));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const app = { requester: { kind: 'app' as const, id: 'bench', displayName: 'Bench' } };
+
+const unavailable = postgresUnavailable();
+if (unavailable) {
+  console.warn(`mcp.bench: skipped — ${unavailable}`);
+  process.exit(0);
+}
 
 const password = `bench-${randomBytes(8).toString('hex')}`;
 const peer = await startPostgres({ user: 'app', password, database: 'appdb' });
