@@ -214,6 +214,10 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       if (c.requester.kind !== 'program') throw new LatchkeyError('FORBIDDEN', 'Only the person\'s own programs (the latchkey CLI) may set variables');
       return programs.variables.set(i, c.requester);
     },
+    'connections:import': (i, c) => {
+      if (c.requester.kind !== 'program') throw new LatchkeyError('FORBIDDEN', 'Only the person\'s own programs (latchkey import-mcp) may add connections');
+      return connections.create(i, c.requester);
+    },
   };
 
   return {

@@ -20,6 +20,16 @@ Commands:
   var get <key> [--json]      A plain variable's value (LATCHKEY_VAR_<KEY> wins over the store).
   var set <key> <value|-> [--secret] [--description TEXT]
                               Saves a variable ("-" reads the value from stdin).
+  import-mcp [FILE…] [--dry-run]
+                              Moves secrets out of agent configs (Claude Desktop's
+                              claude_desktop_config.json, .mcp.json, VS Code's mcp.json; those
+                              found when no FILE is named): each server's secret env entries (or
+                              its bearer Authorization header) go into a new Latchkey connection,
+                              and the entry starts through "latchkey mcp-proxy <connection>".
+                              The original is backed up first (0600); --dry-run shows the change.
+  mcp-proxy <id|name>         Starts an imported MCP server with its environment filled by
+                              Latchkey (after the person allows it), output masked; or forwards
+                              to a remote one with its token added.
   help, --help                This text.
 
 Options:

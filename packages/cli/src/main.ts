@@ -34,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       i: { type: 'string' },
       secret: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
       description: { type: 'string' },
       o: { type: 'string' },
     },
@@ -107,6 +108,27 @@ export async function main(argv: string[]): Promise<number> {
       } finally {
         await session.close();
       }
+    }
+    case 'import-mcp': {
+      const { defaultConfigFiles } = await import('./import-mcp/agent-config.js');
+      const { importMcp } = await import('./import-mcp/import-mcp.js');
+      const files = [sub, ...rest].filter((f): f is string => !!f);
+      const targets = files.length ? files : defaultConfigFiles();
+      if (!targets.length) throw new LatchkeyError('NOT_FOUND', 'No agent config found (Claude Desktop, .mcp.json, .vscode/mcp.json): name one, latchkey import-mcp <file>');
+      const session = values['dry-run'] ? null : await openSession({ dataDir, kind: 'program', name: 'latchkey import-mcp' });
+      try {
+        for (const file of targets) await importMcp(session, file, { dryRun: values['dry-run'], dataDir, out });
+        return 0;
+      } finally {
+        await session?.close();
+      }
+    }
+    case 'mcp-proxy': {
+      if (!sub) throw new LatchkeyError('VALIDATION', 'Usage: latchkey mcp-proxy <connection id|name>');
+      const { mcpProxy } = await import('./import-mcp/mcp-proxy.js');
+      // Its stdout is the MCP server's: nothing of ours may go there.
+      const session = await openSession({ dataDir, kind: 'program', name: `latchkey mcp-proxy ${sub}` });
+      return mcpProxy(session, sub);
     }
     default:
       throw new LatchkeyError('VALIDATION', `Unknown command "${command}" (latchkey --help)`);

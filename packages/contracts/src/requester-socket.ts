@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { extensionChannels } from './channels.js';
 import type { ChannelMap } from './channels.js';
-import { ConnectionIdInput, ConnectionStatus, TestResult } from './connections.js';
+import { Connection, ConnectionIdInput, ConnectionStatus, CreateConnectionInput, TestResult } from './connections.js';
 import { ErrorPayload } from './errors.js';
 import { ProviderCategory, ProviderId } from './providers.js';
 import { Id, Requester } from './common.js';
@@ -87,5 +87,10 @@ export const requesterChannels = {
   'variables:get': { input: VariableKeyInput, output: z.strictObject({ key: VariableKey, value: z.string() }) },
   /** `latchkey var set`: programs only (an agent is refused), audited as the issued requester. */
   'variables:set': { input: SetVariableInput, output: Variable },
+  /**
+   * `latchkey import-mcp`: a secret found in an agent's config file moves into a new connection.
+   * Programs only; secrets travel inwards only (the answer is the public Connection).
+   */
+  'connections:import': { input: CreateConnectionInput, output: Connection },
 } satisfies ChannelMap;
 export type RequesterChannels = typeof requesterChannels;
