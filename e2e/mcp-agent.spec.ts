@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import pg from 'pg';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { startPostgres, type PostgresPeer } from '@latchkey/transports/testing';
@@ -26,13 +27,14 @@ test.describe('an MCP agent queries PostgreSQL through latchkey mcp (Chromium)',
   test.skip(!postgresInstalled, `PostgreSQL server binaries are not installed (no ${PG_ROOT}/*/bin/initdb)`);
   test.describe.configure({ timeout: 120_000 });
 
-  let pg: PostgresPeer;
+  let pgPeer: PostgresPeer;
+  const peer = () => pgPeer;
   let host: RunningHost | undefined;
   test.beforeAll(async () => {
-    pg = await startPostgres({ user: 'app', password, database: 'appdb' });
+    pgPeer = await startPostgres({ user: 'app', password, database: 'appdb' });
   });
   test.afterAll(async () => {
-    await pg?.stop();
+    await pgPeer?.stop();
   });
   test.beforeEach(async () => {
     host = await startHeadlessHost();
@@ -46,7 +48,7 @@ test.describe('an MCP agent queries PostgreSQL through latchkey mcp (Chromium)',
     const created = await bridge.call('connections:create', {
       providerId: 'postgres',
       name: 'Orders DB',
-      config: { host: pg.host, port: pg.port, database: pg.database, user: pg.user, ssl: false },
+      config: { host: pgPeer.host, port: pgPeer.port, database: pgPeer.database, user: pgPeer.user, ssl: false },
       secrets: { password },
     });
     expect(created.ok, JSON.stringify(created.error)).toBe(true);
@@ -84,6 +86,20 @@ test.describe('an MCP agent queries PostgreSQL through latchkey mcp (Chromium)',
       for (const f of forms(password)) expect(JSON.stringify(result).includes(f), `password (${f.slice(0, 12)}…) in the tool result`).toBe(false);
       await expectNoSecretInDom(page, [password]);
       for (const file of filesUnder(host!.dataDir)) for (const f of forms(password)) expect(file.text.includes(f), `plaintext password in ${file.path}`).toBe(false);
+
+      // The person ticks "Read-only": a write the agent sends runs in a read-only transaction and fails.
+      const write = client.callTool({ name: 'sql_query', arguments: { connection_id: connectionId, sql: 'CREATE TABLE agent_was_here (id int)' } });
+      await expect(consent).toBeVisible();
+      await expect(consent.getByTestId('consent-intent')).toHaveText('CREATE TABLE agent_was_here (id int)');
+      await consent.getByLabel(/Read-only/).check();
+      await consent.getByRole('button', { name: 'Allow once' }).click();
+      const refused = await write;
+      expect(refused.isError).toBe(true);
+      expect((refused.content as { text: string }[])[0]!.text).toMatch(/read-only transaction/);
+      const check = new pg.Client({ host: peer().host, port: peer().port, user: peer().user, password, database: peer().database });
+      await check.connect();
+      expect((await check.query("SELECT to_regclass('agent_was_here') AS t")).rows[0].t).toBeNull();
+      await check.end();
 
       // Allowed once: the next query asks again (and here the person denies it).
       const again = client.callTool({ name: 'sql_query', arguments: { connection_id: connectionId, sql: 'SELECT 1' } });

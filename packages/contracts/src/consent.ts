@@ -41,10 +41,15 @@ export const GRANT_DURATION_MS: Record<GrantDuration, number | null> = {
   forever: null,
 };
 
+/**
+ * `readOnly` (the modal's "Read-only" tick, offered when SQL is asked for): the broker runs every
+ * query of this grant in a read-only transaction; a database that cannot is refused, never run
+ * writable.
+ */
 export const ConsentDecision = z.discriminatedUnion('decision', [
   z.strictObject({ decision: z.literal('deny') }),
-  z.strictObject({ decision: z.literal('once') }),
-  z.strictObject({ decision: z.literal('always'), duration: GrantDuration }),
+  z.strictObject({ decision: z.literal('once'), readOnly: z.boolean().optional() }),
+  z.strictObject({ decision: z.literal('always'), duration: GrantDuration, readOnly: z.boolean().optional() }),
 ]);
 export type ConsentDecision = z.infer<typeof ConsentDecision>;
 
@@ -79,6 +84,8 @@ export const Grant = z.strictObject({
    * Absent on grants made before targets were recorded.
    */
   target: z.string().max(128).optional(),
+  /** SQL under this grant runs in a read-only transaction (the person ticked "Read-only"). */
+  readOnly: z.boolean().optional(),
 });
 export type Grant = z.infer<typeof Grant>;
 

@@ -15,6 +15,8 @@ export interface RefRecord {
   expiresAt: number;
   /** Left for an "allow once" ref; undefined for unlimited. */
   usesLeft?: number;
+  /** SQL through this ref runs in a read-only transaction. */
+  readOnly?: boolean;
 }
 
 export const requesterKey = (r: Pick<Requester, 'kind' | 'id'>) => `${r.kind}:${r.id}`;

@@ -127,7 +127,7 @@ export function AccessScreen() {
                 <tr key={grant.id} data-grant-id={grant.id}>
                   <td>{requesterLabel(grant.requester)}</td>
                   <td>{nameOf(grant.connectionId)}</td>
-                  <td>{grant.scopes.join(', ')}</td>
+                  <td>{grant.scopes.join(', ')}{grant.readOnly ? ' (read-only)' : ''}</td>
                   <td>{grantStatus(grant, now)}</td>
                   <td>{formatDateTime(grant.createdAt)}</td>
                   <td>{formatDateTime(grant.expiresAt, 'Until revoked')}</td>
