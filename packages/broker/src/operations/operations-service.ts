@@ -47,7 +47,7 @@ export class OperationsService {
   async resolve(requester: Requester, ref: string, scope: Scope): Promise<{ connection: ResolvedConnection; grantId: string; readOnly: boolean }> {
     const now = this.d.clock.now();
     let grantId: string;
-    let readOnly = false;
+    let readOnly: boolean;
     let connectionId: string;
     let record: ConnectionRecord;
     try {
