@@ -35,6 +35,9 @@ export async function openSession(options: OpenOptions): Promise<Session> {
     return { requester: c.requester, api: c.api, via: 'app', close: async () => (c.close(), await c.closed) };
   } catch (error) {
     if (!(error instanceof LatchkeyError) || error.code !== 'UNAVAILABLE') throw error;
+    // An agent always goes through the person in the app: the store mode answers every request
+    // itself, which is for a CI job's own programs, never for a model deciding what to ask.
+    if (options.kind === 'agent') throw new LatchkeyError('UNAVAILABLE', `Latchkey is not running for ${options.dataDir}: start the app, then ask again (agents always ask the person in the app)`);
     if (!env.LATCHKEY_MASTER_KEY) {
       throw new LatchkeyError('UNAVAILABLE', `Latchkey is not running for ${options.dataDir}. Start it (pnpm start), or set LATCHKEY_MASTER_KEY to open the store directly (CI).`);
     }

@@ -116,3 +116,18 @@ describe('latchkey mcp over Streamable HTTP (MCP SDK Client)', () => {
     expect(a.prompter.seen[0]!.requester.displayName).toContain('http-agent');
   });
 });
+
+describe('latchkey mcp with no app running', () => {
+  it('never opens the store itself for an agent, even with LATCHKEY_MASTER_KEY in its environment', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'lknoapp-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const client = new Client({ name: 'agent', version: '1' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, '--data-dir', dir, 'mcp'], env: { ...process.env, LATCHKEY_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') } as Record<string, string>, stderr: 'pipe' }));
+    cleanups.push(() => client.close());
+    const r = await client.callTool({ name: 'list_connections', arguments: {} });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain('agents always ask the person in the app');
+  });
+});
