@@ -265,7 +265,7 @@ export interface Transports {
   http(request: PreparedHttpRequest): Promise<HttpFetchResponse>;
   /** Tests a non-HTTP connection (database connect + SELECT 1, SMTP EHLO + auth, webhook ping, MCP list tools). */
   test(kind: string, connection: ResolvedConnection, timeoutMs: number): Promise<TestOutcome>;
-  /** Whether the driver for `kind` (a manifest's test transport) offers `operation`. */
+  /** Whether the driver for `kind` (a manifest's `transport`) offers `operation`. */
   supports(kind: string, operation: DriverOperation): boolean;
   /** Runs an operation on the driver for `kind`; refused when that driver does not offer it. */
   operate<O extends DriverOperation>(kind: string, operation: O, connection: ResolvedConnection, input: DriverOperations[O]['input']): Promise<DriverOperations[O]['output']>;

@@ -5,8 +5,11 @@ import { ProviderCategory, ProviderId } from './providers.js';
 export const ConnectionStatus = z.enum(['untested', 'ok', 'error', 'invalid', 'expired']);
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
 
-/** "user", or "workspace:<id>" for a connection shared within a workspace. */
-export const ConnectionScope = z.string().regex(/^(user|workspace:[A-Za-z0-9_-]{1,64})$/, 'Scope is "user" or "workspace:<id>"');
+/**
+ * Who a connection belongs to. Only "user" exists: shared (workspace) connections need a shared
+ * backend and membership that Latchkey does not have, so the contract does not promise them.
+ */
+export const ConnectionScope = z.literal('user', 'The only scope is "user"');
 
 export const TestCode = z.enum(['ok', 'timeout', 'refused', 'dns', 'tls', 'auth', 'not_found', 'http_status', 'invalid_config', 'other']);
 export type TestCode = z.infer<typeof TestCode>;

@@ -1,4 +1,4 @@
-import { createDispatcher, extensionChannels, validationError, type ChannelDef, type ExtensionChannels, type Handlers, type Requester, type Result } from '@latchkey/contracts';
+import { createDispatcher, extensionChannels, type ExtensionChannels, type Handlers, type Requester, type Result } from '@latchkey/contracts';
 import type { CallContext } from '@latchkey/broker';
 
 /** One process's calls: who it is (from the host's records) and how many calls it has open. */
@@ -22,28 +22,30 @@ export const safeName = (s: string) => s.replace(/[^A-Za-z0-9:._-]/g, '?').slice
  * the requester is the caller's, whatever the payload says.
  */
 export function createCallBoundary({ handlers, maxInFlight, refuse }: CallBoundaryOptions) {
-  const dispatch = createDispatcher(extensionChannels, handlers, {
+  // One parse per call: the dispatcher's. Refusals and the in-flight cap hook into it.
+  const dispatch = createDispatcher<ExtensionChannels, CallContext & { caller: Caller }>(extensionChannels, handlers, {
     onInternalError: (channel, error) => console.error(`extension host: ${channel} failed`, error),
+    onRefused: (channel, why, { caller }) =>
+      refuse(caller, why === 'unknown-channel' ? `Called unknown extension channel "${safeName(channel)}"` : `Invalid input for ${channel}`),
+    around: async (channel, { caller }, run) => {
+      if (caller.inFlight >= maxInFlight) {
+        refuse(caller, `Too many open calls (${maxInFlight}); ${channel} refused`);
+        return { ok: false, error: { code: 'THROTTLED', message: 'Too many calls at once; wait for earlier ones to finish' } };
+      }
+      caller.inFlight++;
+      try {
+        return await run();
+      } finally {
+        caller.inFlight--;
+      }
+    },
   });
   return async function call(caller: Caller, channel: string, input: unknown): Promise<Result> {
-    if (!Object.hasOwn(extensionChannels, channel)) {
-      refuse(caller, `Called unknown extension channel "${safeName(channel)}"`);
+    const result = await dispatch(channel, input, { requester: caller.requester, caller });
+    // The channel name a peer sent is echoed only in a safe form.
+    if (!result.ok && result.error.code === 'NOT_FOUND' && !Object.hasOwn(extensionChannels, channel)) {
       return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown channel "${safeName(channel)}"` } };
     }
-    const parsed = (extensionChannels as Record<string, ChannelDef>)[channel]?.input.safeParse(input);
-    if (!parsed?.success) {
-      refuse(caller, `Invalid input for ${channel}`);
-      return { ok: false, error: parsed ? validationError(parsed.error).toPayload() : { code: 'VALIDATION', message: 'Invalid input' } };
-    }
-    if (caller.inFlight >= maxInFlight) {
-      refuse(caller, `Too many open calls (${maxInFlight}); ${channel} refused`);
-      return { ok: false, error: { code: 'THROTTLED', message: 'Too many calls at once; wait for earlier ones to finish' } };
-    }
-    caller.inFlight++;
-    try {
-      return await dispatch(channel, input, { requester: caller.requester });
-    } finally {
-      caller.inFlight--;
-    }
+    return result;
   };
 }

@@ -36,7 +36,7 @@ describe('openFileStore', () => {
     await again.close();
 
     expect(JSON.parse(read(dir, 'connections.json'))).toMatchObject({ schemaVersion: 1, variables: {} });
-    expect(JSON.parse(read(dir, 'secrets.json'))).toEqual({ version: 1, blobs: { 'sec-1': Buffer.from([1, 2, 3, 250]).toString('base64') } });
+    expect(JSON.parse(read(dir, 'secrets.json'))).toEqual({ version: 1, journalSeq: 3, blobs: { 'sec-1': Buffer.from([1, 2, 3, 250]).toString('base64') } });
   });
 
   it('refuses a record that would make the file unreadable, and changes nothing', async () => {

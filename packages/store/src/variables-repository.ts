@@ -1,39 +1,44 @@
-import { VariableRecordSchema, type VariableChange, type VariableRecord, type VariableRepository } from '@latchkey/broker';
+import { VariableRecordSchema, type JournaledAuditInput, type VariableChange, type VariableRecord, type VariableRepository } from '@latchkey/broker';
 import type { Json } from '@latchkey/contracts';
-import type { JournaledConnections } from './journaled-connections.js';
-import { FileRepository, type WriteTarget } from './repository.js';
+import { FileRepository, type Op, type WriteTarget } from './repository.js';
+import { readOnlyError } from './storage-error.js';
+
+/** What a commit hands the file: the variables' ops and the audit events that record them, as one journal record. */
+export interface VariablesTarget extends WriteTarget<VariableRecord> {
+  submitCommit(ops: Op<VariableRecord>[], audit: JournaledAuditInput[]): Promise<void>;
+}
 
 /**
  * connections.json's `variables`: `{ "<key>": { value | secretId, description, secret, createdAt,
- * updatedAt } }`. A change and its audit events land in one atomic write: the events go into the
- * connections' journal (same document, same writer), so recovery at start covers them too.
+ * updatedAt } }`. A change and its audit events are one journal record of connections.json (the
+ * events join the connections' write-ahead audit journal), so recovery at start covers them too.
  */
 export class FileVariables extends FileRepository<VariableRecord> implements VariableRepository {
   constructor(
-    target: WriteTarget,
+    private readonly commitTarget: VariablesTarget,
     initial: readonly VariableRecord[],
-    private readonly journal: JournaledConnections,
   ) {
-    super(VariableRecordSchema, 'variable', target, initial);
+    super(VariableRecordSchema, 'variable', commitTarget, initial);
   }
 
   commit(change: VariableChange): Promise<void> {
-    const before = this.pendingCount();
+    // All or nothing: a record that fails validation refuses the whole change.
+    const readOnly = this.target.readOnly();
+    if (readOnly) return Promise.reject(readOnlyError(readOnly));
+    const ops: Op<VariableRecord>[] = [];
     try {
-      for (const record of change.put ?? []) this.stagePut(record);
-      for (const id of change.delete ?? []) this.stageDelete(id);
+      for (const record of change.put ?? []) ops.push({ p: this.validated(record) });
+      for (const id of change.delete ?? []) if (this.exists(id) || ops.some((op) => 'p' in op && op.p.id === id)) ops.push({ d: id });
     } catch (error) {
-      this.dropPendingFrom(before);
       return Promise.reject(error as Error);
     }
-    // Staged in the same turn as the journal entries: the writer carries both in one write.
-    return this.journal.commit({ audit: change.audit });
+    return this.commitTarget.submitCommit(ops, change.audit.map((e) => ({ ...e })));
   }
 
   /** The object form the document keeps, keyed by variable key. */
   toObjectJson(): string {
     const out: Record<string, Omit<VariableRecord, 'id'>> = {};
-    for (const { id, ...rest } of JSON.parse(this.toJson()) as VariableRecord[]) out[id] = rest;
+    for (const { id, ...rest } of this.all()) out[id] = rest;
     return JSON.stringify(out);
   }
 }

@@ -434,7 +434,7 @@ export class ConnectionsService {
     let result: TestResult;
     try {
       const resolved = await this.resolve(record);
-      result = await runTest(this.d.transports, resolved, this.#timeout(record.config), this.d.clock);
+      result = await runTest(this.d.transports, resolved, this.#timeout(record.config), this.d.clock, this.d.secrets.masking.maskerFor(resolved.secrets));
     } catch (error) {
       if (!(error instanceof LatchkeyError)) throw error;
       result = { ok: false, latencyMs: 0, code: 'invalid_config', message: error.message, at: iso(this.d.clock.now()) };
@@ -460,7 +460,7 @@ export class ConnectionsService {
     const missing = manifest.fields.filter((f) => f.secret && f.required && this.#visibleSecretFields(manifest.id, config).has(f.name) && !secrets[f.name] && !stored[f.name]);
     if (missing.length) return { ok: false, latencyMs: 0, code: 'invalid_config', message: `${missing.map((f) => f.label).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required to test${note}`, at: iso(this.d.clock.now()) };
     const resolved: ResolvedConnection = { id: saved?.id ?? `draft-${nanoid(8)}`, manifest, config, secrets: { ...stored, ...secrets } };
-    const tested = await runTest(this.d.transports, resolved, this.#timeout(config), this.d.clock);
+    const tested = await runTest(this.d.transports, resolved, this.#timeout(config), this.d.clock, this.d.secrets.masking.maskerFor(resolved.secrets));
     const result = note ? { ...tested, message: `${tested.message}${note}`.slice(0, 1000) } : tested;
     if (!saved) {
       await this.d.transports.release(resolved.id);

@@ -1,24 +1,24 @@
+import { SecretMatcher, secretValues } from './masker.js';
+
 /**
- * Secret values that left the broker's store through a template or an executor (a password a
- * template put in a URL, a secret variable). They are masked in every output the broker controls
- * from then on — operation results, errors, audit details, a child's output the CLI relays — not
- * only in the outputs of the connection they came from. `maskerFor` folds them in.
+ * Secret values that left the broker through a template or an executor and are not (or not only)
+ * stored: a `LATCHKEY_CONN_` URI's password, a `LATCHKEY_VAR_` value standing in for a secret
+ * variable. They are masked in every output the broker controls from then on — operation results,
+ * errors, test messages, a child's output the CLI relays — like every stored secret
+ * (`StoredSecretsMasking.maskerFor` folds this matcher in).
  *
- * Bounded (least recently produced first out): the needles are compiled into every masker, so an
+ * Bounded (least recently produced first out): its needles are searched on every output, so an
  * unbounded set would slow each operation. Values live only in the broker's memory.
  */
 const MAX_PRODUCED = 256;
 
 class ProducedSecrets {
+  readonly matcher = new SecretMatcher();
   readonly #values = new Set<string>();
-  #generation = 0;
 
-  /** Registers values; bumps the generation (maskers rebuild) only when one is new. */
+  /** Registers values (each split as the masker splits secrets: a JSON secret's members too). */
   add(values: Iterable<string>): void {
-    let changed = false;
-    for (const v of values) {
-      // Shorter than the masker's minimum: it would not be masked anyway (masker.ts, MIN_SECRET_LENGTH).
-      if (v.length < 4) continue;
+    for (const v of secretValues(values)) {
       if (this.#values.has(v)) {
         // Refreshed: the oldest goes first, not the one in use.
         this.#values.delete(v);
@@ -26,21 +26,15 @@ class ProducedSecrets {
         continue;
       }
       this.#values.add(v);
-      changed = true;
-      if (this.#values.size > MAX_PRODUCED) this.#values.delete(this.#values.values().next().value!);
+      this.matcher.add(v);
+      if (this.#values.size > MAX_PRODUCED) {
+        const oldest = this.#values.values().next().value!;
+        this.#values.delete(oldest);
+        this.matcher.remove(oldest);
+      }
     }
-    if (changed) this.#generation++;
-  }
-
-  values(): string[] {
-    return [...this.#values];
-  }
-
-  /** Changes whenever a new value is registered (a masker cache key). */
-  get generation(): number {
-    return this.#generation;
   }
 }
 
-/** The one registry: masking is process-wide, like the masker cache it feeds. */
+/** The one registry: masking is process-wide, like the masker cache beside it. */
 export const producedSecrets = new ProducedSecrets();

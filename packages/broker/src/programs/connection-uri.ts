@@ -20,9 +20,9 @@ const TLS_PARAMS = new Set(['sslmode', 'ssl', 'tls']);
 const NAMES_A_PLACE = /:\/\/|@/;
 
 /** The scheme a provider answers to: its id, or its test transport (`postgres`, `mysql`, …). */
-export function schemeMatches(manifest: Pick<ProviderManifest, 'id' | 'test'>, scheme: string): boolean {
+export function schemeMatches(manifest: Pick<ProviderManifest, 'id' | 'transport'>, scheme: string): boolean {
   const s = SCHEME_ALIASES[scheme] ?? scheme;
-  return s === manifest.id || s === manifest.test.transport;
+  return s === manifest.id || s === manifest.transport;
 }
 
 export function schemeOf(uri: string): string | null {

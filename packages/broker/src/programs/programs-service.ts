@@ -2,8 +2,8 @@ import { LatchkeyError, isGrantActive } from '@latchkey/contracts';
 import type { Grant, Json, Requester, TemplateReference as PublicReference } from '@latchkey/contracts';
 import type { AuditService } from '../audit/audit-service.js';
 import type { ConsentService } from '../consent/consent-service.js';
-import { maskerFor } from '../masking/masker.js';
 import { producedSecrets } from '../masking/produced-secrets.js';
+import type { StoredSecretsMasking } from '../masking/stored-secrets.js';
 import type { Clock, GrantRepository, ResolvedConnection } from '../ports.js';
 import type { UsageTracker } from '../usage/usage-tracker.js';
 import { unknownConnection, type EffectiveConnection, type ProgramConnections } from './program-connections.js';
@@ -39,6 +39,8 @@ export interface ProgramsDeps {
   consent: ConsentService;
   audit: AuditService;
   usage: UsageTracker;
+  /** The one masker: every stored secret, and what templates and executors produced. */
+  masking: StoredSecretsMasking;
   clock: Clock;
 }
 
@@ -161,7 +163,7 @@ export class ProgramsService {
       if (use.connection.record && caller.as !== 'preview') this.d.usage.count(use.connection.id, caller.requester, caller.as === 'executor' ? 'executor' : 'template');
       if (use.grant) this.d.consent.markUsed(use.grant.id);
     }
-    const masked = produced.length ? maskerFor({}).mask(text) : text;
+    const masked = produced.length ? this.d.masking.maskerFor({}).mask(text) : text;
     return { text: caller.as === 'preview' ? masked : text, masked, references };
   }
 

@@ -5,7 +5,6 @@ import type { AuditJournal } from '../connections/audit-journal.js';
 import type { ConnectionsService } from '../connections/connections-service.js';
 import type { ConsentService } from '../consent/consent-service.js';
 import type { BrokerEvents } from '../events.js';
-import { maskerFor } from '../masking/masker.js';
 import type { Clock, VariableRepository } from '../ports.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { SecretsService } from '../secrets/secrets-service.js';
@@ -51,7 +50,7 @@ export function wirePrograms(d: {
   const usage = new UsageTracker({ store: d.ports.usage ?? null, events: d.events, clock: d.clock });
   const variables = new VariablesService({ repo: d.ports.variables ?? noVariables, secrets: d.secrets, journal: d.journal, overrides, events: d.events, clock: d.clock });
   const programConnections = new ProgramConnections({ repo: d.ports.connections, connections: d.connections, registry: d.registry, overrides });
-  const service = new ProgramsService({ connections: programConnections, variables, grants: d.ports.grants, consent: d.consent, audit: d.audit, usage, clock: d.clock });
+  const service = new ProgramsService({ connections: programConnections, variables, grants: d.ports.grants, consent: d.consent, audit: d.audit, usage, masking: d.secrets.masking, clock: d.clock });
 
   const appHandlers: Handlers<ProgramChannels, CallContext> = {
     'variables:list': () => variables.list(),
@@ -75,7 +74,7 @@ export function wirePrograms(d: {
         renderTemplate: (template: string) => service.render(template, { as: 'executor', requester }),
       });
     },
-    masker: () => maskerFor({}),
+    masker: () => d.secrets.masking.maskerFor({}),
     listVariables: () => variables.list(),
   };
 
