@@ -3,6 +3,7 @@ import type { Grant, Json, Requester, TemplateReference as PublicReference } fro
 import type { AuditService } from '../audit/audit-service.js';
 import type { ConsentService } from '../consent/consent-service.js';
 import { producedSecrets } from '../masking/produced-secrets.js';
+import { maskerFor } from '../masking/masker.js';
 import type { StoredSecretsMasking } from '../masking/stored-secrets.js';
 import type { Clock, GrantRepository, ResolvedConnection } from '../ports.js';
 import type { UsageTracker } from '../usage/usage-tracker.js';
@@ -163,7 +164,9 @@ export class ProgramsService {
       if (use.connection.record && caller.as !== 'preview') this.d.usage.count(use.connection.id, caller.requester, caller.as === 'executor' ? 'executor' : 'template');
       if (use.grant) this.d.consent.markUsed(use.grant.id);
     }
-    const masked = produced.length ? this.d.masking.maskerFor({}).mask(text) : text;
+    // The masked rendition hides what this render put in (cached per set of values); later outputs
+    // mask it through the one masker (produced-secrets.ts joins every stored secret there).
+    const masked = produced.length ? maskerFor(Object.fromEntries(produced.map((v, i) => [String(i), v]))).mask(text) : text;
     return { text: caller.as === 'preview' ? masked : text, masked, references };
   }
 
