@@ -125,4 +125,21 @@ describe('group commit', () => {
     expect(reopened.connections.get('conn-39')?.name).toBe('v39');
     await reopened.close();
   });
+
+  it('compacts a large snapshot less often: the limits grow with it, so a change pays a bounded share of the rewrite', async () => {
+    const dir = tempDir();
+    const policy = { maxBytes: 2_000, maxRecords: 5 };
+    const seed = await openFileStore(dir, { compaction: policy });
+    await Promise.all(Array.from({ length: 60 }, (_, i) => seed.connections.put(connection(i))));
+    await seed.close();
+    // A ~25 KB snapshot against 2 KB limits: about six times the records before a compaction.
+    const store = await openFileStore(dir, { compaction: policy });
+    for (let i = 0; i < 20; i++) await store.connections.put(connection(i, { name: `again ${i}` }));
+    await store.settle();
+    expect(store.journalStats().connections.compactions).toBe(0);
+    for (let i = 0; i < 40; i++) await store.connections.put(connection(i, { name: `more ${i}` }));
+    await store.settle();
+    expect(store.journalStats().connections.compactions).toBeGreaterThan(0);
+    await store.close();
+  });
 });

@@ -5,7 +5,7 @@ import { realIo, writeFileAtomic, type FileIo } from './atomic-file.js';
 import { describeIssue, loadDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
 import { JournalFile, journalPathOf } from './journal-file.js';
-import { loadJournal } from './journal-load.js';
+import { loadJournal, sizeOf } from './journal-load.js';
 import { JournaledConnections } from './journaled-connections.js';
 import { JournaledDocument, type CompactionPolicy, type DocumentModel } from './journaled-document.js';
 import { FileRepository, STORE_CLOSED, validateRecords, type Op } from './repository.js';
@@ -56,7 +56,7 @@ const Shape = z.object({
 let schemas: string | null = null;
 /** What the records of a stamped file were validated against (~4 ms, once per process). */
 function schemasFingerprint(version: number): string {
-  schemas ??= fingerprintOf(z.toJSONSchema(ConnectionRecordSchema), z.toJSONSchema(Grant), z.toJSONSchema(Shape), z.toJSONSchema(VariableRecordSchema));
+  schemas ??= fingerprintOf(z.toJSONSchema(ConnectionRecordSchema), z.toJSONSchema(Grant), z.toJSONSchema(Shape));
   return fingerprintOf(version, schemas);
 }
 
@@ -138,7 +138,7 @@ export interface ConnectionsBody {
   c?: Op<ConnectionRecord>[];
   /** Grants, the same way. */
   g?: Op<Grant>[];
-  /** Variables, the same way (their audit events ride in `a`). */
+  /** Variables, the same way (`id` is the variable's key). */
   v?: Op<VariableRecord>[];
   /** Audit events written ahead with this change (ConnectionRepository.commit). */
   a?: JournaledAuditInput[];
@@ -174,7 +174,7 @@ function checkBody(raw: unknown): { ok: true; body: ConnectionsBody } | { ok: fa
   const body: ConnectionsBody = {};
   if (c.ops.length) body.c = c.ops as Op<ConnectionRecord>[];
   if (g.ops.length) body.g = g.ops;
-  if (v.ops.length) body.v = v.ops as Op<VariableRecord>[];
+  if (v.ops.length) body.v = v.ops;
   if (source.a !== undefined) body.a = validJournal(Array.isArray(source.a) ? source.a : []);
   if (Array.isArray(source.r)) body.r = source.r.filter((id): id is string => typeof id === 'string');
   return { ok: true, body };
@@ -230,6 +230,7 @@ export async function openConnectionsFile(
     { submit: (ops) => submit({ g: ops }), unlanded: () => doc.unlanded().flatMap((body) => body.g ?? []), readOnly },
     loaded.data.grants,
   );
+  // Variables and their audit events land in one record, like a connections commit.
   const variables = new FileVariables(
     {
       submit: (ops) => submit({ v: ops }),
@@ -264,7 +265,7 @@ export async function openConnectionsFile(
     },
   };
   for (const body of journal.bodies) model.apply(body);
-  const doc: JournaledDocument<ConnectionsBody> = new JournaledDocument(path, journal.file, model, journal.lastSeq, options.compaction, options.now);
+  const doc: JournaledDocument<ConnectionsBody> = new JournaledDocument(path, journal.file, model, journal.lastSeq, options.compaction, options.now, sizeOf(path));
 
   if (!loaded.readOnly && (journal.nonEmpty || loaded.dirty)) {
     // After a crash (or a migration): fold the journal into the snapshot now, so the session

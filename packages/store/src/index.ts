@@ -153,7 +153,7 @@ function assertAuditFolder(path: string): void {
 /** Temp files are only ever half of a write that did not finish; the real file is intact. */
 function removeStaleTempFiles(dataDir: string): void {
   for (const name of readdirSync(dataDir)) {
-    if ([FILE_NAMES.connections, FILE_NAMES.secrets, FILE_NAMES.usage, JOURNAL_NAMES.connections, JOURNAL_NAMES.secrets].some((file) => isTempFileOf(name, file))) {
+    if ([FILE_NAMES.connections, FILE_NAMES.secrets, JOURNAL_NAMES.connections, JOURNAL_NAMES.secrets, FILE_NAMES.usage].some((file) => isTempFileOf(name, file))) {
       rmSync(join(dataDir, name), { force: true });
     }
   }

@@ -1,4 +1,5 @@
 import type { StoreProblem } from '@latchkey/contracts';
+import { statSync } from 'node:fs';
 import type { FileIo } from './atomic-file.js';
 import { JournalFile, journalPathOf, readJournal } from './journal-file.js';
 import { nameOf, preserveCopy } from './quarantine.js';
@@ -63,4 +64,13 @@ export async function loadJournal<Body>(
   }
   const file = new JournalFile(path, io, { size: bytes.length, records, exists: bytes.length > 0 });
   return { file, bodies, lastSeq, nonEmpty: bytes.length > 0, goodEnd, problem };
+}
+
+/** A file's size in bytes, 0 when it does not exist. */
+export function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }

@@ -3,7 +3,7 @@ import { LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { rm } from 'node:fs/promises';
 import { realIo, writeFileAtomic, type FileIo } from './atomic-file.js';
 import { JournalFile, journalPathOf } from './journal-file.js';
-import { loadJournal } from './journal-load.js';
+import { loadJournal, sizeOf } from './journal-load.js';
 import { JournaledDocument, type CompactionPolicy, type DocumentModel } from './journaled-document.js';
 import { describeIssue, loadDocument, type LoadedDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
@@ -262,7 +262,7 @@ export async function openSecretsFile(
       }),
   };
   for (const body of journal.bodies) model.apply(body);
-  store.doc = new JournaledDocument(path, journal.file, model, journal.lastSeq, options.compaction, options.now);
+  store.doc = new JournaledDocument(path, journal.file, model, journal.lastSeq, options.compaction, options.now, sizeOf(path));
   if (!loaded.readOnly && (journal.nonEmpty || loaded.dirty)) {
     try {
       await store.doc.compactNow();

@@ -1,17 +1,18 @@
 import { VariableRecordSchema, type JournaledAuditInput, type VariableChange, type VariableRecord, type VariableRepository } from '@latchkey/broker';
 import type { Json } from '@latchkey/contracts';
-import { FileRepository, type Op, type WriteTarget } from './repository.js';
 import { readOnlyError } from './storage-error.js';
+import { FileRepository, type Op, type WriteTarget } from './repository.js';
 
-/** What a commit hands the file: the variables' ops and the audit events that record them, as one journal record. */
+/** What a variables commit hands the document: its ops and its audit events, as one journal record. */
 export interface VariablesTarget extends WriteTarget<VariableRecord> {
   submitCommit(ops: Op<VariableRecord>[], audit: JournaledAuditInput[]): Promise<void>;
 }
 
 /**
  * connections.json's `variables`: `{ "<key>": { value | secretId, description, secret, createdAt,
- * updatedAt } }`. A change and its audit events are one journal record of connections.json (the
- * events join the connections' write-ahead audit journal), so recovery at start covers them too.
+ * updatedAt } }`. A change and its audit events are one journal record of the connections
+ * document, so the events join the connections' write-ahead audit journal and recovery at start
+ * covers them too.
  */
 export class FileVariables extends FileRepository<VariableRecord> implements VariableRepository {
   constructor(
@@ -38,7 +39,7 @@ export class FileVariables extends FileRepository<VariableRecord> implements Var
   /** The object form the document keeps, keyed by variable key. */
   toObjectJson(): string {
     const out: Record<string, Omit<VariableRecord, 'id'>> = {};
-    for (const { id, ...rest } of this.all()) out[id] = rest;
+    for (const { id, ...rest } of JSON.parse(this.toJson()) as VariableRecord[]) out[id] = rest;
     return JSON.stringify(out);
   }
 }

@@ -1,24 +1,26 @@
-import { SecretMatcher, secretValues } from './masker.js';
+import { MIN_SECRET_LENGTH, SecretMatcher, secretValues } from './secret-matcher.js';
 
 /**
- * Secret values that left the broker through a template or an executor and are not (or not only)
- * stored: a `LATCHKEY_CONN_` URI's password, a `LATCHKEY_VAR_` value standing in for a secret
- * variable. They are masked in every output the broker controls from then on — operation results,
- * errors, test messages, a child's output the CLI relays — like every stored secret
- * (`StoredSecretsMasking.maskerFor` folds this matcher in).
+ * Secret values that left the broker's store through a template or an executor (a password a
+ * template put in a URL, a secret variable, an environment override's password). They are masked
+ * in every output the broker controls from then on — operation results, errors, audit details, a
+ * child's output the CLI relays — not only in the outputs of the connection they came from.
+ * Stored secrets are masked anyway (stored-secrets.ts); this also covers values that were never
+ * stored, like a `LATCHKEY_CONN_<ID>` URI's password.
  *
- * Bounded (least recently produced first out): its needles are searched on every output, so an
- * unbounded set would slow each operation. Values live only in the broker's memory.
+ * Bounded (least recently produced first out), so the set cannot grow without end. Values live
+ * only in the broker's memory.
  */
 const MAX_PRODUCED = 256;
 
 class ProducedSecrets {
-  readonly matcher = new SecretMatcher();
   readonly #values = new Set<string>();
+  /** Searched by every masker: `maskerFor` and the broker's masker of every stored secret. */
+  readonly matcher = new SecretMatcher();
 
-  /** Registers values (each split as the masker splits secrets: a JSON secret's members too). */
   add(values: Iterable<string>): void {
     for (const v of secretValues(values)) {
+      if (v.length < MIN_SECRET_LENGTH) continue;
       if (this.#values.has(v)) {
         // Refreshed: the oldest goes first, not the one in use.
         this.#values.delete(v);
@@ -34,7 +36,11 @@ class ProducedSecrets {
       }
     }
   }
+
+  values(): string[] {
+    return [...this.#values];
+  }
 }
 
-/** The one registry: masking is process-wide, like the masker cache beside it. */
+/** The one registry: masking is process-wide, like the masker cache it feeds. */
 export const producedSecrets = new ProducedSecrets();

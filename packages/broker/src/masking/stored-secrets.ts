@@ -1,5 +1,6 @@
-import { SecretMatcher, maskerOf, matcherFor, secretValues, type Masker } from './masker.js';
+import { maskerOf, matcherFor, type Masker } from './masker.js';
 import { producedSecrets } from './produced-secrets.js';
+import { SecretMatcher, secretValues } from './secret-matcher.js';
 
 /**
  * Every stored secret, for masking (DESIGN.md, invariant 1): a peer reached through one
@@ -41,13 +42,12 @@ export class StoredSecretsMasking {
     this.#loaded = false;
   }
 
-  /** The masker for what comes back through one connection: every stored secret and that connection's own (a draft's are not stored). */
+  /** The masker for what comes back through one connection: every stored secret, that connection's own (a draft's are not stored) and every produced one. */
   maskerFor(own: Readonly<Record<string, string>>): Masker {
     if (!this.#loaded) {
       this.#loaded = true;
       for (const [id, value] of this.loadAll()) this.add(id, value);
     }
-    // What templates and executors produced is masked too (produced-secrets.ts).
-    return maskerOf([this.#matcher, producedSecrets.matcher, matcherFor(own)]);
+    return maskerOf([this.#matcher, matcherFor(own), producedSecrets.matcher]);
   }
 }

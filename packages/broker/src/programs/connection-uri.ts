@@ -19,7 +19,7 @@ const TLS_PARAMS = new Set(['sslmode', 'ssl', 'tls']);
 /** A value that names a place of its own (a URL, or a `user@host`): it could carry a credential elsewhere. */
 const NAMES_A_PLACE = /:\/\/|@/;
 
-/** The scheme a provider answers to: its id, or its test transport (`postgres`, `mysql`, …). */
+/** The scheme a provider answers to: its id, or its transport (`postgres`, `mysql`, …). */
 export function schemeMatches(manifest: Pick<ProviderManifest, 'id' | 'transport'>, scheme: string): boolean {
   const s = SCHEME_ALIASES[scheme] ?? scheme;
   return s === manifest.id || s === manifest.transport;

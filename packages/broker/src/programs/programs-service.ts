@@ -2,9 +2,8 @@ import { LatchkeyError, isGrantActive } from '@latchkey/contracts';
 import type { Grant, Json, Requester, TemplateReference as PublicReference } from '@latchkey/contracts';
 import type { AuditService } from '../audit/audit-service.js';
 import type { ConsentService } from '../consent/consent-service.js';
-import { producedSecrets } from '../masking/produced-secrets.js';
 import { maskerFor } from '../masking/masker.js';
-import type { StoredSecretsMasking } from '../masking/stored-secrets.js';
+import { producedSecrets } from '../masking/produced-secrets.js';
 import type { Clock, GrantRepository, ResolvedConnection } from '../ports.js';
 import type { UsageTracker } from '../usage/usage-tracker.js';
 import { unknownConnection, type EffectiveConnection, type ProgramConnections } from './program-connections.js';
@@ -40,8 +39,6 @@ export interface ProgramsDeps {
   consent: ConsentService;
   audit: AuditService;
   usage: UsageTracker;
-  /** The one masker: every stored secret, and what templates and executors produced. */
-  masking: StoredSecretsMasking;
   clock: Clock;
 }
 
@@ -164,9 +161,7 @@ export class ProgramsService {
       if (use.connection.record && caller.as !== 'preview') this.d.usage.count(use.connection.id, caller.requester, caller.as === 'executor' ? 'executor' : 'template');
       if (use.grant) this.d.consent.markUsed(use.grant.id);
     }
-    // The masked rendition hides what this render put in (cached per set of values); later outputs
-    // mask it through the one masker (produced-secrets.ts joins every stored secret there).
-    const masked = produced.length ? maskerFor(Object.fromEntries(produced.map((v, i) => [String(i), v]))).mask(text) : text;
+    const masked = produced.length ? maskerFor({}).mask(text) : text;
     return { text: caller.as === 'preview' ? masked : text, masked, references };
   }
 

@@ -50,7 +50,7 @@ export function wirePrograms(d: {
   const usage = new UsageTracker({ store: d.ports.usage ?? null, events: d.events, clock: d.clock });
   const variables = new VariablesService({ repo: d.ports.variables ?? noVariables, secrets: d.secrets, journal: d.journal, overrides, events: d.events, clock: d.clock });
   const programConnections = new ProgramConnections({ repo: d.ports.connections, connections: d.connections, registry: d.registry, overrides });
-  const service = new ProgramsService({ connections: programConnections, variables, grants: d.ports.grants, consent: d.consent, audit: d.audit, usage, masking: d.secrets.masking, clock: d.clock });
+  const service = new ProgramsService({ connections: programConnections, variables, grants: d.ports.grants, consent: d.consent, audit: d.audit, usage, clock: d.clock });
 
   const appHandlers: Handlers<ProgramChannels, CallContext> = {
     'variables:list': () => variables.list(),
@@ -74,6 +74,7 @@ export function wirePrograms(d: {
         renderTemplate: (template: string) => service.render(template, { as: 'executor', requester }),
       });
     },
+    // Every stored secret and every produced value: what a host app prints from an executor's work.
     masker: () => d.secrets.masking.maskerFor({}),
     listVariables: () => variables.list(),
   };
