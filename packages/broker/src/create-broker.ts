@@ -136,6 +136,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
 
   const app: Handlers<AppChannels, CallContext> = {
     'connections:list': (i) => connections.list(i),
+    'connections:page': (i) => connections.page(i),
     'connections:get': (i) => connections.get(i.id),
     'connections:create': (i, c) => connections.create(i, c.requester),
     'connections:update': (i, c) => connections.update(i, c.requester),

@@ -1,4 +1,4 @@
-import { Connection as ConnectionSchema } from '@latchkey/contracts';
+import { ConfigValues, Connection as ConnectionSchema } from '@latchkey/contracts';
 import { z } from 'zod';
 import type {
   AuditEvent,
@@ -48,6 +48,9 @@ export interface Clock {
 
 /** A connection as stored: the public shape plus where its secrets live. Never leaves the broker. */
 export const ConnectionRecordSchema = ConnectionSchema.extend({
+  // Stored records keep the recursive schema (its issues name the bad path, and the store
+  // fingerprints this schema as JSON Schema); only responses use the one-pass JsonObject check.
+  config: ConfigValues,
   secretIds: z.record(z.string(), z.string().min(1).max(200)),
   /**
    * The target digest (connections/target-binding.ts) the stored secrets were entered for.

@@ -105,10 +105,18 @@ export interface ClientOptions {
    * Error's message and the page would lose the code it acts on.
    */
   toError?: (error: ErrorPayload) => unknown;
+  /**
+   * Whether outputs are parsed again on this side (default true). A window's client passes
+   * false: its peer is the broker's own dispatcher, which held every output to the same strict
+   * contract before it left, so a second parse of a 10,000-row list only doubles its cost
+   * (issue 10). Clients whose peer is not that dispatcher keep the default.
+   */
+  checkOutputs?: boolean;
 }
 
 export function createClient<M extends ChannelMap>(map: M, invoke: Invoke, options: ClientOptions = {}): ClientApi<M> {
   const toError = options.toError ?? ((e: ErrorPayload) => new LatchkeyError(e.code, e.message, e.issues));
+  const checkOutputs = options.checkOutputs ?? true;
   const api: Record<string, Record<string, (input?: unknown) => Promise<unknown>>> = {};
   for (const name of Object.keys(map)) {
     const [ns, method] = name.split(':') as [string, string];
@@ -116,6 +124,7 @@ export function createClient<M extends ChannelMap>(map: M, invoke: Invoke, optio
     (api[ns] ??= {})[method] = async (input?: unknown) => {
       const result = await invoke(name, input ?? {});
       if (!result.ok) throw toError(result.error);
+      if (!checkOutputs) return result.value;
       const out = def.output.safeParse(result.value);
       if (!out.success) throw toError(validationError(out.error, `Invalid response from ${name}`).toPayload());
       return out.data;
