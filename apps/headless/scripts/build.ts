@@ -9,7 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { buildExtensionRuntime } from '@latchkey/extension-host/build';
-import { bundleBridgeScript } from '../src/bridge/bundle.js';
+import { bundleBridgeScript, englishZodOnly } from '../src/bridge/bundle.js';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const builtins = new Set(builtinModules);
@@ -19,11 +19,18 @@ const builtins = new Set(builtinModules);
  * separate file, imported by the absolute path it resolves to from the package that imports it
  * (pnpm gives each package only its own dependencies, so `dist/` could not resolve them by name).
  */
+/**
+ * npm packages bundled into the host after all: pure ESM, no files of their own to find at run
+ * time. Loading zod as its ~100 separate modules cost more at start than the rest of the host's
+ * own code (issue 10); bundled, it carries English messages only (englishZodOnly).
+ */
+const BUNDLED_NPM = new Set(['zod']);
+
 const npmPackagesByPath: Plugin = {
   name: 'npm-packages-by-path',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.pluginData === 'inner' || args.path.startsWith('@latchkey/')) return undefined;
+      if (args.pluginData === 'inner' || args.path.startsWith('@latchkey/') || BUNDLED_NPM.has(args.path.split('/')[0]!)) return undefined;
       if (args.path.startsWith('node:') || builtins.has(args.path) || builtins.has(args.path.split('/')[0]!)) return { path: args.path, external: true };
       const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'inner' });
       if (r.errors.length > 0) return { errors: r.errors };
@@ -51,7 +58,7 @@ async function main(): Promise<void> {
       platform: 'node',
       target: 'node20',
       outExtension: { '.js': '.js' },
-      plugins: [npmPackagesByPath],
+      plugins: [npmPackagesByPath, englishZodOnly],
       logLevel: 'warning',
       legalComments: 'none',
     }),

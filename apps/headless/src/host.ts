@@ -90,6 +90,10 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
     host: 'headless',
     storeProblems: () => store.problems(),
     generations: store.generations,
+    // Programs (issue 12): variables, "Used by" counts, and LATCHKEY_CONN_/LATCHKEY_VAR_ overrides for CI.
+    variables: store.variables,
+    usage: store.usage,
+    environment: options.env ?? process.env,
     announceCommandCode: options.announceCommandCode ?? ((line) => void process.stderr.write(`${line}\n`)),
     ...(options.brokerOptions ? { options: options.brokerOptions } : {}),
   });

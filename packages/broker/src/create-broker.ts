@@ -57,7 +57,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const audit = new AuditService(ports.audit, clock, { cipher: ports.cipher, secrets: ports.secrets, ...(options.auditRates ? { rates: options.auditRates } : {}), ...(options.auditTimer ? { timer: options.auditTimer } : {}) });
   const registry = new ProviderRegistry();
   const refs = new RefRegistry();
-  const secrets = new SecretsService(ports.cipher, ports.secrets);
+  const secrets = new SecretsService(ports.cipher, ports.secrets, new Set([APPROVED_COMMANDS_ID]));
   const journal = new AuditJournal(ports.connections, audit, ports.audit);
   const eventPrompter = new EventPrompter(events);
   const prompter = ports.prompter ?? eventPrompter;
@@ -93,7 +93,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const closing = new AbortController();
   const confirmKeyAction = createKeyActionConfirmation(ports.commandApprover ?? codeApprover, audit, closing.signal);
   const programs = wirePrograms({ ports, connections, secrets, registry, consent, audit, journal, events, clock });
-  const operations = new OperationsService({ refs, consent, connections, audit, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs, onUse: (id, who) => programs.usage.count(id, who, 'ref') });
+  const operations = new OperationsService({ refs, consent, connections, audit, masking: secrets.masking, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs, onUse: (id, who) => programs.usage.count(id, who, 'ref') });
 
   const keys = new KeyService({
     cipher: ports.cipher,
@@ -138,6 +138,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
 
   const app: Handlers<AppChannels, CallContext> = {
     'connections:list': (i) => connections.list(i),
+    'connections:page': (i) => connections.page(i),
     'connections:get': (i) => connections.get(i.id),
     'connections:create': (i, c) => connections.create(i, c.requester),
     'connections:update': (i, c) => connections.update(i, c.requester),
@@ -180,6 +181,8 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       const { result: message } = await journal.commitWith((audit) => generations.restore(i.file, audit), [
         { type: 'store.restore', requester: c.requester, detail: `${i.file} restored from its last good version` },
       ]);
+      // Other blobs may be stored now: what is masked is read again.
+      secrets.masking.reset();
       events.emit('connections:changed', { ids: [] });
       events.emit('grants:changed', {});
       events.emit('system:status', status());

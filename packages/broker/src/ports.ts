@@ -1,4 +1,4 @@
-import { Connection as ConnectionSchema } from '@latchkey/contracts';
+import { ConfigValues, Connection as ConnectionSchema } from '@latchkey/contracts';
 import { z } from 'zod';
 import type {
   AuditEvent,
@@ -51,6 +51,9 @@ export interface Clock {
 
 /** A connection as stored: the public shape plus where its secrets live. Never leaves the broker. */
 export const ConnectionRecordSchema = ConnectionSchema.extend({
+  // Stored records keep the recursive schema (its issues name the bad path, and the store
+  // fingerprints this schema as JSON Schema); only responses use the one-pass JsonObject check.
+  config: ConfigValues,
   secretIds: z.record(z.string(), z.string().min(1).max(200)),
   /**
    * The target digest (connections/target-binding.ts) the stored secrets were entered for.
@@ -268,7 +271,7 @@ export interface Transports {
   http(request: PreparedHttpRequest): Promise<HttpFetchResponse>;
   /** Tests a non-HTTP connection (database connect + SELECT 1, SMTP EHLO + auth, webhook ping, MCP list tools). */
   test(kind: string, connection: ResolvedConnection, timeoutMs: number): Promise<TestOutcome>;
-  /** Whether the driver for `kind` (a manifest's test transport) offers `operation`. */
+  /** Whether the driver for `kind` (a manifest's `transport`) offers `operation`. */
   supports(kind: string, operation: DriverOperation): boolean;
   /** Runs an operation on the driver for `kind`; refused when that driver does not offer it. */
   operate<O extends DriverOperation>(kind: string, operation: O, connection: ResolvedConnection, input: DriverOperations[O]['input']): Promise<DriverOperations[O]['output']>;

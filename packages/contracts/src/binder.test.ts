@@ -51,6 +51,25 @@ describe('createDispatcher', () => {
     expect(await deep('things:put', { value }, {})).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
   });
 
+  it('tells the transport what it refused before any handler ran, with the caller, and lets it wrap what it admits', async () => {
+    const refused: string[] = [];
+    const wrapped: string[] = [];
+    const d = createDispatcher<typeof map, { who: string }>(map, handlers as never, {
+      onRefused: (channel, why, ctx) => refused.push(`${ctx.who} ${channel} ${why}`),
+      around: async (channel, ctx, run) => {
+        if (ctx.who === 'flooder') return { ok: false, error: { code: 'THROTTLED', message: 'later' } };
+        wrapped.push(channel);
+        return run();
+      },
+    });
+    expect(await d('nope:nope', {}, { who: 'a' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await d('things:get', { id: '' }, { who: 'b' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    expect(await d('things:get', { id: '1' }, { who: 'flooder' })).toMatchObject({ ok: false, error: { code: 'THROTTLED' } });
+    expect(await d('things:get', { id: '1' }, { who: 'c' })).toEqual({ ok: true, value: { id: '1', name: 'thing 1' } });
+    expect(refused).toEqual(['a nope:nope unknown-channel', 'b things:get invalid-input']);
+    expect(wrapped).toEqual(['things:get']);
+  });
+
   it('passes typed errors through as { code, message }', async () => {
     expect(await dispatch('things:fail', {}, {})).toEqual({ ok: false, error: { code: 'CONFLICT', message: 'Already there' } });
   });

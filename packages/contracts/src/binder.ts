@@ -17,9 +17,19 @@ export type Handlers<M extends ChannelMap, Ctx> = {
   [K in keyof M]: (input: ChannelParsedInput<M[K]>, ctx: Ctx) => ChannelOutput<M[K]> | Promise<ChannelOutput<M[K]>>;
 };
 
-export interface DispatchOptions {
+export interface DispatchOptions<Ctx = unknown> {
   /** Called with failures that are not LatchkeyErrors, for the host's own log (no input echoed). */
   onInternalError?: (channel: string, error: unknown) => void;
+  /**
+   * A call refused before any handler ran: a channel the map does not have, or input its contract
+   * refuses. For the transport's own audit of what a peer tried; `channel` is as the peer sent it.
+   */
+  onRefused?: (channel: string, why: 'unknown-channel' | 'invalid-input', ctx: Ctx) => void;
+  /**
+   * Runs each admitted call (input parsed, handler not yet run): a transport's throttle returns a
+   * refusal instead of calling `run`, or counts what is running around it.
+   */
+  around?: (channel: string, ctx: Ctx, run: () => Promise<Result>) => Promise<Result>;
 }
 
 /**
@@ -27,9 +37,10 @@ export interface DispatchOptions {
  * schema, runs the handler, parses the output (strict schemas make a stray secret field fail
  * here rather than leave), and turns every failure into `{ code, message }`.
  */
-export function createDispatcher<M extends ChannelMap, Ctx>(map: M, handlers: Handlers<M, Ctx>, options: DispatchOptions = {}) {
+export function createDispatcher<M extends ChannelMap, Ctx>(map: M, handlers: Handlers<M, Ctx>, options: DispatchOptions<Ctx> = {}) {
   return async function dispatch(channel: string, rawInput: unknown, ctx: Ctx): Promise<Result> {
     if (!Object.hasOwn(map, channel)) {
+      options.onRefused?.(channel, 'unknown-channel', ctx);
       return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown channel "${channel.slice(0, 100)}"` } };
     }
     const def = map[channel] as ChannelDef;
@@ -39,12 +50,22 @@ export function createDispatcher<M extends ChannelMap, Ctx>(map: M, handlers: Ha
     } catch {
       // A value too deep for a recursive schema throws RangeError out of safeParse. Transports
       // bound depth before this (bounded-json.ts); this keeps any other path typed, not fatal.
+      options.onRefused?.(channel, 'invalid-input', ctx);
       return { ok: false, error: { code: 'VALIDATION', message: 'Invalid input: the value is too deeply nested' } };
     }
-    if (!parsed.success) return { ok: false, error: validationError(parsed.error).toPayload() };
+    if (!parsed.success) {
+      options.onRefused?.(channel, 'invalid-input', ctx);
+      return { ok: false, error: validationError(parsed.error).toPayload() };
+    }
+    const run = () => runHandler(channel, parsed.data, ctx);
+    return options.around ? options.around(channel, ctx, run) : run();
+  };
+
+  async function runHandler(channel: string, input: unknown, ctx: Ctx): Promise<Result> {
+    const def = map[channel] as ChannelDef;
     try {
       const handler = handlers[channel as keyof M] as (input: unknown, ctx: Ctx) => unknown;
-      const value = await handler(parsed.data, ctx);
+      const value = await handler(input, ctx);
       const out = def.output.safeParse(value);
       if (!out.success) {
         options.onInternalError?.(channel, new Error(`output of ${channel} failed its contract`));
@@ -56,7 +77,7 @@ export function createDispatcher<M extends ChannelMap, Ctx>(map: M, handlers: Ha
       options.onInternalError?.(channel, error);
       return { ok: false, error: { code: 'INTERNAL', message: `Something went wrong in ${channel}` } };
     }
-  };
+  }
 }
 
 type Split<S extends string> = S extends `${infer A}:${infer B}` ? [A, B] : never;
@@ -84,10 +105,18 @@ export interface ClientOptions {
    * Error's message and the page would lose the code it acts on.
    */
   toError?: (error: ErrorPayload) => unknown;
+  /**
+   * Whether outputs are parsed again on this side (default true). A window's client passes
+   * false: its peer is the broker's own dispatcher, which held every output to the same strict
+   * contract before it left, so a second parse of a 10,000-row list only doubles its cost
+   * (issue 10). Clients whose peer is not that dispatcher keep the default.
+   */
+  checkOutputs?: boolean;
 }
 
 export function createClient<M extends ChannelMap>(map: M, invoke: Invoke, options: ClientOptions = {}): ClientApi<M> {
   const toError = options.toError ?? ((e: ErrorPayload) => new LatchkeyError(e.code, e.message, e.issues));
+  const checkOutputs = options.checkOutputs ?? true;
   const api: Record<string, Record<string, (input?: unknown) => Promise<unknown>>> = {};
   for (const name of Object.keys(map)) {
     const [ns, method] = name.split(':') as [string, string];
@@ -95,6 +124,7 @@ export function createClient<M extends ChannelMap>(map: M, invoke: Invoke, optio
     (api[ns] ??= {})[method] = async (input?: unknown) => {
       const result = await invoke(name, input ?? {});
       if (!result.ok) throw toError(result.error);
+      if (!checkOutputs) return result.value;
       const out = def.output.safeParse(result.value);
       if (!out.success) throw toError(validationError(out.error, `Invalid response from ${name}`).toPayload());
       return out.data;

@@ -4,6 +4,8 @@ import { CommandConfirmInput, CommandConfirmResult, CommandPrompt } from './comm
 import { AccessRequestInput, AccessResponse, ConsentPrompt, ConsentRespondInput, Grant, ListGrantsInput, RevokeGrantInput } from './consent.js';
 import {
   Connection,
+  ConnectionsPage,
+  ConnectionsPageInput,
   ConnectionIdInput,
   CreateConnectionInput,
   ListConnectionsInput,
@@ -54,6 +56,7 @@ const Ok = z.strictObject({ ok: z.literal(true) });
 /** Every call the app's renderer may make to the broker. */
 export const appChannels = {
   'connections:list': channel(ListConnectionsInput, z.array(Connection)),
+  'connections:page': channel(ConnectionsPageInput, ConnectionsPage),
   'connections:get': channel(ConnectionIdInput, Connection),
   'connections:create': channel(CreateConnectionInput, Connection),
   'connections:update': channel(UpdateConnectionInput, Connection),

@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { Id, IsoDate, Json } from './common.js';
+import { Id, IsoDate, Json, JsonObject } from './common.js';
 import { ProviderCategory, ProviderId } from './providers.js';
 
 export const ConnectionStatus = z.enum(['untested', 'ok', 'error', 'invalid', 'expired']);
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
 
-/** "user", or "workspace:<id>" for a connection shared within a workspace. */
-export const ConnectionScope = z.string().regex(/^(user|workspace:[A-Za-z0-9_-]{1,64})$/, 'Scope is "user" or "workspace:<id>"');
+/**
+ * Who a connection belongs to. Only "user" exists: shared (workspace) connections need a shared
+ * backend and membership that Latchkey does not have, so the contract does not promise them.
+ */
+export const ConnectionScope = z.literal('user', 'The only scope is "user"');
 
 export const TestCode = z.enum(['ok', 'timeout', 'refused', 'dns', 'tls', 'auth', 'not_found', 'http_status', 'invalid_config', 'other']);
 export type TestCode = z.infer<typeof TestCode>;
@@ -32,7 +35,8 @@ export const Connection = z.strictObject({
   providerId: ProviderId,
   name: z.string().min(1).max(120),
   scope: ConnectionScope,
-  config: ConfigValues,
+  /** Checked in one non-recursive pass (`JsonObject`): the recursive schema dominated a list's cost. */
+  config: JsonObject,
   secretFields: z.record(z.string(), z.enum(['set', 'invalid'])),
   status: ConnectionStatus,
   lastTest: TestResult.nullable(),
@@ -63,13 +67,43 @@ export const UpdateConnectionInput = z.strictObject({
 });
 export type UpdateConnectionInput = z.input<typeof UpdateConnectionInput>;
 
+/** The most rows one page of `connections:list` / `connections:page` carries. */
+export const MAX_CONNECTIONS_PAGE = 1000;
+/** A page sized for a screen of rows plus the overscan of a windowed list. */
+export const DEFAULT_CONNECTIONS_PAGE = 100;
+const PageOffset = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+const PageLimit = z.int().min(1).max(MAX_CONNECTIONS_PAGE);
+
 export const ListConnectionsInput = z
   .strictObject({
     providerId: ProviderId.optional(),
     category: ProviderCategory.optional(),
     deleted: z.boolean().default(false),
+    /** Without `limit`, every match (older callers); with it, at most `limit` from `offset`. */
+    offset: PageOffset.optional(),
+    limit: PageLimit.optional(),
   })
   .default({ deleted: false });
+
+/** One page of connections in stored order, with how many match in all. */
+export const ConnectionsPageInput = z
+  .strictObject({
+    providerId: ProviderId.optional(),
+    category: ProviderCategory.optional(),
+    deleted: z.boolean().default(false),
+    offset: PageOffset.default(0),
+    limit: PageLimit.default(DEFAULT_CONNECTIONS_PAGE),
+  })
+  .default({ deleted: false, offset: 0, limit: DEFAULT_CONNECTIONS_PAGE });
+
+export const ConnectionsPage = z.strictObject({
+  items: z.array(Connection),
+  /** Every match of the filter, not only this page's. */
+  total: z.int().nonnegative(),
+  offset: z.int().nonnegative(),
+  limit: z.int().positive(),
+});
+export type ConnectionsPage = z.infer<typeof ConnectionsPage>;
 
 export const ConnectionIdInput = z.strictObject({ id: Id });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExtensionConnection } from './extensions.js';
-import { FieldSpec, targetFields } from './providers.js';
+import { FieldSpec, ProviderManifest, targetFields } from './providers.js';
 
 const parse = (fields: unknown[]) => fields.map((f) => FieldSpec.parse(f));
 
@@ -41,5 +41,36 @@ describe('ExtensionConnection', () => {
     expect(ExtensionConnection.safeParse(base).success).toBe(true);
     expect(ExtensionConnection.safeParse({ ...base, lastTest: null }).success).toBe(false);
     expect(ExtensionConnection.safeParse({ ...base, secretIds: { token: 'x' } }).success).toBe(false);
+  });
+});
+
+describe('ProviderManifest transport', () => {
+  const base = { id: 'p', name: 'P', category: 'other', fields: [{ name: 'host', label: 'Host', type: 'string', role: 'host' }] };
+
+  it('is named at the top level, and the test carries only what that transport reads', () => {
+    const m = ProviderManifest.parse({ ...base, transport: 'http', test: { method: 'GET', path: '/health' } });
+    expect(m.transport).toBe('http');
+    expect(m.test).toEqual({ method: 'GET', path: '/health' });
+    expect(ProviderManifest.parse({ ...base, transport: 'postgres' }).test).toEqual({});
+  });
+
+  it('reads the older place (test.transport) and lifts it, so a pack written for it still loads', () => {
+    const m = ProviderManifest.parse({ ...base, test: { transport: 'webhook', payload: { text: 'hi' } } });
+    expect(m.transport).toBe('webhook');
+    expect(m.test).toEqual({ payload: { text: 'hi' } });
+    // Parsing what parsing produced changes nothing: a manifest crosses several boundaries.
+    expect(ProviderManifest.parse(m)).toEqual(m);
+  });
+
+  it('refuses a manifest with no transport, two different ones, or test fields its transport does not read', () => {
+    const problem = (input: unknown) => {
+      const r = ProviderManifest.safeParse(input);
+      return r.success ? null : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    };
+    expect(problem(base)).toMatch(/^transport: A provider names its transport/);
+    expect(problem({ ...base, transport: 'http', test: { transport: 'postgres' } })).toMatch(/^test\.transport: The test names the transport postgres, the provider http/);
+    expect(problem({ ...base, transport: 'postgres', test: { path: '/x' } })).toMatch(/^test\.path: Only an HTTP provider's test has a path/);
+    expect(problem({ ...base, transport: 'http', test: { payload: {} } })).toMatch(/^test\.payload: Only a webhook provider's test has a payload/);
+    expect(problem({ ...base, transport: 'ftp' })).toMatch(/^transport: /);
   });
 });

@@ -62,26 +62,35 @@ export const Template = z.string().max(2000);
 export const HttpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 export type HttpMethod = z.infer<typeof HttpMethod>;
 
-export const TestSpec = z.discriminatedUnion('transport', [
-  z.strictObject({
-    transport: z.literal('http'),
-    method: HttpMethod.default('GET'),
-    /** Path appended to the connection's base URL; a template. */
-    path: Template.default(''),
-    headers: z.record(z.string(), Template).optional(),
-    /** Statuses that count as success; default 2xx. */
-    okStatus: z.array(z.number().int()).optional(),
-    /** Non-secret facts to show after a successful test, e.g. Ollama's model names. */
-    collect: z.strictObject({ as: z.string(), array: z.string(), field: z.string() }).optional(),
-  }),
-  z.strictObject({
-    transport: z.literal('webhook'),
-    /** What a test delivers; default {"test": true}. Slack and Discord refuse a message without text. */
-    payload: Json.optional(),
-  }),
-  z.strictObject({ transport: z.enum(['postgres', 'mysql', 'sqlite', 'mssql', 'smtp', 'mcp', 'redis', 'oauth2']) }),
-]);
-export type TestSpec = z.infer<typeof TestSpec>;
+/**
+ * The protocol the broker speaks for a provider: it picks the driver that tests the connection and
+ * runs its operations (packages/transports/src/drivers/<kind>/). Only kinds with a driver are here.
+ */
+export const TransportKind = z.enum(['http', 'webhook', 'postgres', 'mysql', 'sqlite', 'mssql', 'smtp', 'mcp', 'redis']);
+export type TransportKind = z.infer<typeof TransportKind>;
+
+/** Fields of `test` that only an HTTP test reads, and the one only a webhook test reads. */
+const HTTP_TEST_KEYS = ['method', 'path', 'headers', 'okStatus', 'collect'] as const;
+
+/**
+ * How the broker tests a connection beyond what its transport's driver does by itself: the request
+ * an HTTP provider's test makes, the payload a webhook test delivers. Other transports need none.
+ */
+export const TestSpec = z.strictObject({
+  /** The older place for the manifest's `transport`; still read, lifted to the top level on parse. */
+  transport: TransportKind.optional(),
+  method: HttpMethod.optional(),
+  /** Path appended to the connection's base URL; a template. */
+  path: Template.optional(),
+  headers: z.record(z.string(), Template).optional(),
+  /** Statuses that count as success; default 2xx. */
+  okStatus: z.array(z.number().int()).optional(),
+  /** Non-secret facts to show after a successful test, e.g. Ollama's model names. */
+  collect: z.strictObject({ as: z.string(), array: z.string(), field: z.string() }).optional(),
+  /** What a webhook test delivers; default {"test": true}. Slack and Discord refuse a message without text. */
+  payload: Json.optional(),
+});
+export type TestSpec = Omit<z.infer<typeof TestSpec>, 'transport'>;
 
 export const AuthRule = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none'), when: z.array(Condition).optional() }),
@@ -109,11 +118,29 @@ export const ProviderManifest = z.strictObject({
   baseUrl: Template.optional(),
   /** One-line target shown in the list, e.g. "{{config.host}}:{{config.port}}/{{config.database}}". */
   summary: Template.optional(),
-  test: TestSpec,
+  /** Which driver tests the connection and runs its operations. */
+  transport: TransportKind.optional(),
+  test: TestSpec.default({}),
   authenticate: z.array(AuthRule).default([]),
   /** Which operation scopes make sense for this provider. */
   operations: z.array(z.enum(['http.fetch', 'sql.query', 'smtp.send', 'webhook.send', 'mcp.callTool', 'redis.command'])).default([]),
-});
+})
+  .superRefine((m, ctx) => {
+    const kind = m.transport ?? m.test.transport;
+    if (!kind) {
+      ctx.addIssue({ code: 'custom', path: ['transport'], message: 'A provider names its transport, e.g. "transport": "http"' });
+      return;
+    }
+    if (m.transport && m.test.transport && m.transport !== m.test.transport) {
+      ctx.addIssue({ code: 'custom', path: ['test', 'transport'], message: `The test names the transport ${m.test.transport}, the provider ${m.transport}` });
+    }
+    for (const key of HTTP_TEST_KEYS) {
+      if (kind !== 'http' && m.test[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['test', key], message: `Only an HTTP provider's test has a ${key}` });
+    }
+    if (kind !== 'webhook' && m.test.payload !== undefined) ctx.addIssue({ code: 'custom', path: ['test', 'payload'], message: "Only a webhook provider's test has a payload" });
+  })
+  // One shape after parsing: the transport at the top, whichever place the manifest named it in.
+  .transform(({ transport, test: { transport: named, ...test }, ...manifest }) => ({ ...manifest, transport: (transport ?? named) as TransportKind, test: test as TestSpec }));
 export type ProviderManifest = z.infer<typeof ProviderManifest>;
 export type ProviderManifestInput = z.input<typeof ProviderManifest>;
 

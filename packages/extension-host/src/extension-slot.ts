@@ -26,8 +26,12 @@ export interface RestartPolicy {
 }
 
 export interface HostLimits {
-  /** Calls one extension may have open at once; more are refused with THROTTLED. */
+  /** Calls of one extension the broker runs at once; more wait in its queue. */
   maxInFlight: number;
+  /** Calls of one extension that may wait beyond maxInFlight; more are refused with THROTTLED. */
+  maxQueued: number;
+  /** Frame characters those waiting calls may hold together. */
+  maxQueuedChars: number;
   /** Malformed frames after which the extension is stopped for good. */
   maxProtocolViolations: number;
   activateTimeoutMs: number;
@@ -35,7 +39,7 @@ export interface HostLimits {
 }
 
 export const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 500, maxDelayMs: 30_000, maxRestarts: 5, stableAfterMs: 60_000 };
-export const DEFAULT_LIMITS: HostLimits = { maxInFlight: 16, maxProtocolViolations: 20, activateTimeoutMs: 15_000, commandTimeoutMs: 120_000 };
+export const DEFAULT_LIMITS: HostLimits = { maxInFlight: 16, maxQueued: 496, maxQueuedChars: 32 * 1024 * 1024, maxProtocolViolations: 20, activateTimeoutMs: 15_000, commandTimeoutMs: 120_000 };
 
 /** The restart delay after `crashesInARow` crashes: initial, doubled each time, capped. */
 export function restartDelay(policy: RestartPolicy, crashesInARow: number): number {
@@ -113,7 +117,7 @@ export interface SlotLifecycleOptions {
   listeners: Set<(info: ExtensionInfo) => void>;
   audit: (event: AuditEventInput) => void;
   /** The call boundary: where the process's calls enter the broker. */
-  call: (caller: Caller, channel: string, input: unknown) => Promise<Result>;
+  call: (caller: Caller, channel: string, input: unknown, chars?: number) => Promise<Result>;
   /** True once the host is closing: no restart, no launch. */
   isClosed: () => boolean;
 }
@@ -216,8 +220,8 @@ export function createSlotLifecycle(options: SlotLifecycleOptions) {
     }, delay);
   };
 
-  const handleCall = async (slot: Slot, proc: ExtensionProcess, generation: number, id: number, channel: string, input: unknown) => {
-    const result = await call(slot.caller, channel, input);
+  const handleCall = async (slot: Slot, proc: ExtensionProcess, generation: number, id: number, channel: string, input: unknown, chars: number) => {
+    const result = await call(slot.caller, channel, input, chars);
     if (generation === slot.generation) proc.send(encodeFrame({ t: 'result', id, result }));
   };
 
@@ -255,7 +259,7 @@ export function createSlotLifecycle(options: SlotLifecycleOptions) {
     const frame = parsed.data;
     switch (frame.t) {
       case 'call':
-        void handleCall(slot, proc, generation, frame.id, frame.channel, frame.input);
+        void handleCall(slot, proc, generation, frame.id, frame.channel, frame.input, typeof text === 'string' ? text.length : 0);
         return;
       case 'ready':
         if (slot.state === 'running') return;

@@ -73,6 +73,8 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
   const call = createCallBoundary({
     handlers: broker.extension,
     maxInFlight: limits.maxInFlight,
+    maxQueued: limits.maxQueued,
+    maxQueuedChars: limits.maxQueuedChars,
     refuse: (caller, detail) => audit({ type: 'boundary.refused', outcome: 'denied', requester: caller.requester, detail: detail.slice(0, 1000) }),
   });
 

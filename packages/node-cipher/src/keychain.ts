@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AsyncEntry } from '@napi-rs/keyring';
+import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
 import { checkKeyBytes, ENV_FIX, MASTER_KEY_BYTES, type KeyResult } from './master-key.js';
 import type { KeySlots } from './vault.js';
 
@@ -13,6 +13,15 @@ export interface KeychainOptions {
 
 const FIX_KEYCHAIN = `unlock your login keyring (or install and start one: gnome-keyring or KWallet on Linux), or ${ENV_FIX}`;
 
+/**
+ * The native keychain binding, loaded on first use: a host given its key another way (a file
+ * descriptor, LATCHKEY_MASTER_KEY_FILE) never loads the addon, which cost start-up time.
+ */
+async function newEntry(service: string, account: string): Promise<AsyncEntryType> {
+  const { AsyncEntry } = await import('@napi-rs/keyring');
+  return new AsyncEntry(service, account);
+}
+
 function describe(error: unknown): string {
   // The native error carries a Rust backtrace after a blank line; the person needs the first line only.
   const text = error instanceof Error ? error.message : String(error);
@@ -24,10 +33,11 @@ function describe(error: unknown): string {
  * Credential Manager on Windows), creating it on first use.
  */
 export async function keyFromKeychain(options: KeychainOptions): Promise<KeyResult & { minted?: boolean }> {
-  const entry = new AsyncEntry(options.service, options.account);
   const where = `The OS keychain item "${options.service}" / "${options.account}"`;
   let stored: string | undefined;
+  let entry: AsyncEntryType;
   try {
+    entry = await newEntry(options.service, options.account);
     stored = await entry.getPassword(AbortSignal.timeout(options.timeoutMs));
   } catch (error) {
     return { ok: false, reason: `No OS keychain answered (${describe(error)}). To save secrets, ${FIX_KEYCHAIN}.` };
@@ -58,11 +68,11 @@ export async function keyFromKeychain(options: KeychainOptions): Promise<KeyResu
 
 /** The key in use (`account`) and a key being rotated in (`account.next`), as keychain items. */
 export function keychainSlots(service: string, account: string, timeoutMs: number): KeySlots {
-  const entry = (slot: 'main' | 'next') => new AsyncEntry(service, slot === 'main' ? account : `${account}.next`);
+  const entry = (slot: 'main' | 'next') => newEntry(service, slot === 'main' ? account : `${account}.next`);
   return {
     where: `the OS keychain (item "${service}" / "${account}")`,
-    get: async (slot) => (await entry(slot).getPassword(AbortSignal.timeout(timeoutMs))) ?? null,
-    set: async (slot, value) => void (await entry(slot).setPassword(value, AbortSignal.timeout(timeoutMs))),
-    delete: async (slot) => void (await entry(slot).deletePassword(AbortSignal.timeout(timeoutMs))),
+    get: async (slot) => (await (await entry(slot)).getPassword(AbortSignal.timeout(timeoutMs))) ?? null,
+    set: async (slot, value) => void (await (await entry(slot)).setPassword(value, AbortSignal.timeout(timeoutMs))),
+    delete: async (slot) => void (await (await entry(slot)).deletePassword(AbortSignal.timeout(timeoutMs))),
   };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomic } from './atomic-file.js';
 import { openFileStore } from './index.js';
-import { connection, countingIo, tempDir } from './test-helpers.js';
+import { connection, countingIo, journalIo, tempDir } from './test-helpers.js';
 
 describe('writeFileAtomic', () => {
   it('replaces the file, owner-only, and leaves no temp file behind', async () => {
@@ -43,21 +43,27 @@ describe('writeFileAtomic', () => {
   });
 });
 
-describe('a store write that fails before its rename', () => {
-  it('rejects the put with a typed error, keeps the previous file, and the refused change is never written later', async () => {
+describe('a store write whose journal append fails (the fsync reports EIO)', () => {
+  it('rejects the put with a typed error, cuts the journal back, and the refused change is never written later', async () => {
     const dir = tempDir();
-    const io = countingIo();
+    let failing = false;
+    const io = journalIo({
+      beforeSync: async (name) => {
+        if (failing && name === 'connections.journal') throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+      },
+    });
     const store = await openFileStore(dir, { io });
     await store.connections.put(connection(1));
-    const before = readFileSync(join(dir, 'connections.json'), 'utf8');
+    const before = readFileSync(join(dir, 'connections.journal'), 'utf8');
 
-    io.failing = true;
+    failing = true;
     await expect(store.connections.put(connection(2))).rejects.toMatchObject({ code: 'STORAGE_FAILED', message: expect.stringContaining('Nothing was changed') });
     expect(store.connections.get('conn-2')).toBeUndefined();
-    expect(readFileSync(join(dir, 'connections.json'), 'utf8')).toBe(before);
+    // The bytes the failed append wrote were cut back: a replay could never apply them.
+    expect(readFileSync(join(dir, 'connections.journal'), 'utf8')).toBe(before);
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
 
-    io.failing = false;
+    failing = false;
     await store.connections.put(connection(3));
     await store.close();
     const reopened = await openFileStore(dir);

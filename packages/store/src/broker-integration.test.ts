@@ -81,7 +81,7 @@ describe('the broker over the file store', () => {
     const dataDir = tempDir();
     const cipher = createTestCipher();
     const first = await startBroker(dataDir, cipher);
-    const input = (name: string) => ({ providerId: 'http', name, scope: 'user', config: { baseUrl: 'http://127.0.0.1:9/', authType: 'bearer' }, secrets: { token: `${name}-token` } });
+    const input = (name: string) => ({ providerId: 'http', name, scope: 'user' as const, config: { baseUrl: 'http://127.0.0.1:9/', authType: 'bearer' }, secrets: { token: `${name}-token` } });
     const damaged = await first.broker.app['connections:create'](input('Damaged'), ctx);
     const intact = await first.broker.app['connections:create'](input('Intact'), ctx);
     const damagedSecretId = first.store.connections.get(damaged.id)!.secretIds.token!;

@@ -1,16 +1,18 @@
-import { ConnectionRecordSchema, type ConnectionRecord, type JournaledAuditInput } from '@latchkey/broker';
+import { ConnectionRecordSchema, VariableRecordSchema, type ConnectionRecord, type JournaledAuditInput, type VariableRecord } from '@latchkey/broker';
 import { AuditEventInput, Grant, Json, LatchkeyError, type StoreProblem } from '@latchkey/contracts';
-import { Low } from 'lowdb';
 import { z } from 'zod';
-import type { FileIo } from './atomic-file.js';
-import { CoalescingWriter } from './coalescing-writer.js';
+import { realIo, writeFileAtomic, type FileIo } from './atomic-file.js';
 import { describeIssue, loadDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
+import { JournalFile, journalPathOf } from './journal-file.js';
+import { loadJournal, sizeOf } from './journal-load.js';
 import { JournaledConnections } from './journaled-connections.js';
-import { FileRepository, STORE_CLOSED, validateRecords } from './repository.js';
+import { JournaledDocument, type CompactionPolicy, type DocumentModel } from './journaled-document.js';
+import { FileRepository, STORE_CLOSED, validateRecords, type Op } from './repository.js';
 import { keepGeneration, readGeneration } from './generations.js';
-import { storageError } from './storage-error.js';
+import { readOnlyError, storageError } from './storage-error.js';
 import { fingerprintOf, isVerified, stampVerified } from './verified-stamp.js';
+import { FileVariables, readVariables } from './variables-repository.js';
 
 export const CONNECTIONS_SCHEMA_VERSION = 1;
 
@@ -22,8 +24,11 @@ export { ConnectionRecordSchema };
 
 export interface ConnectionsDocument {
   schemaVersion: number;
+  /** The last journal record this snapshot holds (see journal-format.ts); 0 before any. */
+  journalSeq?: number;
   connections: ConnectionRecord[];
   grants: Grant[];
+  /** Variables by key (variables-repository.ts); written from the repository, read as stored. */
   variables: Record<string, Json>;
   /** Audit events written with their change and not yet confirmed in the audit log (absent when none). */
   pendingAudit?: JournaledAuditInput[];
@@ -41,6 +46,7 @@ function validJournal(items: readonly unknown[]): JournaledAuditInput[] {
 
 const Shape = z.object({
   schemaVersion: z.number(),
+  journalSeq: z.number().int().nonnegative().default(0),
   connections: z.array(z.unknown()),
   grants: z.array(z.unknown()),
   variables: z.record(z.string(), Json).default({}),
@@ -64,6 +70,7 @@ function validate(raw: Record<string, unknown>, trusted: boolean): Validation<Co
     // Written by this code from validated records, untouched since (see verified-stamp.ts).
     const data = {
       schemaVersion: CONNECTIONS_SCHEMA_VERSION,
+      journalSeq: shape.data.journalSeq,
       connections: shape.data.connections as ConnectionRecord[],
       grants: shape.data.grants as Grant[],
       variables: shape.data.variables,
@@ -75,6 +82,7 @@ function validate(raw: Record<string, unknown>, trusted: boolean): Validation<Co
   const grants = validateRecords(Grant, shape.data.grants, 'grants');
   const data: ConnectionsDocument = {
     schemaVersion: CONNECTIONS_SCHEMA_VERSION,
+    journalSeq: shape.data.journalSeq,
     connections: connections.records,
     grants: grants.records,
     variables: shape.data.variables,
@@ -111,88 +119,195 @@ export async function readConnectionsGeneration(path: string, currentVersion = C
 export interface ConnectionsFile {
   connections: JournaledConnections;
   grants: FileRepository<Grant>;
+  variables: FileVariables;
   problem: StoreProblem | null;
-  writer: CoalescingWriter;
+  /** A damaged journal found at load (its good prefix was applied). */
+  journalProblem: StoreProblem | null;
+  document: JournaledDocument<ConnectionsBody>;
   /** The file carried a valid stamp, so its records were not validated again. */
   trusted: boolean;
-  /** Refuses further changes, then waits for the writes already asked for. */
+  /** Refuses further changes, waits for the writes already asked for, and compacts the journal. */
   close(): Promise<void>;
   /** Replaces connections and grants with the kept generation, the audit events in the same write. */
   restoreGeneration(audit: JournaledAuditInput[]): Promise<{ connections: number; grants: number }>;
 }
 
-/** connections.json: connection metadata and grants, one lowdb document, one writer for both. */
+/** One change to connections.json as a journal record (see journal-format.ts and README.md). */
+export interface ConnectionsBody {
+  /** Connections put (`p`, whole records) and deleted (`d`, ids), in order. */
+  c?: Op<ConnectionRecord>[];
+  /** Grants, the same way. */
+  g?: Op<Grant>[];
+  /** Variables, the same way (`id` is the variable's key). */
+  v?: Op<VariableRecord>[];
+  /** Audit events written ahead with this change (ConnectionRepository.commit). */
+  a?: JournaledAuditInput[];
+  /** Events confirmed in the audit log since the last record. */
+  r?: string[];
+}
+
+function checkOps<T>(schema: z.ZodType<T>, raw: unknown, noun: string): { ok: true; ops: Op<T>[] } | { ok: false; issue: string } {
+  if (raw === undefined) return { ok: true, ops: [] };
+  if (!Array.isArray(raw)) return { ok: false, issue: `its ${noun} changes are not a list` };
+  const ops: Op<T>[] = [];
+  for (const op of raw as unknown[]) {
+    if (op && typeof op === 'object' && 'd' in op && typeof op.d === 'string') ops.push({ d: op.d });
+    else if (op && typeof op === 'object' && 'p' in op) {
+      const parsed = schema.safeParse(op.p);
+      if (!parsed.success) return { ok: false, issue: `a ${noun} in it is not valid (${describeIssue(parsed.error.issues[0]?.path ?? [], parsed.error.issues[0]?.message ?? 'invalid')})` };
+      ops.push({ p: parsed.data });
+    } else return { ok: false, issue: `a ${noun} change in it is not valid` };
+  }
+  return { ok: true, ops };
+}
+
+/** A record read back from the journal: validated as a load validates the snapshot. */
+function checkBody(raw: unknown): { ok: true; body: ConnectionsBody } | { ok: false; issue: string } {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, issue: 'it is not an object' };
+  const source = raw as Record<string, unknown>;
+  const c = checkOps(ConnectionRecordSchema, source.c, 'connection');
+  if (!c.ok) return c;
+  const g = checkOps(Grant, source.g, 'grant');
+  if (!g.ok) return g;
+  const v = checkOps(VariableRecordSchema, source.v, 'variable');
+  if (!v.ok) return v;
+  const body: ConnectionsBody = {};
+  if (c.ops.length) body.c = c.ops as Op<ConnectionRecord>[];
+  if (g.ops.length) body.g = g.ops;
+  if (v.ops.length) body.v = v.ops;
+  if (source.a !== undefined) body.a = validJournal(Array.isArray(source.a) ? source.a : []);
+  if (Array.isArray(source.r)) body.r = source.r.filter((id): id is string => typeof id === 'string');
+  return { ok: true, body };
+}
+
+/** connections.json (snapshot) + connections.journal: connection metadata and grants, one document for both. */
 export async function openConnectionsFile(
   path: string,
-  options: { now: () => number; io?: FileIo; migrations?: readonly Migration[]; currentVersion?: number },
+  options: { now: () => number; io?: FileIo; migrations?: readonly Migration[]; currentVersion?: number; compaction?: CompactionPolicy },
 ): Promise<ConnectionsFile> {
+  const io = options.io ?? realIo;
   const currentVersion = options.currentVersion ?? CONNECTIONS_SCHEMA_VERSION;
   const stamp = schemasFingerprint(currentVersion);
   const trusted = isVerified(path, stamp);
-  let keepGenerations = false;
   const loaded = await loadDocument<ConnectionsDocument>({
     path,
     versionKey: 'schemaVersion',
     currentVersion,
     migrations: options.migrations ?? connectionsMigrations,
     validate: (raw) => validate({ ...raw, schemaVersion: currentVersion }, trusted),
-    empty: () => ({ schemaVersion: currentVersion, connections: [], grants: [], variables: {} }),
+    empty: () => ({ schemaVersion: currentVersion, journalSeq: 0, connections: [], grants: [], variables: {} }),
     emptyMeaning: 'no connections and no grants',
     now: options.now,
-    io: options.io,
-    // Not while the file that loaded was damaged: the half-empty state of this session must not
-    // push out the last good version before the person has chosen whether to restore it.
-    beforeRename: () => (keepGenerations ? keepGeneration(path).catch(() => undefined) : Promise.resolve()),
-    // Built from each repository's cached record JSON: with 10,000 connections this is a join of
-    // strings (~3 ms) where JSON.stringify of the whole document costs ~16 ms on every write.
-    serialize: (doc): string => {
-      const journal = connections.journalJson();
-      return (
-        `{"schemaVersion":${doc.schemaVersion},"connections":${connections.toJson()},"grants":${grants.toJson()},"variables":${JSON.stringify(doc.variables)}` +
-        `${journal === '[]' ? '' : `,"pendingAudit":${journal}`}}`
-      );
-    },
+    io,
   });
-  const db = new Low<ConnectionsDocument>(loaded.file, loaded.data);
-  const writer = new CoalescingWriter(async () => {
-    // Staged at write time: everything asked for since the last write goes out in this one, and
-    // reaches memory only once it is durable.
-    connections.stage();
-    grants.stage();
-    db.data = { schemaVersion: currentVersion, connections: [], grants: [], variables: db.data.variables };
-    try {
-      await db.write();
-    } catch (error) {
-      connections.abort();
-      grants.abort();
-      throw storageError(error, path);
-    }
-    connections.landed();
-    grants.landed();
-    stampVerified(path, stamp);
-  });
+  // Not while the file that loaded was damaged: the half-empty state of this session must not
+  // push out the last good version before the person has chosen whether to restore it.
+  let keepGenerations = loaded.problem === null;
   let closed = false;
-  const target = { save: () => writer.request(), readOnly: () => (closed ? STORE_CLOSED : loaded.readOnly) };
-  const connections = new JournaledConnections(target, loaded.data.connections, loaded.data.pendingAudit ?? []);
-  const grants: FileRepository<Grant> = new FileRepository(Grant, 'grant', target, loaded.data.grants);
-  keepGenerations = loaded.problem === null;
-  if (loaded.dirty) await writer.request();
-  else if (!trusted && !loaded.problem) stampVerified(path, stamp);
-  if (connections.pendingAudit().length) connections.journalOnDisk = true;
+  // A newer Latchkey's files are left as they are: its journal too.
+  const journal = loaded.readOnly
+    ? { file: new JournalFile(journalPathOf(path), io, { size: 0, records: [], exists: false }), bodies: [], lastSeq: 0, nonEmpty: false, goodEnd: null, problem: null }
+    : await loadJournal(path, io, loaded.data.journalSeq ?? 0, checkBody, options.now());
+  const readOnly = () => (closed ? STORE_CLOSED : (loaded.readOnly ?? (journal.file.broken ? `Latchkey cannot save: ${journal.file.broken}.` : null)));
+
+  const submit = (body: ConnectionsBody): Promise<void> => {
+    const recorded = connections.takeRecorded();
+    return doc.submit(recorded.length ? { ...body, r: recorded } : body);
+  };
+  const connections: JournaledConnections = new JournaledConnections(
+    {
+      submit: (ops) => submit({ c: ops }),
+      submitCommit: (ops, audit) => submit(audit.length ? { c: ops, a: audit } : { c: ops }),
+      unlanded: () => doc.unlanded().flatMap((body) => body.c ?? []),
+      readOnly,
+    },
+    loaded.data.connections,
+    loaded.data.pendingAudit ?? [],
+  );
+  const grants = new FileRepository<Grant>(
+    Grant,
+    'grant',
+    { submit: (ops) => submit({ g: ops }), unlanded: () => doc.unlanded().flatMap((body) => body.g ?? []), readOnly },
+    loaded.data.grants,
+  );
+  // Variables and their audit events land in one record, like a connections commit.
+  const variables = new FileVariables(
+    {
+      submit: (ops) => submit({ v: ops }),
+      submitCommit: (ops, audit) => submit(audit.length ? { v: ops, a: audit } : { v: ops }),
+      unlanded: () => doc.unlanded().flatMap((body) => body.v ?? []),
+      readOnly,
+    },
+    readVariables(loaded.data.variables, new Date(options.now()).toISOString()).records,
+  );
+
+  // Built from each repository's cached record JSON: with 10,000 connections this is a join of
+  // strings (~3 ms) where JSON.stringify of the whole document costs ~16 ms.
+  const snapshotText = (seq: number, parts: { connections: string; grants: string; pendingAudit: string }): string =>
+    `{"schemaVersion":${currentVersion},"journalSeq":${seq},"connections":${parts.connections},"grants":${parts.grants},"variables":${variables.toObjectJson()}` +
+    `${parts.pendingAudit === '[]' ? '' : `,"pendingAudit":${parts.pendingAudit}`}}`;
+
+  const model: DocumentModel<ConnectionsBody> = {
+    apply(body) {
+      if (body.c) connections.apply(body.c);
+      if (body.g) grants.apply(body.g);
+      if (body.v) variables.apply(body.v);
+      connections.applyAudit(body.a, body.r);
+    },
+    snapshot(seq) {
+      // The snapshot leaves confirmed events out: no later record need carry their confirmation.
+      connections.takeRecorded();
+      return snapshotText(seq, { connections: connections.toJson(), grants: grants.toJson(), pendingAudit: connections.journalJson() });
+    },
+    async writeSnapshot(text) {
+      await writeFileAtomic(path, text, io, () => (keepGenerations ? keepGeneration(path).catch(() => undefined) : Promise.resolve()));
+      stampVerified(path, stamp);
+    },
+  };
+  for (const body of journal.bodies) model.apply(body);
+  const doc: JournaledDocument<ConnectionsBody> = new JournaledDocument(path, journal.file, model, journal.lastSeq, options.compaction, options.now, sizeOf(path));
+
+  if (!loaded.readOnly && (journal.nonEmpty || loaded.dirty)) {
+    // After a crash (or a migration): fold the journal into the snapshot now, so the session
+    // starts from one file. If that fails, the journal is kept and only a torn tail is cut.
+    try {
+      await doc.compactNow();
+    } catch (error) {
+      if (journal.goodEnd !== null) await journal.file.cutTo(journal.goodEnd);
+      if (loaded.dirty) throw storageError(error, path);
+    }
+  } else if (!trusted && !loaded.problem && !loaded.readOnly) stampVerified(path, stamp);
+
   const close = async () => {
     closed = true;
-    await writer.drain();
-    // A clean shutdown leaves no confirmed entries behind, so the next start need not look for them.
-    if (connections.journalOnDisk && !loaded.readOnly) await writer.request().catch(() => undefined);
+    await doc.drain();
+    // A clean shutdown leaves one file and no confirmed events, so the next start reads no journal.
+    if (!loaded.readOnly && (doc.journalBytes > 0 || connections.hasUnsavedConfirmations())) {
+      await doc.compactNow().catch((error: unknown) => console.error('store: connections.json could not be compacted at close; its journal keeps every change', error));
+    }
   };
   const restoreGeneration = async (audit: JournaledAuditInput[]) => {
     const generation = await readConnectionsGeneration(path, currentVersion);
     if (!generation) throw new LatchkeyError('NOT_FOUND', 'No readable earlier version of connections.json is kept.');
-    grants.stageReplaceAll(generation.data.grants);
-    connections.stageReplaceAll(generation.data.connections);
-    await connections.commit({ audit });
+    const reason = readOnly();
+    if (reason) throw readOnlyError(reason);
+    const restoredConnections = connections.validRecords(generation.data.connections);
+    const restoredGrants = grants.validRecords(generation.data.grants);
+    const events = audit.map((e) => ({ ...e }));
+    await doc.replace((seq) => ({
+      text: snapshotText(seq, {
+        connections: connections.toJson(restoredConnections),
+        grants: grants.toJson(restoredGrants),
+        pendingAudit: JSON.stringify([...connections.pendingAudit(), ...events]),
+      }),
+      land: () => {
+        connections.replaceWith(restoredConnections);
+        grants.replaceWith(restoredGrants);
+        connections.applyAudit(events, undefined);
+      },
+    }));
     keepGenerations = true;
-    return { connections: generation.data.connections.length, grants: generation.data.grants.length };
+    return { connections: restoredConnections.length, grants: restoredGrants.length };
   };
-  return { connections, grants, problem: loaded.problem, writer, trusted, close, restoreGeneration };
+  return { connections, grants, variables, problem: loaded.problem, journalProblem: journal.problem, document: doc, trusted, close, restoreGeneration };
 }

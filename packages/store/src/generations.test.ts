@@ -37,14 +37,19 @@ const create = (name: string, token?: string) => ({
 });
 
 describe('the last good generation of connections.json', () => {
-  it('is kept on every write, offered with what differs when the file is damaged, and restored (audited)', async () => {
+  it('is kept at every compaction, offered with what differs when the file is damaged, and restored (audited)', async () => {
     const dir = tempDir();
     const first = await start(dir);
     await first.call('connections:create', create('Billing', 'tok-billing'));
     await first.call('connections:create', create('Search'));
     await first.call('connections:create', create('Mail'));
     await first.stop();
-    // The previous durable version (here: before the journal-clearing write at close, so all three).
+    // The snapshot is rewritten at each compaction (here: at close); the one before is kept. The
+    // first session's close made the first snapshot, so the second session's close keeps it.
+    expect(existsSync(join(dir, 'connections.json.prev'))).toBe(false);
+    const second = await start(dir);
+    await second.call('connections:create', create('Later'));
+    await second.stop();
     expect(existsSync(join(dir, 'connections.json.prev'))).toBe(true);
 
     writeFileSync(join(dir, 'connections.json'), '{"schemaVersion":1,"connections":[{"trunc');
@@ -84,6 +89,9 @@ describe('the last good generation of connections.json', () => {
     await first.call('connections:create', create('A'));
     await first.call('connections:create', create('B'));
     await first.stop();
+    const second = await start(dir);
+    await second.call('connections:create', create('C'));
+    await second.stop();
     const kept = readFileSync(join(dir, 'connections.json.prev'), 'utf8');
     writeFileSync(join(dir, 'connections.json'), 'not json');
     const damaged = await start(dir);
@@ -106,12 +114,14 @@ describe('the last good generation of secrets.json', () => {
     const first = await start(dir);
     const a = await first.call('connections:create', create('A', 'tok-a'));
     await first.call('connections:create', create('B', 'tok-b'));
-    await first.call('connections:create', create('C', 'tok-c'));
     await first.stop();
+    const second = await start(dir);
+    await second.call('connections:create', create('C', 'tok-c'));
+    await second.stop();
     writeFileSync(join(dir, 'secrets.json'), '{"version":1,"blobs":');
     const damaged = await start(dir);
     const { generations } = await damaged.call<{ generations: StoreGeneration[] }>('store:generations', {});
-    // The generation is one write behind: it has A's and B's secrets, not C's.
+    // The generation is one compaction behind: it has A's and B's secrets, not C's.
     expect(generations.find((g) => g.file === 'secrets.json')).toMatchObject({ added: ['A', 'B'] });
     await damaged.call('store:restore', { file: 'secrets.json' });
     const record = damaged.store.connections.get(a.id)!;

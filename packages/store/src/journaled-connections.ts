@@ -1,30 +1,40 @@
 import { ConnectionRecordSchema, type ConnectionChange, type ConnectionRecord, type ConnectionRepository, type JournaledAuditInput } from '@latchkey/broker';
-import { FileRepository, type WriteTarget } from './repository.js';
+import { readOnlyError } from './storage-error.js';
+import { FileRepository, type Op, type WriteTarget } from './repository.js';
+
+/** What a commit hands the file: the change's ops and its audit events, as one record. */
+export interface CommitTarget extends WriteTarget<ConnectionRecord> {
+  submitCommit(ops: Op<ConnectionRecord>[], audit: JournaledAuditInput[]): Promise<void>;
+}
 
 /** The connections repository with its write-ahead audit journal (see the ConnectionRepository port). */
 export class JournaledConnections extends FileRepository<ConnectionRecord> implements ConnectionRepository {
-  /** Durable entries whose append is not confirmed yet, by event id. */
+  /** Durable events whose append to the audit log is not confirmed yet, by event id. */
   #journal = new Map<string, JournaledAuditInput>();
-  #pendingJournal: JournaledAuditInput[] = [];
-  #stagedJournal: Map<string, JournaledAuditInput> | null = null;
+  /** Confirmed since the last record: the next record carries them, so a replay after a crash drops them too. */
+  #recorded: string[] = [];
 
-  constructor(target: WriteTarget, initial: readonly ConnectionRecord[], journal: readonly JournaledAuditInput[]) {
-    super(ConnectionRecordSchema, 'connection', target, initial);
+  constructor(
+    private readonly commitTarget: CommitTarget,
+    initial: readonly ConnectionRecord[],
+    journal: readonly JournaledAuditInput[],
+  ) {
+    super(ConnectionRecordSchema, 'connection', commitTarget, initial);
     for (const entry of journal) this.#journal.set(entry.eventId, entry);
   }
 
   commit(change: ConnectionChange): Promise<void> {
-    // All or nothing: a record that fails validation stages none of the change.
-    const before = this.pendingCount();
+    // All or nothing: a record that fails validation refuses the whole change.
+    const readOnly = this.target.readOnly();
+    if (readOnly) return Promise.reject(readOnlyError(readOnly));
+    const ops: Op<ConnectionRecord>[] = [];
     try {
-      for (const record of change.put ?? []) this.stagePut(record);
-      for (const id of change.delete ?? []) this.stageDelete(id);
+      for (const record of change.put ?? []) ops.push({ p: this.validated(record) });
+      for (const id of change.delete ?? []) if (this.exists(id) || ops.some((op) => 'p' in op && op.p.id === id)) ops.push({ d: id });
     } catch (error) {
-      this.dropPendingFrom(before);
       return Promise.reject(error as Error);
     }
-    this.#pendingJournal.push(...change.audit.map((e) => ({ ...e })));
-    return this.save();
+    return this.commitTarget.submitCommit(ops, change.audit.map((e) => ({ ...e })));
   }
 
   pendingAudit(): readonly JournaledAuditInput[] {
@@ -32,37 +42,29 @@ export class JournaledConnections extends FileRepository<ConnectionRecord> imple
   }
 
   auditRecorded(eventIds: readonly string[]): void {
-    for (const id of eventIds) {
-      this.#journal.delete(id);
-      this.#stagedJournal?.delete(id);
-    }
+    for (const id of eventIds) if (this.#journal.delete(id)) this.#recorded.push(id);
   }
 
-  override stage(): void {
-    super.stage();
-    this.#stagedJournal = new Map(this.#journal);
-    for (const entry of this.#pendingJournal) this.#stagedJournal.set(entry.eventId, entry);
-    this.#pendingJournal = [];
+  /** Confirmations no record carries yet: a close compacts so the next start does not look for them. */
+  hasUnsavedConfirmations(): boolean {
+    return this.#recorded.length > 0;
   }
 
-  /** The last durable write carried journal entries: closing should write once more to clear them. */
-  journalOnDisk = false;
-
-  override landed(): void {
-    super.landed();
-    if (this.#stagedJournal) this.journalOnDisk = this.#stagedJournal.size > 0;
-    // Entries confirmed while the write ran were deleted from the staged map too.
-    if (this.#stagedJournal) this.#journal = this.#stagedJournal;
-    this.#stagedJournal = null;
+  /** Confirmations to carry in the next record. */
+  takeRecorded(): string[] {
+    const ids = this.#recorded;
+    this.#recorded = [];
+    return ids;
   }
 
-  override abort(): void {
-    super.abort();
-    this.#stagedJournal = null;
+  /** A durable record's audit part: events written ahead, and confirmations. */
+  applyAudit(audit: readonly JournaledAuditInput[] | undefined, recorded: readonly string[] | undefined): void {
+    for (const entry of audit ?? []) this.#journal.set(entry.eventId, entry);
+    for (const id of recorded ?? []) this.#journal.delete(id);
   }
 
-  /** The journal as it goes into this write. */
+  /** The unconfirmed events as they go into the snapshot. */
   journalJson(): string {
-    return JSON.stringify([...(this.#stagedJournal ?? this.#journal).values()]);
+    return JSON.stringify([...this.#journal.values()]);
   }
 }

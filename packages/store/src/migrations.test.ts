@@ -44,6 +44,7 @@ describe('connections.json migration at load', () => {
     expect(store.connections.all()).toEqual([connection(1)]);
     expect(JSON.parse(readFileSync(join(dir, 'connections.json'), 'utf8'))).toEqual({
       schemaVersion: 1,
+      journalSeq: 0,
       connections: [connection(1)],
       grants: [],
       variables: {},

@@ -12,12 +12,14 @@ export function fileStamp(ms: number): string {
  * file: a second copy in the same second gets `-2`, `-3`, … The original stays in place.
  * Returns the path of the copy.
  */
-export async function preserveCopy(path: string, label: string, now: number): Promise<string> {
+export async function preserveCopy(path: string, label: string, now: number, options: { bytes?: boolean } = {}): Promise<string> {
   const base = `${path}.${label}-${fileStamp(now)}`;
   for (let n = 1; ; n++) {
     const target = n === 1 ? base : `${base}-${n}`;
     try {
       // A hard link is an atomic "create only if absent" copy, and costs nothing for big files.
+      // Not for a file that is later cut in place (a journal): the link would be cut with it.
+      if (options.bytes) throw Object.assign(new Error('a copy of the bytes is wanted'), { code: 'ENOTSUP' });
       await fsp.link(path, target);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -13,37 +13,38 @@ const freeze = <T>(record: T): T => Object.freeze(record);
 
 export const STORE_CLOSED = 'The store is closed; nothing more can be saved.';
 
-export interface WriteTarget {
-  /** Resolves when a write carrying every change staged so far is durable; rejects (typed) when it failed. */
-  save(): Promise<void>;
+/** One step of a change to a repository: a put of a whole record, or a delete by id. */
+export type Op<T> = { p: T } | { d: string };
+
+export interface WriteTarget<T> {
+  /** Writes one change (one journal record); resolves once it is durable and in memory. */
+  submit(ops: Op<T>[]): Promise<void>;
+  /** This repository's changes asked for and not durable yet, in order. */
+  unlanded(): Iterable<Op<T>>;
   /** Why nothing may be written, or null. */
   readOnly(): string | null;
 }
 
-type Change<T> = { put: T } | { delete: string } | { all: readonly T[] };
-
 /**
- * A repository held in memory and written through. `put` validates, so a record that would make
- * the file unreadable on the next start is refused now, while the caller can still act on it.
+ * A repository held in memory and written through the document's journal. `put` validates, so a
+ * record that would make the file unreadable on the next start is refused now, while the caller
+ * can still act on it.
  *
- * Memory holds only what is durable: a change waits in `#pending` until the writer stages it
- * (`stage`), goes out in that write, and reaches `#records` only when the write succeeded
- * (`landed`). A failed write drops it (`abort`), so a refused change is never read back and never
- * carried out by a later write (DESIGN.md, invariant 8).
+ * Memory holds only what is durable: a change is one journal record, and reaches `#records` only
+ * once the append carrying it is fsynced (`apply`, called by the document). A failed append
+ * applies nothing, so a refused change is never read back and never carried out by a later write
+ * (DESIGN.md, invariant 8).
  */
 export class FileRepository<T extends { id: string }> implements Repository<T> {
   #records = new Map<string, T>();
-  #pending: Change<T>[] = [];
-  /** What the running write is putting on disk: `#records` with the staged changes applied. */
-  #staged: Map<string, T> | null = null;
-  /** Each record's JSON, made once per record object: a write joins strings instead of re-serialising all. */
+  /** Each record's JSON, made once per record object: a snapshot joins strings instead of re-serialising all. */
   readonly #json = new WeakMap<T, string>();
   #list: readonly T[] | null = null;
 
   constructor(
     private readonly schema: z.ZodType<T>,
     private readonly noun: string,
-    private readonly target: WriteTarget,
+    protected readonly target: WriteTarget<T>,
     initial: readonly T[],
   ) {
     for (const record of initial) this.#records.set(record.id, freeze(record));
@@ -59,24 +60,24 @@ export class FileRepository<T extends { id: string }> implements Repository<T> {
   }
 
   put(record: T): Promise<void> {
+    let parsed: T;
     try {
-      this.stagePut(record);
+      parsed = this.validated(record);
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return this.target.save();
+    return this.target.submit([{ p: parsed }]);
   }
 
   delete(id: string): Promise<void> {
     const readOnly = this.target.readOnly();
     if (readOnly) return Promise.reject(readOnlyError(readOnly));
-    if (!this.#exists(id)) return Promise.resolve();
-    this.#pending.push({ delete: id });
-    return this.target.save();
+    if (!this.exists(id)) return Promise.resolve();
+    return this.target.submit([{ d: id }]);
   }
 
-  /** Validates and queues a put without asking for a write: the caller asks once for a batch. */
-  stagePut(record: T): void {
+  /** A frozen, validated copy of `record`, or a typed error (VALIDATION, STORAGE_READ_ONLY). */
+  validated(record: T): T {
     const readOnly = this.target.readOnly();
     if (readOnly) throw readOnlyError(readOnly);
     // Parsing also copies: the store never shares an object the caller may go on changing.
@@ -85,78 +86,42 @@ export class FileRepository<T extends { id: string }> implements Repository<T> {
       const issue = parsed.error.issues[0];
       throw new LatchkeyError('VALIDATION', `This ${this.noun} was not saved: ${issue ? describeIssue(issue.path, issue.message) : 'it is not valid'}.`);
     }
-    this.#pending.push({ put: freeze(parsed.data) });
-  }
-
-  /** Queues a delete without asking for a write. */
-  stageDelete(id: string): void {
-    const readOnly = this.target.readOnly();
-    if (readOnly) throw readOnlyError(readOnly);
-    if (this.#exists(id)) this.#pending.push({ delete: id });
-  }
-
-  protected save(): Promise<void> {
-    return this.target.save();
-  }
-
-  protected pendingCount(): number {
-    return this.#pending.length;
-  }
-
-  /** Takes back changes staged by a batch that turned out invalid. */
-  protected dropPendingFrom(count: number): void {
-    this.#pending.length = count;
-  }
-
-  /** Queues replacing every record (a restore), without asking for a write. Records are validated. */
-  stageReplaceAll(records: readonly T[]): void {
-    const readOnly = this.target.readOnly();
-    if (readOnly) throw readOnlyError(readOnly);
-    const valid = validateRecords(this.schema, records, this.noun);
-    this.#pending.push({ all: valid.records.map(freeze) });
+    return freeze(parsed.data);
   }
 
   /** Whether the id exists once everything already asked for has landed. */
-  #exists(id: string): boolean {
-    for (let i = this.#pending.length - 1; i >= 0; i--) {
-      const change = this.#pending[i]!;
-      if ('all' in change) return change.all.some((r) => r.id === id);
-      if ('put' in change ? change.put.id === id : change.delete === id) return 'put' in change;
+  exists(id: string): boolean {
+    let found: boolean | null = null;
+    for (const op of this.target.unlanded()) {
+      if ('p' in op ? op.p.id === id : op.d === id) found = 'p' in op;
     }
-    return (this.#staged ?? this.#records).has(id);
+    return found ?? this.#records.has(id);
   }
 
-  /** The writer is starting: the pending changes go into this write. */
-  stage(): void {
-    if (!this.#pending.length) return;
-    // A copy: memory stays as it is until the write is durable. ~0.3 ms for 10,000 records.
-    let next = new Map(this.#staged ?? this.#records);
-    for (const change of this.#pending) {
-      if ('all' in change) next = new Map(change.all.map((r) => [r.id, r]));
-      else if ('put' in change) next.set(change.put.id, change.put);
-      else next.delete(change.delete);
+  /** A durable change, into memory (also used to replay the journal at load). */
+  apply(ops: readonly Op<T>[]): void {
+    for (const op of ops) {
+      if ('p' in op) this.#records.set(op.p.id, freeze(op.p));
+      else this.#records.delete(op.d);
     }
-    this.#pending = [];
-    this.#staged = next;
-  }
-
-  /** The write is durable: what it carried becomes what memory holds. */
-  landed(): void {
-    if (!this.#staged) return;
-    this.#records = this.#staged;
-    this.#staged = null;
     this.#list = null;
   }
 
-  /** The write failed: what it carried is dropped, and its callers are told. */
-  abort(): void {
-    this.#staged = null;
+  /** A durable replacement of every record (a restore). */
+  replaceWith(records: readonly T[]): void {
+    this.#records = new Map(records.map((r) => [r.id, freeze(r)]));
+    this.#list = null;
   }
 
-  /** The records being written (or, outside a write, held) as a JSON array, in insertion order. */
-  toJson(): string {
+  /** Validates records for a replacement, dropping the ones that do not validate. */
+  validRecords(records: readonly T[]): T[] {
+    return validateRecords(this.schema, records, this.noun).records.map(freeze);
+  }
+
+  /** The records held as a JSON array, in insertion order (for the snapshot). */
+  toJson(records: Iterable<T> = this.#records.values()): string {
     const parts: string[] = [];
-    for (const record of (this.#staged ?? this.#records).values()) {
+    for (const record of records) {
       let json = this.#json.get(record);
       if (json === undefined) {
         json = JSON.stringify(record);

@@ -1,9 +1,10 @@
 import type { SecretStore } from '@latchkey/broker';
 import { LatchkeyError, type StoreProblem } from '@latchkey/contracts';
-import { Low } from 'lowdb';
 import { rm } from 'node:fs/promises';
-import type { FileIo } from './atomic-file.js';
-import { CoalescingWriter } from './coalescing-writer.js';
+import { realIo, writeFileAtomic, type FileIo } from './atomic-file.js';
+import { JournalFile, journalPathOf } from './journal-file.js';
+import { loadJournal, sizeOf } from './journal-load.js';
+import { JournaledDocument, type CompactionPolicy, type DocumentModel } from './journaled-document.js';
 import { describeIssue, loadDocument, type LoadedDocument, type Validation } from './document.js';
 import type { Migration } from './migrations.js';
 import { STORE_CLOSED } from './repository.js';
@@ -15,6 +16,8 @@ export const secretsMigrations: readonly Migration[] = [];
 
 export interface SecretsDocument {
   version: number;
+  /** The last journal record this snapshot holds (see journal-format.ts); 0 before any. */
+  journalSeq?: number;
   /** The key check value (see SecretStore.keyCheck), base64; absent until the first secret is saved. */
   keyCheck?: string;
   /** Cipher blobs, base64, by secret id. Never plaintext: the store only ever sees ciphertext. */
@@ -43,37 +46,46 @@ function validate(raw: Record<string, unknown>): Validation<SecretsDocument> {
     }
   }
   const keyCheck = typeof raw.keyCheck === 'string' && raw.keyCheck.length > 0 ? raw.keyCheck : undefined;
-  const data: SecretsDocument = keyCheck === undefined ? { version: SECRETS_FILE_VERSION, blobs } : { version: SECRETS_FILE_VERSION, keyCheck, blobs };
+  const journalSeq = Number.isSafeInteger(raw.journalSeq) && (raw.journalSeq as number) >= 0 ? (raw.journalSeq as number) : 0;
+  const data: SecretsDocument = keyCheck === undefined ? { version: SECRETS_FILE_VERSION, journalSeq, blobs } : { version: SECRETS_FILE_VERSION, journalSeq, keyCheck, blobs };
   if (!dropped) return { ok: true, data, dropped: null };
   return { ok: true, data, dropped: { count: dropped, total: entries.length, noun: 'secrets', issue: issue ?? 'invalid blob' } };
 }
 
-type BlobChange = { id: string; blob: string | null };
+/** One change to secrets.json as a journal record: a blob put, a blob deleted, or the key check set. */
+export type SecretsBody = { p: [id: string, blob: string] } | { d: string } | { k: string };
+
+function checkBody(raw: unknown): { ok: true; body: SecretsBody } | { ok: false; issue: string } {
+  const body = raw as Record<string, unknown> | null;
+  if (body && Array.isArray(body.p) && body.p.length === 2 && isSecretId(body.p[0]) && typeof body.p[1] === 'string' && body.p[1].length > 0) {
+    return { ok: true, body: { p: [body.p[0], body.p[1]] } };
+  }
+  if (body && isSecretId(body.d)) return { ok: true, body: { d: body.d } };
+  if (body && typeof body.k === 'string' && body.k.length > 0) return { ok: true, body: { k: body.k } };
+  return { ok: false, issue: 'it is not a secret change' };
+}
 
 /**
- * Cipher blobs in memory, written through. As in FileRepository, a change reaches memory only
- * once the write carrying it is durable; a failed write drops it and rejects its callers.
+ * Cipher blobs in memory, written through the journal. As in FileRepository, a change reaches
+ * memory only once the append carrying it is durable; a failed append changes nothing and
+ * rejects its callers.
  */
 class FileSecretStore implements SecretStore {
   #blobs: Map<string, string>;
-  #pending: BlobChange[] = [];
-  #staged: Map<string, string> | null = null;
   #keyCheck: string | undefined;
-  #pendingKeyCheck: string | undefined;
-  #stagedKeyCheck: string | undefined;
   closed = false;
+  doc!: JournaledDocument<SecretsBody>;
 
   constructor(
     initial: SecretsDocument,
-    private readonly writer: CoalescingWriter,
-    private readonly readOnlyReason: string | null,
+    private readonly readOnlyReason: () => string | null,
   ) {
     this.#blobs = new Map(Object.entries(initial.blobs));
     this.#keyCheck = initial.keyCheck;
   }
 
   private get readOnly(): string | null {
-    return this.closed ? STORE_CLOSED : this.readOnlyReason;
+    return this.closed ? STORE_CLOSED : this.readOnlyReason();
   }
 
   get(id: string): Uint8Array | undefined {
@@ -92,17 +104,25 @@ class FileSecretStore implements SecretStore {
     if (busy) return busy;
     if (!isSecretId(id)) return Promise.reject(new LatchkeyError('VALIDATION', 'This secret was not saved: its id is not valid.'));
     if (!(blob instanceof Uint8Array) || blob.length === 0) return Promise.reject(new LatchkeyError('VALIDATION', 'This secret was not saved: it is not a cipher blob.'));
-    this.#pending.push({ id, blob: toBase64(blob) });
-    return this.writer.request();
+    return this.doc.submit({ p: [id, toBase64(blob)] });
   }
 
   delete(id: string): Promise<void> {
     if (this.readOnly) return Promise.reject(readOnlyError(this.readOnly));
     const busy = this.#refuseWhileReplacing();
     if (busy) return busy;
-    if (!this.#blobs.has(id) && !this.#staged?.has(id) && !this.#pending.some((c) => c.id === id)) return Promise.resolve();
-    this.#pending.push({ id, blob: null });
-    return this.writer.request();
+    if (!this.#exists(id)) return Promise.resolve();
+    return this.doc.submit({ d: id });
+  }
+
+  /** Whether the id exists once everything already asked for has landed. */
+  #exists(id: string): boolean {
+    let found: boolean | null = null;
+    for (const body of this.doc.unlanded()) {
+      if ('p' in body && body.p[0] === id) found = true;
+      else if ('d' in body && body.d === id) found = false;
+    }
+    return found ?? this.#blobs.has(id);
   }
 
   keyCheck(): Uint8Array | undefined {
@@ -114,39 +134,45 @@ class FileSecretStore implements SecretStore {
     const busy = this.#refuseWhileReplacing();
     if (busy) return busy;
     if (!(blob instanceof Uint8Array) || blob.length === 0) return Promise.reject(new LatchkeyError('VALIDATION', 'The key check is not a cipher blob.'));
-    this.#pendingKeyCheck = toBase64(blob);
-    return this.writer.request();
+    return this.doc.submit({ k: toBase64(blob) });
   }
 
   /** Set while a key rotation's replacement is on its way: other writes are refused, not mixed in. */
   #replacing = false;
-  #replacement: { blobs: Map<string, string>; keyCheck: string; landed: () => void } | null = null;
+  /** The replacement's snapshot is the write now being made (its generation must not be kept). */
+  replacingNow = false;
 
   async replaceAll(build: () => { blobs: Map<string, Uint8Array>; keyCheck: Uint8Array }, landed: () => void): Promise<void> {
     if (this.readOnly) throw readOnlyError(this.readOnly);
     if (this.#replacing) throw new LatchkeyError('CONFLICT', 'The master key is already being changed.');
     this.#replacing = true;
     try {
-      // Writes already asked for land first (under the old key), so `build` sees all of them.
-      await this.writer.drain();
-      const next = build();
-      if (!(next.keyCheck instanceof Uint8Array) || next.keyCheck.length === 0) throw new LatchkeyError('VALIDATION', 'The key check is not a cipher blob.');
-      const blobs = new Map<string, string>();
-      for (const [id, blob] of next.blobs) {
-        if (!isSecretId(id) || !(blob instanceof Uint8Array) || blob.length === 0) throw new LatchkeyError('VALIDATION', 'A re-encrypted secret is not a cipher blob.');
-        blobs.set(id, toBase64(blob));
-      }
-      this.#replacement = { blobs, keyCheck: toBase64(next.keyCheck), landed };
-      await this.writer.request();
+      // One atomic change: a whole new snapshot under the next seq, after every write already
+      // asked for has landed (under the old key), so `build` sees all of them. The journal, which
+      // holds old-key blobs, is emptied once the snapshot is durable.
+      await this.doc.replace((seq) => {
+        const next = build();
+        if (!(next.keyCheck instanceof Uint8Array) || next.keyCheck.length === 0) throw new LatchkeyError('VALIDATION', 'The key check is not a cipher blob.');
+        const blobs = new Map<string, string>();
+        for (const [id, blob] of next.blobs) {
+          if (!isSecretId(id) || !(blob instanceof Uint8Array) || blob.length === 0) throw new LatchkeyError('VALIDATION', 'A re-encrypted secret is not a cipher blob.');
+          blobs.set(id, toBase64(blob));
+        }
+        const keyCheck = toBase64(next.keyCheck);
+        this.replacingNow = true;
+        return {
+          text: snapshotText(seq, blobs, keyCheck),
+          land: () => {
+            this.#blobs = blobs;
+            this.#keyCheck = keyCheck;
+            landed();
+          },
+        };
+      });
     } finally {
-      this.#replacement = null;
+      this.replacingNow = false;
       this.#replacing = false;
     }
-  }
-
-  /** A rotation's replacement is the write now being made. */
-  get replacing(): boolean {
-    return this.#replacement !== null;
   }
 
   #refuseWhileReplacing(): Promise<never> | null {
@@ -157,46 +183,24 @@ class FileSecretStore implements SecretStore {
     return this.#blobs.size;
   }
 
-  /** The writer is starting: pending changes go into this write. */
-  stage(): void {
-    if (this.#replacement) {
-      // Nothing else can be pending: writes are refused while a replacement is on its way.
-      this.#staged = this.#replacement.blobs;
-      this.#stagedKeyCheck = this.#replacement.keyCheck;
-      return;
-    }
-    this.#stagedKeyCheck = this.#pendingKeyCheck ?? this.#keyCheck;
-    this.#pendingKeyCheck = undefined;
-    if (!this.#pending.length) return;
-    const next = new Map(this.#blobs);
-    for (const change of this.#pending) {
-      if (change.blob === null) next.delete(change.id);
-      else next.set(change.id, change.blob);
-    }
-    this.#pending = [];
-    this.#staged = next;
+  /** A durable change, into memory (also used to replay the journal at load). */
+  apply(body: SecretsBody): void {
+    if ('p' in body) this.#blobs.set(body.p[0], body.p[1]);
+    else if ('d' in body) this.#blobs.delete(body.d);
+    else this.#keyCheck = body.k;
   }
 
-  landed(): void {
-    if (this.#staged) this.#blobs = this.#staged;
-    this.#keyCheck = this.#stagedKeyCheck;
-    this.#staged = null;
-    this.#stagedKeyCheck = undefined;
-    const replaced = this.#replacement;
-    this.#replacement = null;
-    replaced?.landed();
+  snapshot(seq: number): string {
+    return snapshotText(seq, this.#blobs, this.#keyCheck);
   }
+}
 
-  abort(): void {
-    this.#staged = null;
-    this.#stagedKeyCheck = undefined;
-  }
-
-  snapshot(): SecretsDocument {
-    const blobs = Object.fromEntries(this.#staged ?? this.#blobs);
-    const keyCheck = this.#stagedKeyCheck ?? this.#keyCheck;
-    return keyCheck === undefined ? { version: SECRETS_FILE_VERSION, blobs } : { version: SECRETS_FILE_VERSION, keyCheck, blobs };
-  }
+function snapshotText(seq: number, blobs: Map<string, string>, keyCheck: string | undefined): string {
+  const document: SecretsDocument & { journalSeq: number } =
+    keyCheck === undefined
+      ? { version: SECRETS_FILE_VERSION, journalSeq: seq, blobs: Object.fromEntries(blobs) }
+      : { version: SECRETS_FILE_VERSION, journalSeq: seq, keyCheck, blobs: Object.fromEntries(blobs) };
+  return JSON.stringify(document);
 }
 
 const toBase64 = (blob: Uint8Array): string => Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('base64');
@@ -204,7 +208,8 @@ const toBase64 = (blob: Uint8Array): string => Buffer.from(blob.buffer, blob.byt
 export interface SecretsFile {
   secrets: SecretStore & { readonly size: number };
   problem: StoreProblem | null;
-  writer: CoalescingWriter;
+  journalProblem: StoreProblem | null;
+  document: JournaledDocument<SecretsBody>;
   close(): Promise<void>;
 }
 
@@ -221,11 +226,12 @@ export async function readSecretsGeneration(path: string): Promise<{ blobs: Reco
   }
 }
 
-/** secrets.json: `{ version: 1, blobs: { [secretId]: base64 } }`, written atomically. */
+/** secrets.json (snapshot) + secrets.journal: `{ version: 1, journalSeq, keyCheck?, blobs: { [secretId]: base64 } }`. */
 export async function openSecretsFile(
   path: string,
-  options: { now: () => number; io?: FileIo; migrations?: readonly Migration[] },
+  options: { now: () => number; io?: FileIo; migrations?: readonly Migration[]; compaction?: CompactionPolicy },
 ): Promise<SecretsFile> {
+  const io = options.io ?? realIo;
   const loaded: LoadedDocument<SecretsDocument> = await loadDocument<SecretsDocument>({
     path,
     versionKey: 'version',
@@ -235,31 +241,42 @@ export async function openSecretsFile(
     empty: () => ({ version: SECRETS_FILE_VERSION, blobs: {} }),
     emptyMeaning: 'no stored secrets (connections that had one need it entered again)',
     now: options.now,
-    io: options.io,
-    beforeRename: (): Promise<void> => {
-      // A key rotation: the kept generation holds every blob under the old key, which a leaked old
-      // key would open (and restoring it would bring the old key back). It goes before the new
-      // file lands; a crash in between loses only that backup, never the file.
-      if (store.replacing) return rm(generationPathOf(path), { force: true });
-      return keepGenerations ? keepGeneration(path).catch(() => undefined) : Promise.resolve();
-    },
+    io,
   });
   // As for connections.json: a damaged file's session does not push out the last good version.
   const keepGenerations: boolean = loaded.problem === null;
-  const db = new Low<SecretsDocument>(loaded.file, loaded.data);
-  const writer = new CoalescingWriter(async () => {
-    store.stage();
-    db.data = store.snapshot();
+  const journal = loaded.readOnly
+    ? { file: new JournalFile(journalPathOf(path), io, { size: 0, records: [], exists: false }), bodies: [], lastSeq: 0, nonEmpty: false, goodEnd: null, problem: null }
+    : await loadJournal(path, io, loaded.data.journalSeq ?? 0, checkBody, options.now());
+  const store = new FileSecretStore(loaded.data, () => loaded.readOnly ?? (journal.file.broken ? `Latchkey cannot save: ${journal.file.broken}.` : null));
+  const model: DocumentModel<SecretsBody> = {
+    apply: (body) => store.apply(body),
+    snapshot: (seq) => store.snapshot(seq),
+    writeSnapshot: (text) =>
+      writeFileAtomic(path, text, io, (): Promise<void> => {
+        // A key rotation: the kept generation holds every blob under the old key, which a leaked old
+        // key would open (and restoring it would bring the old key back). It goes before the new
+        // file lands; a crash in between loses only that backup, never the file.
+        if (store.replacingNow) return rm(generationPathOf(path), { force: true });
+        return keepGenerations ? keepGeneration(path).catch(() => undefined) : Promise.resolve();
+      }),
+  };
+  for (const body of journal.bodies) model.apply(body);
+  store.doc = new JournaledDocument(path, journal.file, model, journal.lastSeq, options.compaction, options.now, sizeOf(path));
+  if (!loaded.readOnly && (journal.nonEmpty || loaded.dirty)) {
     try {
-      await db.write();
+      await store.doc.compactNow();
     } catch (error) {
-      store.abort();
-      throw storageError(error, path);
+      if (journal.goodEnd !== null) await journal.file.cutTo(journal.goodEnd);
+      if (loaded.dirty) throw storageError(error, path);
     }
-    store.landed();
-  });
-  const store = new FileSecretStore(loaded.data, writer, loaded.readOnly);
-  if (loaded.dirty) await writer.request();
-  const close = () => ((store.closed = true), writer.drain());
-  return { secrets: store, problem: loaded.problem, writer, close };
+  }
+  const close = async () => {
+    store.closed = true;
+    await store.doc.drain();
+    if (!loaded.readOnly && store.doc.journalBytes > 0) {
+      await store.doc.compactNow().catch((error: unknown) => console.error('store: secrets.json could not be compacted at close; its journal keeps every change', error));
+    }
+  };
+  return { secrets: store, problem: loaded.problem, journalProblem: journal.problem, document: store.doc, close };
 }

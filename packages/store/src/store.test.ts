@@ -36,7 +36,7 @@ describe('openFileStore', () => {
     await again.close();
 
     expect(JSON.parse(read(dir, 'connections.json'))).toMatchObject({ schemaVersion: 1, variables: {} });
-    expect(JSON.parse(read(dir, 'secrets.json'))).toEqual({ version: 1, blobs: { 'sec-1': Buffer.from([1, 2, 3, 250]).toString('base64') } });
+    expect(JSON.parse(read(dir, 'secrets.json'))).toEqual({ version: 1, journalSeq: 3, blobs: { 'sec-1': Buffer.from([1, 2, 3, 250]).toString('base64') } });
   });
 
   it('refuses a record that would make the file unreadable, and changes nothing', async () => {
@@ -156,7 +156,9 @@ describe('corrupt files', () => {
     // The salvaged file is written at once, so the next start is clean, and variables survive.
     const onDisk = JSON.parse(read(dir, 'connections.json')) as { connections: unknown[]; variables: unknown };
     expect(onDisk.connections).toHaveLength(2);
-    expect(onDisk.variables).toEqual({ region: 'eu' });
+    // A bare value from before variables were used is kept as a plain variable (issue 12's record form).
+    expect(onDisk.variables).toEqual({ region: expect.objectContaining({ value: 'eu', secret: false }) });
+    expect(store.variables.get('region')).toMatchObject({ value: 'eu' });
     await store.close();
   });
 

@@ -6,6 +6,8 @@
  *   and no record names a change that did not land, acknowledged or not);
  * - every record's secret decrypts to the token the log implies; no blob is left without a record;
  * - no file is corrupt or moved aside.
+ * The child compacts its journals every 25 records, so kills land in appends, background
+ * compactions, journal cuts and the compaction at start alike.
  * 30 kills by default; LATCHKEY_TORTURE_KILLS=120 for more, LATCHKEY_TORTURE_SEED to replay.
  */
 import { AUDIT_KEY_ID, createBroker } from '@latchkey/broker';

@@ -22,7 +22,7 @@ describe('built-in provider packs', () => {
     const kinds = new Set<string>();
     for (const pack of EVERY_PACK) {
       for (const provider of readPack(pack).latchkey.contributes.providers) {
-        const kind = provider.test.transport;
+        const kind = provider.transport;
         const wanted = TRANSPORT_FIELDS[kind];
         if (!wanted) continue;
         const byName = new Map(provider.fields.map((f) => [f.name, f]));
@@ -46,7 +46,7 @@ describe('built-in provider packs', () => {
 
   it('gives the AI providers HTTP tests with the documented model-list paths and no hard-coded secret', () => {
     const ai = readPack('ai').latchkey.contributes.providers;
-    const tests = Object.fromEntries(ai.map((p) => [p.id, p.test]));
+    const tests = Object.fromEntries(ai.map((p) => [p.id, { transport: p.transport, ...p.test }]));
     expect(tests.openai).toMatchObject({ transport: 'http', method: 'GET', path: '/models' });
     expect(tests.anthropic).toMatchObject({ transport: 'http', method: 'GET', path: '/models' });
     expect(tests.ollama).toMatchObject({ transport: 'http', method: 'GET', path: '/api/tags', collect: { as: 'models', array: 'models', field: 'name' } });

@@ -70,6 +70,10 @@ async function start(): Promise<void> {
     host: 'electron',
     storeProblems: () => store.problems(),
     generations: store.generations,
+    // Programs (issue 12): variables, "Used by" counts, and LATCHKEY_CONN_/LATCHKEY_VAR_ overrides.
+    variables: store.variables,
+    usage: store.usage,
+    environment: process.env,
     // A new command line is confirmed in a native dialog no page can draw or answer.
     commandApprover: nativeCommandApprover((options) => {
       const parent = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];

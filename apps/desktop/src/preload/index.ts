@@ -16,7 +16,8 @@ const api = createLatchkeyApi(
     return () => void ipcRenderer.off(EVENT_CHANNEL, onEvent);
   },
   // contextBridge keeps only an Error's message; a plain object keeps the code the page acts on.
-  { toError: (error) => ({ ...error }) },
+  // Outputs were checked by the main process's dispatcher against the same contracts (checkOutputs).
+  { toError: (error) => ({ ...error }), checkOutputs: false },
 );
 
 contextBridge.exposeInMainWorld('latchkey', api);

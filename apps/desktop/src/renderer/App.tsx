@@ -7,8 +7,9 @@ import { CommandPromptHost } from './consent/CommandPromptHost';
 import { ConsentHost } from './consent/ConsentHost';
 import { ExtensionsScreen } from './extensions/ExtensionsScreen';
 import { KeysScreen } from './keys/KeysScreen';
+import { VariablesScreen } from './variables/VariablesScreen';
 
-type Section = 'connections' | 'access' | 'audit' | 'extensions' | 'keys';
+type Section = 'connections' | 'access' | 'audit' | 'extensions' | 'keys' | 'variables';
 
 const SECTIONS: { id: Section; label: string; render: () => ReactNode }[] = [
   { id: 'connections', label: 'Connections', render: () => <ConnectionsScreen /> },
@@ -16,6 +17,7 @@ const SECTIONS: { id: Section; label: string; render: () => ReactNode }[] = [
   { id: 'audit', label: 'Audit', render: () => <AuditScreen /> },
   { id: 'extensions', label: 'Extensions', render: () => <ExtensionsScreen /> },
   { id: 'keys', label: 'Keys', render: () => <KeysScreen /> },
+  { id: 'variables', label: 'Variables', render: () => <VariablesScreen /> },
 ];
 
 /** Settings: a left nav of sections, the chosen one on the right, the consent modal over all. */

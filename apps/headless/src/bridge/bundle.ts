@@ -1,5 +1,25 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
+
+/**
+ * Zod's namespace object (`z`) re-exports every locale, so esbuild keeps all of them (a third of
+ * the page's bytes) although only English is ever configured. The locales index becomes English alone.
+ */
+export const englishZodOnly: Plugin = {
+  name: 'english-zod-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`,
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 /** Bundles page.ts (with the contracts and Zod) into one classic script for the browser. */
 export async function bundleBridgeScript(): Promise<string> {
@@ -15,6 +35,7 @@ export async function bundleBridgeScript(): Promise<string> {
     write: false,
     legalComments: 'none',
     logLevel: 'silent',
+    plugins: [englishZodOnly],
   });
   const file = result.outputFiles[0];
   if (!file) throw new Error('Bundling the headless bridge script produced no output');

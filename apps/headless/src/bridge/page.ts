@@ -62,4 +62,5 @@ function subscribe(event: string, listener: (payload: unknown) => void): () => v
   return () => set.delete(listener);
 }
 
-Object.defineProperty(window, 'latchkey', { value: createLatchkeyApi(invoke, subscribe), enumerable: true, writable: false, configurable: false });
+// The host's dispatcher checked every output against its contract before it was sent (checkOutputs).
+Object.defineProperty(window, 'latchkey', { value: createLatchkeyApi(invoke, subscribe, { checkOutputs: false }), enumerable: true, writable: false, configurable: false });

@@ -1,5 +1,5 @@
 import { CreateConnectionInput, LatchkeyError, conditionsHold, splitSecrets, validationError } from '@latchkey/contracts';
-import type { AuditEventInput, Connection, Json, ProviderCategory, ProviderManifest, Requester, TestResult, CreateConnectionInput as CreateInput, UpdateConnectionInput as UpdateInput } from '@latchkey/contracts';
+import type { AuditEventInput, Connection, ConnectionsPage, Json, ProviderCategory, ProviderManifest, Requester, TestResult, CreateConnectionInput as CreateInput, UpdateConnectionInput as UpdateInput } from '@latchkey/contracts';
 import { createHash } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import type { AuditService } from '../audit/audit-service.js';
@@ -14,6 +14,13 @@ import { KeyedLocks } from './keyed-locks.js';
 import { toPublic } from './public-view.js';
 import { changedTargetFields, labelList, targetFingerprint } from './target-binding.js';
 import { runTest } from './test-runner.js';
+
+/** What a list narrows by. */
+export interface ConnectionFilter {
+  providerId?: string;
+  category?: ProviderCategory;
+  deleted?: boolean;
+}
 
 export interface ConnectionsDeps {
   repo: ConnectionRepository;
@@ -62,15 +69,27 @@ export class ConnectionsService {
     return hit && hit.until > this.d.clock.now() ? hit.result : null;
   }
 
-  list(filter: { providerId?: string; category?: ProviderCategory; deleted?: boolean }): Connection[] {
-    const out: Connection[] = [];
+  list(filter: ConnectionFilter & { offset?: number; limit?: number }): Connection[] {
+    return this.#window(filter, filter.offset ?? 0, filter.limit ?? Infinity).items;
+  }
+
+  /** One page in stored order and the count of every match; only the page's records are copied out. */
+  page(filter: ConnectionFilter & { offset: number; limit: number }): ConnectionsPage {
+    const { items, total } = this.#window(filter, filter.offset, filter.limit);
+    return { items, total, offset: filter.offset, limit: filter.limit };
+  }
+
+  #window(filter: ConnectionFilter, offset: number, limit: number): { items: Connection[]; total: number } {
+    const items: Connection[] = [];
+    let total = 0;
     for (const r of this.d.repo.all()) {
       if (filter.deleted ? r.deletedAt === null : r.deletedAt !== null) continue;
       if (filter.providerId && r.providerId !== filter.providerId) continue;
       if (filter.category && this.d.registry.get(r.providerId)?.manifest.category !== filter.category) continue;
-      out.push(toPublic(r));
+      if (total >= offset && items.length < limit) items.push(toPublic(r));
+      total++;
     }
-    return out;
+    return { items, total };
   }
 
   /** A live (not deleted) record, or NOT_FOUND. */
@@ -434,7 +453,7 @@ export class ConnectionsService {
     let result: TestResult;
     try {
       const resolved = await this.resolve(record);
-      result = await runTest(this.d.transports, resolved, this.#timeout(record.config), this.d.clock);
+      result = await runTest(this.d.transports, resolved, this.#timeout(record.config), this.d.clock, this.d.secrets.masking.maskerFor(resolved.secrets));
     } catch (error) {
       if (!(error instanceof LatchkeyError)) throw error;
       result = { ok: false, latencyMs: 0, code: 'invalid_config', message: error.message, at: iso(this.d.clock.now()) };
@@ -460,7 +479,7 @@ export class ConnectionsService {
     const missing = manifest.fields.filter((f) => f.secret && f.required && this.#visibleSecretFields(manifest.id, config).has(f.name) && !secrets[f.name] && !stored[f.name]);
     if (missing.length) return { ok: false, latencyMs: 0, code: 'invalid_config', message: `${missing.map((f) => f.label).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required to test${note}`, at: iso(this.d.clock.now()) };
     const resolved: ResolvedConnection = { id: saved?.id ?? `draft-${nanoid(8)}`, manifest, config, secrets: { ...stored, ...secrets } };
-    const tested = await runTest(this.d.transports, resolved, this.#timeout(config), this.d.clock);
+    const tested = await runTest(this.d.transports, resolved, this.#timeout(config), this.d.clock, this.d.secrets.masking.maskerFor(resolved.secrets));
     const result = note ? { ...tested, message: `${tested.message}${note}`.slice(0, 1000) } : tested;
     if (!saved) {
       await this.d.transports.release(resolved.id);

@@ -4,7 +4,7 @@ import { iso } from '../clock.js';
 import { prepareHttp } from '../operations/prepare-http.js';
 import { TransportError } from '../ports.js';
 import type { Clock, ResolvedConnection, TestOutcome, Transports } from '../ports.js';
-import { maskerFor } from '../masking/masker.js';
+import type { Masker } from '../masking/masker.js';
 
 function statusOutcome(status: number, statusText: string, latencyMs: number, okStatus?: number[]): TestOutcome {
   const ok = okStatus ? okStatus.includes(status) : status >= 200 && status < 300;
@@ -29,21 +29,21 @@ function collect(body: string, spec: { as: string; array: string; field: string 
 }
 
 /** Runs a provider's declarative test with the secret, inside the broker. */
-export async function runTest(transports: Transports, connection: ResolvedConnection, timeoutMs: number, clock: Clock): Promise<TestResult> {
+export async function runTest(transports: Transports, connection: ResolvedConnection, timeoutMs: number, clock: Clock, masker: Masker): Promise<TestResult> {
   const spec = connection.manifest.test;
   const started = clock.now();
   let outcome: TestOutcome;
   try {
-    if (spec.transport === 'http') {
-      const path = expandTemplate(spec.path, { config: connection.config });
+    if (connection.manifest.transport === 'http') {
+      const path = expandTemplate(spec.path ?? '', { config: connection.config });
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k] = expandTemplate(v, { config: connection.config });
-      const request = prepareHttp(connection, { method: spec.method, url: path, headers, timeoutMs });
+      const request = prepareHttp(connection, { method: spec.method ?? 'GET', url: path, headers, timeoutMs });
       const res = await transports.http(request);
       outcome = statusOutcome(res.status, res.statusText, res.latencyMs, spec.okStatus);
       if (outcome.ok && spec.collect) outcome.details = collect(res.body, spec.collect);
     } else {
-      outcome = await transports.test(spec.transport, connection, timeoutMs);
+      outcome = await transports.test(connection.manifest.transport, connection, timeoutMs);
     }
   } catch (error) {
     const latencyMs = clock.now() - started;
@@ -53,7 +53,6 @@ export async function runTest(transports: Transports, connection: ResolvedConnec
     else outcome = { ok: false, code: 'other', message: error instanceof Error ? error.message : 'The test failed', latencyMs };
   }
   // The message may quote the peer (a status line, a driver error): masked before it is stored or shown.
-  const masker = maskerFor(connection.secrets);
   const result: TestResult = {
     ok: outcome.ok,
     latencyMs: Math.max(0, Math.round(outcome.latencyMs)),

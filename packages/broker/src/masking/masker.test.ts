@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MASK, createMasker, maskerFor, secretValues } from './masker.js';
+import { MASK, SecretMatcher, createMasker, maskerOf, matcherFor, secretValues } from './masker.js';
 
 describe('createMasker', () => {
   it('masks a secret raw, URL-encoded, JSON-escaped and base64-encoded, each whole', () => {
@@ -47,16 +47,45 @@ describe('createMasker', () => {
   });
 });
 
-describe('maskerFor', () => {
+describe('matcherFor', () => {
   it('compiles once per set of secret values, across resolves of the same connection', () => {
-    const first = maskerFor({ token: 'Canary-Once-1' });
-    expect(maskerFor({ token: 'Canary-Once-1' })).toBe(first);
-    expect(maskerFor({ token: 'Canary-Once-2' })).not.toBe(first);
+    const first = matcherFor({ token: 'Canary-Once-1' });
+    expect(matcherFor({ token: 'Canary-Once-1' })).toBe(first);
+    expect(matcherFor({ token: 'Canary-Once-2' })).not.toBe(first);
   });
 
-  it('keeps a bounded number of compiled maskers', () => {
-    const first = maskerFor({ token: 'Canary-Evicted-0' });
-    for (let i = 1; i <= 64; i++) maskerFor({ token: `Canary-Evicted-${i}` });
-    expect(maskerFor({ token: 'Canary-Evicted-0' })).not.toBe(first);
+  it('keeps a bounded number of compiled matchers', () => {
+    const first = matcherFor({ token: 'Canary-Evicted-0' });
+    for (let i = 1; i <= 64; i++) matcherFor({ token: `Canary-Evicted-${i}` });
+    expect(matcherFor({ token: 'Canary-Evicted-0' })).not.toBe(first);
+  });
+});
+
+describe('SecretMatcher', () => {
+  it('adds and removes values as secrets come and go, counting values two secrets share', () => {
+    const m = new SecretMatcher();
+    const masker = maskerOf([m]);
+    m.add('Shared-Canary-77');
+    m.add('Shared-Canary-77');
+    m.add('Other-Canary-88');
+    expect(masker.mask('a Shared-Canary-77 b Other-Canary-88')).toBe(`a ${MASK} b ${MASK}`);
+    m.remove('Shared-Canary-77');
+    expect(masker.mask('Shared-Canary-77')).toBe(MASK);
+    m.remove('Shared-Canary-77');
+    m.remove('Other-Canary-88');
+    expect(masker.mask('Shared-Canary-77 Other-Canary-88')).toBe('Shared-Canary-77 Other-Canary-88');
+    expect(m.needleCount).toBe(0);
+  });
+
+  it('finds each of thousands of secrets, in each encoding, with the hashed index (not one scan per needle)', () => {
+    const secrets = Array.from({ length: 3000 }, (_, i) => `stored-${i}-secret/${(i * 7919).toString(36)}`);
+    const masker = maskerOf([new SecretMatcher(secrets)]);
+    for (const i of [0, 1234, 2999]) {
+      const s = secrets[i]!;
+      const text = `raw ${s} | url ${encodeURIComponent(s)} | json ${JSON.stringify(s)} | b64 ${btoa(`u:${s}`)} | html ${s.replace(/\//g, '&#x2F;')} | mixed ${s.replace('-', '%2D').replace('/', '\\/')}`;
+      const out = masker.mask(text);
+      // "dT" is base64 of the "u:" before the secret: its own bits, kept.
+      expect(out, out).toBe(`raw ${MASK} | url ${MASK} | json "${MASK}" | b64 dT${MASK} | html ${MASK} | mixed ${MASK}`);
+    }
   });
 });

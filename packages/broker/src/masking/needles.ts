@@ -4,54 +4,18 @@
  */
 
 /**
- * How one secret is searched for. `literals` are exact strings (found with indexOf, which V8 runs
- * far faster than any regex alternation); `flexible` is a regex source matching the secret with
- * any of its characters escaped, needed only when the text holds an escape character at all.
+ * How one secret is searched for, all as exact strings: `literals` in the text as it is,
+ * `base64` windows likewise (a match is widened over its edge characters), and `decoded` in the
+ * text with its escapes undone (decoded-view.ts), which finds the secret with any of its
+ * characters percent-, JSON- or HTML-escaped, mixed, at any length.
  */
 export interface SecretNeedles {
   literals: string[];
-  /** Base64 windows: exact strings too, but a match is widened over its edge characters. */
   base64: string[];
-  flexible: string | null;
-}
-
-const RE_SPECIAL = /[\\^$.*+?()[\]{}|/-]/g;
-const escapeRe = (s: string): string => s.replace(RE_SPECIAL, '\\$&');
-
-/** Hex digits that match in either case: encoders differ (`%2f` vs `%2F`, `\u00E9` vs `\u00e9`). */
-function hexAnyCase(n: number, width = 0): string {
-  return n
-    .toString(16)
-    .padStart(width, '0')
-    .replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`);
+  decoded: string[];
 }
 
 const utf8 = new TextEncoder();
-
-const JSON_SHORT: Record<string, string> = { '"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-const HTML_NAMED: Record<string, string[]> = { '&': ['&amp;'], '<': ['&lt;'], '>': ['&gt;'], '"': ['&quot;'], "'": ['&apos;'] };
-
-/**
- * Every way one character is commonly written in text a peer sends back: as itself,
- * percent-encoded (any hex case; `+` for a space in a form body), JSON-escaped (`\"`, `\u00e9`),
- * HTML-escaped (`&amp;`, `&#38;`, `&#x26;`). Per character, so a mix (a JSON-escaped URL) matches too.
- */
-function charPattern(ch: string): string {
-  const code = ch.codePointAt(0)!;
-  const forms = new Set<string>([escapeRe(ch)]);
-  forms.add([...utf8.encode(ch)].map((b) => `%${hexAnyCase(b, 2)}`).join(''));
-  if (ch === ' ') forms.add('\\+');
-  let units = '';
-  for (let i = 0; i < ch.length; i++) units += `\\\\u${hexAnyCase(ch.charCodeAt(i), 4)}`;
-  forms.add(units);
-  const short = JSON_SHORT[ch];
-  if (short) forms.add(escapeRe(short));
-  for (const named of HTML_NAMED[ch] ?? []) forms.add(escapeRe(named));
-  // A few leading zeros at most: keeps every form within 12 characters, which the masker relies on.
-  forms.add(`&#0{0,3}${code};`);
-  forms.add(`&#[xX]0{0,3}${hexAnyCase(code)};`);
-  return forms.size === 1 ? [...forms][0]! : `(?:${[...forms].join('|')})`;
-}
 
 function base64(bytes: Uint8Array): string {
   let binary = '';
@@ -82,18 +46,12 @@ function base64Windows(bytes: Uint8Array): string[] {
   return [...out];
 }
 
-/**
- * Past this length (a private key, a service-account JSON) the per-character pattern would make
- * the regex hundreds of kilobytes; such a value is searched for in its whole common encodings only.
- */
-const MAX_FLEXIBLE_LENGTH = 512;
-
 /** The whole-value text encodings, as literals: raw, percent (component, form), JSON, HTML. */
 function literalTextForms(secret: string): string[] {
   const percent = encodeURIComponent(secret);
   const json = JSON.stringify(secret).slice(1, -1);
   const html = secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-  // With no escape character in the text, the per-character pattern can only match these two.
+  // With no escape character in the text, the decoded view is not searched: these two cover `+`.
   return [secret, secret.replace(/ /g, '+'), percent, percent.replace(/%20/g, '+'), json, html];
 }
 
@@ -109,6 +67,7 @@ export function needlesFor(secret: string): SecretNeedles {
   return {
     literals: [...literals].filter((l) => l.length >= 4),
     base64: [...new Set(encodedTexts.flatMap(base64Windows))],
-    flexible: secret.length <= MAX_FLEXIBLE_LENGTH ? [...secret].map(charPattern).join('') : null,
+    // The view reads `+` as a space (form encoding), so a secret with a `+` is also looked for that way.
+    decoded: [...new Set([secret, secret.replace(/\+/g, ' ')])],
   };
 }

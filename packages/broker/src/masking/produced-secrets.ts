@@ -1,24 +1,26 @@
+import { MIN_SECRET_LENGTH, SecretMatcher, secretValues } from './secret-matcher.js';
+
 /**
  * Secret values that left the broker's store through a template or an executor (a password a
- * template put in a URL, a secret variable). They are masked in every output the broker controls
- * from then on — operation results, errors, audit details, a child's output the CLI relays — not
- * only in the outputs of the connection they came from. `maskerFor` folds them in.
+ * template put in a URL, a secret variable, an environment override's password). They are masked
+ * in every output the broker controls from then on — operation results, errors, audit details, a
+ * child's output the CLI relays — not only in the outputs of the connection they came from.
+ * Stored secrets are masked anyway (stored-secrets.ts); this also covers values that were never
+ * stored, like a `LATCHKEY_CONN_<ID>` URI's password.
  *
- * Bounded (least recently produced first out): the needles are compiled into every masker, so an
- * unbounded set would slow each operation. Values live only in the broker's memory.
+ * Bounded (least recently produced first out), so the set cannot grow without end. Values live
+ * only in the broker's memory.
  */
 const MAX_PRODUCED = 256;
 
 class ProducedSecrets {
   readonly #values = new Set<string>();
-  #generation = 0;
+  /** Searched by every masker: `maskerFor` and the broker's masker of every stored secret. */
+  readonly matcher = new SecretMatcher();
 
-  /** Registers values; bumps the generation (maskers rebuild) only when one is new. */
   add(values: Iterable<string>): void {
-    let changed = false;
-    for (const v of values) {
-      // Shorter than the masker's minimum: it would not be masked anyway (masker.ts, MIN_SECRET_LENGTH).
-      if (v.length < 4) continue;
+    for (const v of secretValues(values)) {
+      if (v.length < MIN_SECRET_LENGTH) continue;
       if (this.#values.has(v)) {
         // Refreshed: the oldest goes first, not the one in use.
         this.#values.delete(v);
@@ -26,19 +28,17 @@ class ProducedSecrets {
         continue;
       }
       this.#values.add(v);
-      changed = true;
-      if (this.#values.size > MAX_PRODUCED) this.#values.delete(this.#values.values().next().value!);
+      this.matcher.add(v);
+      if (this.#values.size > MAX_PRODUCED) {
+        const oldest = this.#values.values().next().value!;
+        this.#values.delete(oldest);
+        this.matcher.remove(oldest);
+      }
     }
-    if (changed) this.#generation++;
   }
 
   values(): string[] {
     return [...this.#values];
-  }
-
-  /** Changes whenever a new value is registered (a masker cache key). */
-  get generation(): number {
-    return this.#generation;
   }
 }
 

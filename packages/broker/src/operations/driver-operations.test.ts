@@ -20,7 +20,7 @@ const manifest = (transport: 'postgres' | 'redis'): ProviderManifestInput => ({
     { name: 'host', label: 'Host', type: 'string', role: 'host', required: true },
     { name: 'password', label: 'Password', type: 'string', secret: true },
   ],
-  test: { transport },
+  transport,
   operations: ['sql.query', 'redis.command'],
 });
 

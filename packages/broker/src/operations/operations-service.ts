@@ -21,7 +21,7 @@ import type { ConsentService } from '../consent/consent-service.js';
 import type { RefRegistry } from '../consent/ref-registry.js';
 import type { Clock, ConnectionRecord, ResolvedConnection, Transports } from '../ports.js';
 import { TransportError } from '../ports.js';
-import { maskerFor } from '../masking/masker.js';
+import type { StoredSecretsMasking } from '../masking/stored-secrets.js';
 import { prepareHttp } from './prepare-http.js';
 
 export interface OperationsDeps {
@@ -29,6 +29,8 @@ export interface OperationsDeps {
   consent: ConsentService;
   connections: ConnectionsService;
   audit: AuditService;
+  /** Every stored secret: masked in whatever comes back, whichever connection it came through. */
+  masking: StoredSecretsMasking;
   transports: Transports;
   clock: Clock;
   testTimeoutMs: number;
@@ -90,7 +92,7 @@ export class OperationsService {
    * headers, body, rows, tool output) and any error, before the caller or the audit log sees it.
    */
   async #run<T extends object>(requester: Requester, connection: ResolvedConnection, scope: Scope, fn: () => Promise<T>): Promise<T> {
-    const masker = maskerFor(connection.secrets);
+    const masker = this.d.masking.maskerFor(connection.secrets);
     try {
       return masker.maskFields(await fn());
     } catch (error) {
@@ -115,7 +117,7 @@ export class OperationsService {
   async sqlQuery(requester: Requester, ref: string, query: Required<SqlQueryRequest>): Promise<SqlQueryResult> {
     const { connection, readOnly } = await this.resolve(requester, ref, 'sql.query');
     // The transports know which kinds are databases; the broker keeps no list of its own.
-    const kind = connection.manifest.test.transport;
+    const kind = connection.manifest.transport;
     if (!this.d.transports.supports(kind, 'sql.query')) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} is not a database`);
     // A read-only grant's query carries the flag; a driver that cannot honour it refuses (fail closed).
     return this.#run(requester, connection, 'sql.query', () => this.d.transports.sqlQuery(kind, connection, readOnly ? { ...query, readOnly: true } : query));
@@ -123,7 +125,7 @@ export class OperationsService {
 
   async redisCommand(requester: Requester, ref: string, request: RedisCommandRequest): Promise<RedisCommandResult> {
     const { connection } = await this.resolve(requester, ref, 'redis.command');
-    const kind = connection.manifest.test.transport;
+    const kind = connection.manifest.transport;
     if (!this.d.transports.supports(kind, 'redis.command')) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} does not run Redis commands`);
     return this.#run(requester, connection, 'redis.command', () => this.d.transports.operate(kind, 'redis.command', connection, request));
   }

@@ -19,10 +19,10 @@ const TLS_PARAMS = new Set(['sslmode', 'ssl', 'tls']);
 /** A value that names a place of its own (a URL, or a `user@host`): it could carry a credential elsewhere. */
 const NAMES_A_PLACE = /:\/\/|@/;
 
-/** The scheme a provider answers to: its id, or its test transport (`postgres`, `mysql`, …). */
-export function schemeMatches(manifest: Pick<ProviderManifest, 'id' | 'test'>, scheme: string): boolean {
+/** The scheme a provider answers to: its id, or its transport (`postgres`, `mysql`, …). */
+export function schemeMatches(manifest: Pick<ProviderManifest, 'id' | 'transport'>, scheme: string): boolean {
   const s = SCHEME_ALIASES[scheme] ?? scheme;
-  return s === manifest.id || s === manifest.test.transport;
+  return s === manifest.id || s === manifest.transport;
 }
 
 export function schemeOf(uri: string): string | null {
@@ -116,8 +116,11 @@ export function parseConnectionUri(uri: string, manifest: ProviderManifest, sour
       config[field.name] = coerce(field, value, source);
     }
   }
+  const userField = byRole('username')?.name;
   for (const [name, value] of Object.entries(config)) {
-    if (typeof value === 'string' && NAMES_A_PLACE.test(value) && !(urlField && name === urlField.name)) {
+    if (typeof value !== 'string' || (urlField && name === urlField.name)) continue;
+    // A user may be `name@server` (Azure's form); it names who, not where.
+    if (name === userField ? value.includes('://') : NAMES_A_PLACE.test(value)) {
       throw new LatchkeyError('VALIDATION', `${source}: the value for "${name}" names a place of its own (a URL or user@host), which an override may not do`);
     }
   }

@@ -135,7 +135,8 @@ export class ProgramConnections {
       const manifest = scheme ? this.d.registry.list().find((p) => p.available && schemeMatches(p.manifest, scheme))?.manifest : undefined;
       if (!manifest) continue;
       try {
-        const id = entry.suffix.toLowerCase();
+        // An id as the contracts spell one (the environment allows more than they do).
+        const id = entry.suffix.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 64);
         out.push(this.#compose(id, id, manifest, null, { entry, parsed: this.#parse(entry, manifest) }));
       } catch {
         // Listed as a problem by overridesList(); never used.

@@ -26,6 +26,7 @@ export interface RenderedTemplate {
   references: PublicReference[];
 }
 
+const MAX_TEMPLATE_LENGTH = 65_536;
 const asText = (v: Json): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** Fields every connection answers to besides its provider's. */
@@ -114,6 +115,8 @@ export class ProgramsService {
   }
 
   async render(template: string, caller: TemplateCaller): Promise<RenderedTemplate> {
+    // The size limit holds for in-process callers too, not only at the channel boundary.
+    if (typeof template !== 'string' || template.length > MAX_TEMPLATE_LENGTH) throw new LatchkeyError('VALIDATION', 'A template is at most 64 KiB');
     const { parts, refs } = compiled(template);
     if (!refs.length) return { text: template, masked: template, references: [] };
     const uses = this.#plan(refs, caller);
@@ -154,7 +157,8 @@ export class ProgramsService {
     await this.#record(uses, secretVariables, caller);
     if (produced.length) producedSecrets.add(produced);
     for (const use of uses.values()) {
-      if (use.connection.record) this.d.usage.count(use.connection.id, caller.requester, caller.as === 'executor' ? 'executor' : 'template');
+      // The person trying a template in the tester is not a user of the connection.
+      if (use.connection.record && caller.as !== 'preview') this.d.usage.count(use.connection.id, caller.requester, caller.as === 'executor' ? 'executor' : 'template');
       if (use.grant) this.d.consent.markUsed(use.grant.id);
     }
     const masked = produced.length ? maskerFor({}).mask(text) : text;

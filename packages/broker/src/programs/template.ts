@@ -18,8 +18,9 @@ export interface CompiledTemplate {
   refs: TemplateReference[];
 }
 
-// `[^{}]` keeps the search linear: no nested braces, no backtracking across an expression.
-const EXPRESSION = /\{\{\s*((?:conn|var)\.[^{}]*?)\s*\}\}/g;
+// Linear: `[^{}]*` is greedy and cannot cross a brace, and nothing after it competes for the
+// same characters (a lazy body followed by `\s*` retried every split of a long run of spaces).
+const EXPRESSION = /\{\{\s*((?:conn|var)\.[^{}]*)\}\}/g;
 const MAX_REFERENCES = 1000;
 
 function parseReference(inner: string): TemplateReference {
@@ -49,7 +50,7 @@ export function compileTemplate(template: string): CompiledTemplate {
   for (const m of template.matchAll(EXPRESSION)) {
     if (refs.length >= MAX_REFERENCES) throw new LatchkeyError('VALIDATION', `A template may hold at most ${MAX_REFERENCES} references`);
     parts.push(template.slice(last, m.index));
-    refs.push(parseReference(m[1]!));
+    refs.push(parseReference(m[1]!.trimEnd()));
     last = m.index + m[0].length;
   }
   parts.push(template.slice(last));

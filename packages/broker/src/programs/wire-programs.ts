@@ -5,7 +5,6 @@ import type { AuditJournal } from '../connections/audit-journal.js';
 import type { ConnectionsService } from '../connections/connections-service.js';
 import type { ConsentService } from '../consent/consent-service.js';
 import type { BrokerEvents } from '../events.js';
-import { maskerFor } from '../masking/masker.js';
 import type { Clock, VariableRepository } from '../ports.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { SecretsService } from '../secrets/secrets-service.js';
@@ -32,7 +31,7 @@ const noVariables: VariableRepository = {
 export function executorRequester(name: string): Requester {
   const clean = name.trim().slice(0, 120);
   if (!clean) throw new LatchkeyError('VALIDATION', 'An executor needs a name');
-  return Object.freeze({ kind: 'app', id: `executor-${clean.replace(/[^A-Za-z0-9_.-]/g, '_')}`, displayName: `${clean} (executor)` });
+  return Object.freeze({ kind: 'app', id: `executor-${clean.replace(/[^A-Za-z0-9_.-]/g, '_')}`, displayName: clean });
 }
 
 /** Wires variables, templates, overrides and usage; createBroker spreads the handlers into its app map. */
@@ -75,7 +74,8 @@ export function wirePrograms(d: {
         renderTemplate: (template: string) => service.render(template, { as: 'executor', requester }),
       });
     },
-    masker: () => maskerFor({}),
+    // Every stored secret and every produced value: what a host app prints from an executor's work.
+    masker: () => d.secrets.masking.maskerFor({}),
     listVariables: () => variables.list(),
   };
 

@@ -1,5 +1,6 @@
 import { LatchkeyError } from '@latchkey/contracts';
 import { nanoid } from 'nanoid';
+import { StoredSecretsMasking } from '../masking/stored-secrets.js';
 import type { Cipher, ConnectionRecord, SecretStore } from '../ports.js';
 
 export class InvalidSecretError extends LatchkeyError {
@@ -32,11 +33,29 @@ export class SecretsService {
   /** Set at start when the key cannot decrypt the store's key check: every secret is refused. */
   #wrongKey: string | null;
 
+  /** Every stored secret, masked in whatever any peer sends back. */
+  readonly masking = new StoredSecretsMasking(() => this.#everyStored());
+
   constructor(
     private readonly cipher: Cipher,
     private readonly store: SecretStore,
+    /** Blobs the broker keeps for itself that hold no one's secret (approved command digests). */
+    private readonly notSecrets: ReadonlySet<string> = new Set(),
   ) {
     this.#wrongKey = this.#checkKey();
+  }
+
+  *#everyStored(): Iterable<readonly [string, string]> {
+    if (this.wrongKey || !this.cipher.isAvailable()) return;
+    for (const id of this.store.ids()) {
+      const blob = this.notSecrets.has(id) ? undefined : this.store.get(id);
+      if (!blob) continue;
+      try {
+        yield [id, this.cipher.decrypt(blob)] as const;
+      } catch {
+        // A damaged blob: its connection is marked invalid when used; nothing to mask.
+      }
+    }
   }
 
   get wrongKey(): string | null {
@@ -46,6 +65,7 @@ export class SecretsService {
   /** After the key changed under the cipher (restored from a recovery kit): check it again. */
   recheck(): string | null {
     this.#wrongKey = this.#checkKey();
+    this.masking.reset();
     return this.#wrongKey;
   }
 
@@ -106,7 +126,7 @@ export class SecretsService {
     if (!this.store.keyCheck()) writes.push(this.store.setKeyCheck(this.cipher.encrypt(KEY_CHECK_TEXT)));
     for (const [field, value] of Object.entries(values)) {
       const id = nanoid(21);
-      writes.push(this.store.put(id, this.cipher.encrypt(value)));
+      writes.push(this.store.put(id, this.cipher.encrypt(value)).then(() => this.masking.add(id, value)));
       ids[field] = id;
     }
     return { ids, durable: Promise.all(writes).then(() => undefined) };
@@ -127,6 +147,7 @@ export class SecretsService {
       }
       try {
         out[field] = this.cipher.decrypt(blob);
+        this.masking.add(id, out[field]);
       } catch {
         broken.push(field);
       }
@@ -136,7 +157,7 @@ export class SecretsService {
   }
 
   async drop(ids: Iterable<string>): Promise<void> {
-    await Promise.all([...ids].map((id) => this.store.delete(id)));
+    await Promise.all([...ids].map((id) => this.store.delete(id).then(() => this.masking.drop(id))));
   }
 
   /**

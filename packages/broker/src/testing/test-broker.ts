@@ -34,7 +34,8 @@ export const testHttpProvider: ProviderManifestInput = {
     { name: 'healthPath', label: 'Health path', type: 'string', default: '' },
     { name: 'timeoutMs', label: 'Timeout (ms)', type: 'number', min: 100, max: 120000, role: 'timeout' },
   ],
-  test: { transport: 'http', method: 'GET', path: '{{config.healthPath}}' },
+  transport: 'http',
+  test: { method: 'GET', path: '{{config.healthPath}}' },
   authenticate: [
     { type: 'header', name: 'Authorization', value: 'Bearer {{secret.token}}', when: [{ field: 'authType', equals: 'bearer' }] },
     { type: 'basic', username: '{{config.username}}', password: '{{secret.password}}', when: [{ field: 'authType', equals: 'basic' }] },

@@ -14,7 +14,9 @@ import { fixedKeyCipher, seededRandom } from './torture-support.js';
 
 const [dir, seedText] = process.argv.slice(2) as [string, string];
 const random = seededRandom(Number(seedText));
-const store = await openFileStore(dir, { audit: { maxFileBytes: 64 * 1024, maxFiles: 10_000 } });
+// A small compaction threshold, so kills also land in background compactions and journal cuts
+// (and every start after a kill folds the journal into the snapshots).
+const store = await openFileStore(dir, { audit: { maxFileBytes: 64 * 1024, maxFiles: 10_000 }, compaction: { maxBytes: 1 << 30, maxRecords: 25 } });
 
 // Which events each operation produced, by connection id, as the sink received them.
 const appended = new Map<string, string[]>();

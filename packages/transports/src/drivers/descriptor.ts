@@ -49,7 +49,7 @@ export interface Driver {
  * `load` imports the driver itself (pg, tedious, the MCP SDK…) on first use.
  */
 export interface DriverDescriptor {
-  /** The manifest's `test.transport`. */
+  /** The manifest's `transport`. */
   kind: string;
   operations: readonly DriverOperation[];
   fields: TransportFields;

@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FieldRole } from '@latchkey/contracts';
+import { FieldRole, TransportKind } from '@latchkey/contracts';
 import { createTransports } from '../index.js';
 import { resolvedConnection } from '../testing/packs.js';
 import { DRIVERS } from './registry.js';
 
 describe('the driver registry', () => {
+  it('is what a manifest may name as its transport: every driver, plus http (the broker\'s own), and no kind without one', () => {
+    expect([...TransportKind.options].sort()).toEqual([...DRIVERS.keys(), 'http'].sort());
+  });
+
   it('answers what each kind supports from its descriptor, and nothing for an unknown kind', () => {
     const t = createTransports();
     for (const db of ['postgres', 'mysql', 'sqlite', 'mssql']) expect(t.supports(db, 'sql.query'), db).toBe(true);

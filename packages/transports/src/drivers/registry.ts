@@ -9,7 +9,7 @@ import { sqlite } from './sqlite/index.js';
 import { webhook } from './webhook/index.js';
 
 /**
- * Every connection type a driver serves, by the manifest's `test.transport`. The only list of
+ * Every connection type a driver serves, by the manifest's `transport`. The only list of
  * kinds: dispatch, "is this a database" and the fields a manifest must declare all derive from it.
  * Descriptors are light; each loads its driver on first use.
  */

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import * as Dialog from '@radix-ui/react-dialog';
 import type { Connection, ProviderInfo } from '@latchkey/contracts';
 import { ConnectionForm } from './ConnectionForm';
@@ -40,10 +40,12 @@ export interface ConnectionEditorProps {
   onSaved(connection: Connection): void;
   onSetDefault(connection: Connection): void;
   onDelete(connection: Connection): void;
+  /** The detail pane's "Used by" and override notice. */
+  usage?: ReactNode;
 }
 
 /** The one dialog for adding (pick a type, then fill its form) and editing a connection. */
-export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, editing, editingProvider, onSaved, onSetDefault, onDelete }: ConnectionEditorProps) {
+export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, editing, editingProvider, onSaved, onSetDefault, onDelete, usage }: ConnectionEditorProps) {
   const saved = (c: Connection) => {
     setEditor(null);
     onSaved(c);
@@ -92,6 +94,7 @@ export function ConnectionEditor({ editor, setEditor, giveFocusBack, providers, 
                 {editingProvider ? editingProvider.manifest.name : `Type “${editing.providerId}” is not installed`}
                 {editing.isDefault ? ' · Default connection' : ''}
               </p>
+              {usage}
               {editingProvider ? (
                 <ConnectionForm
                   key={editing.id}

@@ -20,7 +20,7 @@ const provider: ProviderInfo = {
       { name: 'database', label: 'Database', type: 'string', role: 'database' },
       { name: 'password', label: 'Password', type: 'string', secret: true },
     ],
-    test: { transport: 'postgres' },
+    transport: 'postgres',
   }),
 };
 

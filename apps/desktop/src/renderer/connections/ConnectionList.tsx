@@ -1,6 +1,7 @@
 import { useRef, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { Connection, ProviderInfo } from '@latchkey/contracts';
+import type { Connection, ConnectionOverride, ConnectionUser, ProviderInfo } from '@latchkey/contracts';
+import { usedByLabel } from './useProgramsData';
 import { lastTestedText, STATUS_LABELS, stalenessWarning, targetSummary } from './format';
 import { ProviderIcon } from '../icons/ProviderIcon';
 
@@ -10,12 +11,16 @@ export interface ConnectionListProps {
   now: number;
   onOpen(connection: Connection): void;
   label: string;
+  /** "Used by N" per connection (usage:list). */
+  usage?: ReadonlyMap<string, ConnectionUser[]>;
+  /** Active LATCHKEY_CONN_<ID> overrides, by connection id. */
+  overrides?: ReadonlyMap<string, ConnectionOverride>;
 }
 
 const ROW_HEIGHT = 68;
 
 /** Only the rows in view are in the DOM, so 5,000 connections cost what 15 do. */
-export function ConnectionList({ connections, providers, now, onOpen, label }: ConnectionListProps) {
+export function ConnectionList({ connections, providers, now, onOpen, label, usage, overrides }: ConnectionListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: connections.length,
@@ -42,6 +47,8 @@ export function ConnectionList({ connections, providers, now, onOpen, label }: C
           const provider = providers.get(connection.providerId);
           const summary = targetSummary(provider?.manifest, connection);
           const warning = stalenessWarning(connection, now);
+          const usedBy = usedByLabel(usage?.get(connection.id));
+          const override = overrides?.get(connection.id);
           return (
             <li
               key={connection.id}
@@ -69,6 +76,12 @@ export function ConnectionList({ connections, providers, now, onOpen, label }: C
                   <span className={`badge status-${connection.status}`}>{STATUS_LABELS[connection.status]}</span>
                   {(connection.lastTest || connection.status !== 'untested') && <span className="row-tested">{lastTestedText(connection, now)}</span>}
                   {warning && <span className="row-warning">⚠ {warning}</span>}
+                  {usedBy && <span className="row-used-by">{usedBy}</span>}
+                  {override && (
+                    <span className="badge badge-override" title={`${override.variable} overrides ${override.fields.join(', ')}`}>
+                      Overridden by environment
+                    </span>
+                  )}
                 </span>
               </button>
             </li>

@@ -64,7 +64,7 @@ const postgresLike: ProviderManifestInput = {
     { name: 'password', label: 'Password', type: 'string', secret: true },
     { name: 'ssl', label: 'Use SSL', type: 'boolean', default: false, role: 'tls' },
   ],
-  test: { transport: 'postgres' },
+  transport: 'postgres',
 };
 
 describe('ConnectionsScreen', () => {

@@ -10,6 +10,8 @@ import { NoticeToast } from './NoticeToast';
 import { TrashList } from './TrashList';
 import { useConnectionActions } from './useConnectionActions';
 import { useConnectionList, useNow, useProviders } from './useConnectionData';
+import { ConnectionUsage, inUseWarning } from './ConnectionUsage';
+import { useOverrides, useUsage } from './useProgramsData';
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 const countFormat = new Intl.NumberFormat('en');
@@ -40,6 +42,8 @@ export function ConnectionsScreen() {
   const live = useConnectionList(false);
   const trash = useConnectionList(true);
   const { providers, error: providersError } = useProviders();
+  const usage = useUsage();
+  const overrides = useOverrides();
 
   const providerMap = useMemo(() => new Map((providers ?? []).map((p) => [p.manifest.id, p])), [providers]);
   const visible = useVisibleConnections(live.connections, providerMap, query, category);
@@ -101,7 +105,7 @@ export function ConnectionsScreen() {
               {visible.length === 0 ? (
                 <p className="empty-state">No connection matches{query ? ` “${query}”` : ''}{category ? ` in ${CATEGORY_LABELS[category]}` : ''}.</p>
               ) : (
-                <ConnectionList label="Connections" connections={visible} providers={providerMap} now={now} onOpen={(c) => setEditor({ kind: 'edit', id: c.id })} />
+                <ConnectionList label="Connections" connections={visible} providers={providerMap} now={now} usage={usage} overrides={overrides} onOpen={(c) => setEditor({ kind: 'edit', id: c.id })} />
               )}
             </>
           )}
@@ -123,12 +127,13 @@ export function ConnectionsScreen() {
         onSaved={(c) => void actions.saved(c)}
         onSetDefault={(c) => void actions.setDefault(c)}
         onDelete={setConfirmDelete}
+        usage={editing && <ConnectionUsage users={usage.get(editing.id) ?? []} override={overrides.get(editing.id)} />}
       />
 
       <ConfirmDialog
         open={confirmDelete !== null}
         title={`Delete “${confirmDelete?.name ?? ''}”?`}
-        description="It moves to Trash with its secrets, and extensions lose access to it. You can restore it from Trash."
+        description={`${confirmDelete ? (inUseWarning(usage.get(confirmDelete.id)) ?? '') : ''} It moves to Trash with its secrets, and extensions lose access to it. You can restore it from Trash.`.trim()}
         confirmLabel="Move to Trash"
         danger
         onOpenChange={(open) => !open && setConfirmDelete(null)}

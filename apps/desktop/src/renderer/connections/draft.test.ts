@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProviderManifest } from '@latchkey/contracts';
 import { checkDraft, hostFieldName, initialConfig, tlsDefaultFor, tlsField } from './draft';
 
-const manifest = (fields: unknown[]) => ProviderManifest.parse({ id: 'p', name: 'P', category: 'database', test: { transport: 'postgres' }, fields });
+const manifest = (fields: unknown[]) => ProviderManifest.parse({ id: 'p', name: 'P', category: 'database', transport: 'postgres', fields });
 
 describe('draft', () => {
   it('finds the TLS switch by its role, not its name', () => {

@@ -18,7 +18,7 @@ function info(manifest: Partial<ProviderManifestInput> & { id: string }, extensi
   return {
     extensionId,
     available: true,
-    manifest: ProviderManifest.parse({ name: manifest.id, category: 'other', fields: [{ name: 'host', label: 'Host', type: 'string', role: 'host' }], test: { transport: 'postgres' }, ...manifest }),
+    manifest: ProviderManifest.parse({ name: manifest.id, category: 'other', fields: [{ name: 'host', label: 'Host', type: 'string', role: 'host' }], transport: 'postgres', ...manifest }),
   };
 }
 

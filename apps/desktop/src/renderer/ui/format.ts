@@ -14,7 +14,8 @@ export function requesterLabel(requester: Requester): string {
       // A socket client states its own name: shown as its claim, the issued session id beside it.
       return `Program calling itself “${requester.displayName}” (${requester.id})`;
     case 'app':
-      return `${requester.displayName} (this app)`;
+      // In-process executors are named by the host app at wiring (broker.programs.executor(name)).
+      return requester.id.startsWith('executor-') ? `Executor ${requester.displayName} (in this app)` : `${requester.displayName} (this app)`;
   }
 }
 

@@ -67,7 +67,7 @@ function target(c: ResolvedConnection, timeoutMs: number) {
 export async function testWebhook(c: ResolvedConnection, timeoutMs: number, clock: WebhookClock): Promise<TestOutcome> {
   return runTest(c, target(c, timeoutMs), async () => {
     const spec = c.manifest.test;
-    const payload = spec.transport === 'webhook' && spec.payload !== undefined ? spec.payload : { test: true };
+    const payload = spec.payload !== undefined ? spec.payload : { test: true };
     const response = await send(c, payload, { 'X-Test': 'true' }, timeoutMs, clock);
     const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
     if (response.status === 401 || response.status === 403) throw new TransportError('auth', `Authentication failed: the receiver answered ${status}`);
