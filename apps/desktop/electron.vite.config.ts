@@ -5,7 +5,7 @@ export default defineConfig({
   main: {
     build: {
       // The workspace packages are TypeScript sources: bundle them into main.
-      externalizeDeps: { exclude: ['@latchkey/contracts', '@latchkey/broker', '@latchkey/store', '@latchkey/transports', '@latchkey/extension-host'] },
+      externalizeDeps: { exclude: ['@latchkey/contracts', '@latchkey/broker', '@latchkey/store', '@latchkey/transports', '@latchkey/extension-host', '@latchkey/requester-socket'] },
       rollupOptions: { input: { index: 'src/main/index.ts' } },
     },
   },

@@ -65,8 +65,10 @@ export function filesUnder(dir: string): { path: string; text: string }[] {
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push({ path: p, text: readFileSync(p, 'latin1') });
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      // The requester socket (latchkey.sock) lives here too: only regular files hold bytes.
+      else if (st.isFile()) out.push({ path: p, text: readFileSync(p, 'latin1') });
     }
   };
   walk(dir);

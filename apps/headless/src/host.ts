@@ -8,6 +8,7 @@ import { openFileStore } from '@latchkey/store';
 import { createTransports } from '@latchkey/transports';
 import { loadBridgeScript } from './bridge/bundle.js';
 import { startBridgeServer } from './server.js';
+import { startRequesterSocket, type RequesterSocketServer } from '@latchkey/requester-socket';
 
 export interface HeadlessHostOptions {
   /** The data folder: connections.json, secrets.json, audit/. */
@@ -29,6 +30,10 @@ export interface HeadlessHostOptions {
   announceCommandCode?: (line: string) => void;
   /** Broker options (timeouts) for tests. */
   brokerOptions?: Partial<BrokerOptions>;
+  /** The local requester socket for the CLI and `latchkey mcp` (on by default; the CLI's own store opening turns it off). */
+  requesterSocket?: boolean;
+  /** The page and its bridge (on by default); the CLI's own store opening turns it off. */
+  bridge?: boolean;
 }
 
 export interface HeadlessHost {
@@ -42,6 +47,8 @@ export interface HeadlessHost {
   readonly extensionProblems: string[];
   /** Whether secrets can be saved, and under which key (for the start-up line). */
   readonly cipher: { available: boolean; backend: string; reason: string | null };
+  /** The requester socket's path, or null when it is off. */
+  readonly requesterSocketPath: string | null;
   close(): Promise<void>;
 }
 
@@ -107,33 +114,52 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
   }
   const extensionProblems = extensions.problems.map((p) => p.message);
 
-  let server;
-  try {
-    server = await startBridgeServer(
-      {
-        broker,
-        rendererDir: options.rendererDir ?? process.env.LATCHKEY_RENDERER_DIR ?? DEFAULT_RENDERER_DIR,
-        bridgeScript,
-        onInternalError: (channel) => console.error(`latchkey: internal error in ${channel}`),
-      },
-      options.port ?? 0,
-    );
-  } catch (error) {
-    await extensions.close();
-    await broker.close();
-    await transports.close();
-    await store.close();
-    throw error;
+  // The CLI opening the store itself (CI) serves no page: no bridge, no renderer build needed.
+  let server: { url: string; port: number; close(): Promise<void> } = { url: '', port: 0, close: async () => undefined };
+  if (options.bridge !== false) {
+    try {
+      server = await startBridgeServer(
+        {
+          broker,
+          rendererDir: options.rendererDir ?? process.env.LATCHKEY_RENDERER_DIR ?? DEFAULT_RENDERER_DIR,
+          bridgeScript,
+          onInternalError: (channel) => console.error(`latchkey: internal error in ${channel}`),
+        },
+        options.port ?? 0,
+      );
+    } catch (error) {
+      await extensions.close();
+      await broker.close();
+      await transports.close();
+      await store.close();
+      throw error;
+    }
+  }
+
+  let requesterSocket: RequesterSocketServer | null = null;
+  if (options.requesterSocket !== false) {
+    try {
+      requesterSocket = await startRequesterSocket({ dataDir: options.dataDir, broker, onInternalError: (channel) => console.error(`latchkey: internal error in ${channel} (requester socket)`) });
+    } catch (error) {
+      await server.close();
+      await extensions.close();
+      await broker.close();
+      await transports.close();
+      await store.close();
+      throw error;
+    }
   }
 
   return {
     url: server.url,
+    requesterSocketPath: requesterSocket?.path ?? null,
     port: server.port,
     broker,
     extensions,
     extensionProblems,
     cipher: { available: cipher.isAvailable(), backend: cipher.backend, reason: cipher.unavailableReason() },
     async close() {
+      await requesterSocket?.close();
       await server.close();
       // Extensions stop before the broker they call.
       await extensions.close();

@@ -1,6 +1,8 @@
 import { nanoid } from 'nanoid';
 import { LatchkeyError, createClient, createDispatcher, extensionChannels } from '@latchkey/contracts';
-import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester } from '@latchkey/contracts';
+import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester, RequesterChannels } from '@latchkey/contracts';
+import { connectionCatalog } from './connections/catalog-view.js';
+import { requesterKey } from './consent/ref-registry.js';
 import { AUDIT_KEY_ID } from './audit/audit-key.js';
 import { createKeyActionConfirmation } from './keys/confirm-key-action.js';
 import { AuditService } from './audit/audit-service.js';
@@ -211,6 +213,26 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'redis:command': (i, c) => operations.redisCommand(c.requester, i.ref, { command: i.command, args: i.args }),
   };
 
+  // The requester socket: the extension surface, a catalog to choose from, and connection tests.
+  const requester: Handlers<RequesterChannels, CallContext> = {
+    ...extension,
+    'connections:catalog': (i) => connectionCatalog(connections, registry, i),
+    'connections:test': (i, c) => connections.test(i.id, c.requester),
+    'templates:render': async (i, c) => {
+      const { text, references } = await programs.api.renderTemplate(i.template, c.requester);
+      return { text, references };
+    },
+    'variables:get': async (i, c) => ({ key: i.key, value: (await programs.api.renderTemplate(`{{ var.${i.key} }}`, c.requester)).text }),
+    'variables:set': (i, c) => {
+      if (c.requester.kind !== 'program') throw new LatchkeyError('FORBIDDEN', 'Only the person\'s own programs (the latchkey CLI) may set variables');
+      return programs.variables.set(i, c.requester);
+    },
+    'connections:import': (i, c) => {
+      if (c.requester.kind !== 'program') throw new LatchkeyError('FORBIDDEN', 'Only the person\'s own programs (latchkey import-mcp) may add connections');
+      return connections.create(i, c.requester);
+    },
+  };
+
   return {
     // The app's changes are written before their events are appended (the journal), so a window
     // whose budget is spent is refused up front. Extension and agent calls record before they act,
@@ -218,6 +240,11 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     // a call that must write waits for a token (bounded) — see AuditService.record.
     app: withAuditBudget(app, audit),
     extension,
+    requester,
+    endRequesterSession: (who, reason) => {
+      consent.abortFor(who, reason);
+      refs.revokeRequester(requesterKey(who));
+    },
     providers: {
       register: (m, ext) => {
         const manifest = registry.register(m, ext);

@@ -32,6 +32,9 @@ import type {
  * Encrypts secrets at rest. Electron's safeStorage in the desktop app, AES-256-GCM with a
  * keychain or env key in the headless host. Synchronous because both backends are.
  */
+/** A query as a driver runs it: `readOnly` (from a read-only grant) means a read-only transaction or a refusal. */
+export type SqlQueryRun = Required<SqlQueryRequest> & { readOnly?: boolean };
+
 export interface Cipher {
   /** e.g. "os-keychain", "env", "gnome_libsecret", "basic_text". */
   readonly backend: string;
@@ -257,7 +260,7 @@ export interface PreparedHttpRequest {
  * operation is the transports' to say (`Transports.supports`), not the broker's.
  */
 export interface DriverOperations {
-  'sql.query': { input: Required<SqlQueryRequest>; output: SqlQueryResult };
+  'sql.query': { input: SqlQueryRun; output: SqlQueryResult };
   'smtp.send': { input: SmtpMessage; output: SmtpSendResult };
   'webhook.send': { input: Required<WebhookSendRequest>; output: WebhookSendResult };
   'mcp.callTool': { input: Required<McpCallRequest>; output: McpCallResult };
@@ -274,7 +277,7 @@ export interface Transports {
   supports(kind: string, operation: DriverOperation): boolean;
   /** Runs an operation on the driver for `kind`; refused when that driver does not offer it. */
   operate<O extends DriverOperation>(kind: string, operation: O, connection: ResolvedConnection, input: DriverOperations[O]['input']): Promise<DriverOperations[O]['output']>;
-  sqlQuery(kind: string, connection: ResolvedConnection, query: Required<SqlQueryRequest>): Promise<SqlQueryResult>;
+  sqlQuery(kind: string, connection: ResolvedConnection, query: SqlQueryRun): Promise<SqlQueryResult>;
   smtpSend(connection: ResolvedConnection, message: SmtpMessage): Promise<SmtpSendResult>;
   webhookSend(connection: ResolvedConnection, request: Required<WebhookSendRequest>): Promise<WebhookSendResult>;
   mcpCallTool(connection: ResolvedConnection, call: Required<McpCallRequest>): Promise<McpCallResult>;

@@ -8,6 +8,7 @@ import type {
   ProviderInfo,
   ProviderManifest,
   Requester,
+  RequesterChannels,
   RequesterKind,
   StoreProblem,
 } from '@latchkey/contracts';
@@ -108,6 +109,10 @@ export interface Broker {
   readonly app: Handlers<AppChannels, CallContext>;
   /** Handlers for extensions' and agents' channels; the host supplies the requester. */
   readonly extension: Handlers<ExtensionChannels, CallContext>;
+  /** Handlers for the local requester socket (CLI, `latchkey mcp`); the socket server supplies the requester it issued. */
+  readonly requester: Handlers<RequesterChannels, CallContext>;
+  /** A socket requester's session ended: its open prompts are denied and its live refs die. */
+  endRequesterSession(requester: Pick<Requester, 'kind' | 'id'>, reason: string): void;
   readonly providers: ProviderRegistryApi;
   on<K extends EventName>(event: K, listener: (payload: EventPayload<K>) => void): () => void;
   attachExtensions(controller: ExtensionController): void;

@@ -50,8 +50,11 @@ export const JsonObject = z.custom<Record<string, Json>>((v) => v !== null && ty
   message: 'Expected an object of JSON values',
 });
 
-/** Who acts: a window of the app, an extension, or an in-app agent. */
-export const RequesterKind = z.enum(['app', 'extension', 'agent']);
+/**
+ * Who acts: a window of the app, an extension, an agent (in-app or over the requester socket),
+ * or a program (the `latchkey` CLI and what it runs).
+ */
+export const RequesterKind = z.enum(['app', 'extension', 'agent', 'program']);
 export type RequesterKind = z.infer<typeof RequesterKind>;
 export const Requester = z.strictObject({
   kind: RequesterKind,

@@ -2,10 +2,24 @@ import { z } from 'zod';
 import { Id, IsoDate, Requester } from './common.js';
 import { Scope, SecretRef } from './secrets.js';
 
+/**
+ * What the call that asks will do, as the requester states it (an agent's HTTP method and path,
+ * its SQL text, an email's recipients). The modal shows it apart from the reason, labelled as the
+ * requester's statement; it is not a limit on the grant.
+ */
+export const AccessIntent = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('http'), method: z.string().min(1).max(10), path: z.string().max(2000) }),
+  z.strictObject({ kind: z.literal('sql'), sql: z.string().max(10_000) }),
+  z.strictObject({ kind: z.literal('email'), to: z.array(z.string().max(320)).max(100), subject: z.string().max(998) }),
+  z.strictObject({ kind: z.literal('call'), summary: z.string().max(500) }),
+]);
+export type AccessIntent = z.infer<typeof AccessIntent>;
+
 export const AccessRequestInput = z.strictObject({
   connectionId: Id,
   reason: z.string().trim().min(1, 'A reason is required').max(500),
   scopes: z.array(Scope).min(1).max(6),
+  intent: AccessIntent.optional(),
 });
 export type AccessRequestInput = z.infer<typeof AccessRequestInput>;
 
@@ -27,10 +41,15 @@ export const GRANT_DURATION_MS: Record<GrantDuration, number | null> = {
   forever: null,
 };
 
+/**
+ * `readOnly` (the modal's "Read-only" tick, offered when SQL is asked for): the broker runs every
+ * query of this grant in a read-only transaction; a database that cannot is refused, never run
+ * writable.
+ */
 export const ConsentDecision = z.discriminatedUnion('decision', [
   z.strictObject({ decision: z.literal('deny') }),
-  z.strictObject({ decision: z.literal('once') }),
-  z.strictObject({ decision: z.literal('always'), duration: GrantDuration }),
+  z.strictObject({ decision: z.literal('once'), readOnly: z.boolean().optional() }),
+  z.strictObject({ decision: z.literal('always'), duration: GrantDuration, readOnly: z.boolean().optional() }),
 ]);
 export type ConsentDecision = z.infer<typeof ConsentDecision>;
 
@@ -40,6 +59,8 @@ export const ConsentPrompt = z.strictObject({
   requester: Requester,
   connection: z.strictObject({ id: Id, name: z.string(), providerName: z.string(), target: z.string() }),
   reason: z.string(),
+  /** What the requester says this call will do (AccessIntent); shown apart from the reason. */
+  intent: AccessIntent.optional(),
   scopes: z.array(z.strictObject({ scope: Scope, description: z.string(), warning: z.boolean() })),
   deadline: IsoDate,
 });
@@ -63,6 +84,8 @@ export const Grant = z.strictObject({
    * Absent on grants made before targets were recorded.
    */
   target: z.string().max(128).optional(),
+  /** SQL under this grant runs in a read-only transaction (the person ticked "Read-only"). */
+  readOnly: z.boolean().optional(),
 });
 export type Grant = z.infer<typeof Grant>;
 

@@ -17,6 +17,7 @@ export * from './api.js';
 export * from './bounded-json.js';
 export * from './field-pattern.js';
 export * from './canonical-json.js';
+export * from './requester-socket.js';
 export * from './programs.js';
 export * from './transfer.js';
 export * from './oauth2.js';

@@ -66,6 +66,9 @@ const DEFAULTS: TransportsOptions = {
   now: () => Date.now(),
 };
 
+/** Database kinds whose driver runs a read-only grant's query in a read-only transaction. */
+const READ_ONLY_SQL: ReadonlySet<string> = new Set(['postgres']);
+
 export function createTransports(options: Partial<TransportsOptions> = {}): Transports {
   const o: TransportsOptions = { ...DEFAULTS, ...options };
   const clients = new ClientRegistry();
@@ -117,6 +120,8 @@ export function createTransports(options: Partial<TransportsOptions> = {}): Tran
     operate,
     async sqlQuery(kind, c, query) {
       if (!supports(kind, 'sql.query')) throw new TransportError('invalid_config', `"${String(kind)}" is not a database`);
+      // Only drivers that run a read-only transaction take a read-only grant's query; others refuse.
+      if (query.readOnly && !READ_ONLY_SQL.has(kind)) throw new TransportError('invalid_config', `Read-only queries are not supported for "${String(kind)}" yet; ask without "Read-only"`);
       return operate(kind, 'sql.query', c, query);
     },
     smtpSend: (c, message) => operate('smtp', 'smtp.send', c, message),

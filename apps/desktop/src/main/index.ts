@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBroker } from '@latchkey/broker';
+import { startRequesterSocket } from '@latchkey/requester-socket';
 import { startExtensionHost, utilityProcessRuntime } from '@latchkey/extension-host';
 import { openFileStore } from '@latchkey/store';
 import { createTransports } from '@latchkey/transports';
@@ -109,6 +110,13 @@ async function start(): Promise<void> {
     onInternalError: (channel) => console.error(`latchkey: internal error in ${channel}`),
   });
 
+  // The CLI and `latchkey mcp` reach this broker through the local requester socket (untested under
+  // Electron here: its binary is absent; the headless host runs the same module in the tests).
+  const requesterSocket = await startRequesterSocket({ dataDir, broker, onInternalError: (channel) => console.error(`latchkey: internal error in ${channel} (requester socket)`) }).catch((error: unknown) => {
+    console.warn(`latchkey: no requester socket: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  });
+
   let win: BrowserWindow | null = null;
   const openWindow = () => {
     win = createMainWindow({ preload, trusted, packaged: app.isPackaged });
@@ -142,6 +150,7 @@ async function start(): Promise<void> {
     broker.abortConsent('app quitting');
     binding.dispose();
     void (async () => {
+      await requesterSocket?.close().catch(() => undefined);
       await extensions.close().catch(() => undefined);
       await broker.close().catch(() => undefined);
       await transports.close().catch(() => undefined);

@@ -35,6 +35,7 @@ export interface AuditRate {
 export const DEFAULT_AUDIT_RATES: Record<RequesterKind, AuditRate> = {
   extension: { perSecond: 20, burst: 100, perHour: 3_600 },
   agent: { perSecond: 20, burst: 100, perHour: 3_600 },
+  program: { perSecond: 20, burst: 100, perHour: 3_600 },
   app: { perSecond: 500, burst: 5_000, perHour: 200_000 },
 };
 

@@ -116,6 +116,7 @@ export class ConsentService {
       requester,
       connection: { id: connection.id, name: connection.name, providerName: manifest.name, target },
       reason: input.reason,
+      ...(input.intent ? { intent: input.intent } : {}),
       scopes: input.scopes.map((s) => ({ scope: s, description: describeScope(s, target), warning: s === 'reveal' })),
       deadline: iso(now + this.d.options.consentTimeoutMs),
     };
@@ -164,6 +165,7 @@ export class ConsentService {
       lastUsedAt: null,
       revokedAt: null,
       target: bound,
+      ...(decision.readOnly && input.scopes.includes('sql.query') ? { readOnly: true } : {}),
     };
     await this.d.grants.put(grant);
     this.d.events.emit('grants:changed', {});
@@ -194,6 +196,7 @@ export class ConsentService {
       scopes: new Set<Scope>(grant.scopes),
       expiresAt,
       usesLeft: grant.kind === 'once' ? 1 : undefined,
+      readOnly: grant.readOnly === true,
     }, now);
     const event = { type: 'access.grant' as const, connectionId: grant.connectionId, requester: grant.requester, scopes: grant.scopes, grantId: grant.id };
     if (repeat === undefined) await this.d.audit.record({ ...event, detail: how }, 'person');

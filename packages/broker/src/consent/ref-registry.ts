@@ -15,6 +15,8 @@ export interface RefRecord {
   expiresAt: number;
   /** Left for an "allow once" ref; undefined for unlimited. */
   usesLeft?: number;
+  /** SQL through this ref runs in a read-only transaction. */
+  readOnly?: boolean;
 }
 
 export const requesterKey = (r: Pick<Requester, 'kind' | 'id'>) => `${r.kind}:${r.id}`;
@@ -93,6 +95,17 @@ export class RefRegistry {
 
   peek(ref: string): RefRecord | undefined {
     return this.#refs.get(ref);
+  }
+
+  /** A requester's session ended (its socket closed): every ref it holds goes with it. */
+  revokeRequester(key: string): number {
+    let n = 0;
+    for (const [ref, rec] of this.#refs) {
+      if (rec.requesterKey !== key) continue;
+      this.#refs.delete(ref);
+      n++;
+    }
+    return n;
   }
 
   revokeGrant(grantId: string): number {

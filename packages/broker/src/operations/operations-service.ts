@@ -46,14 +46,16 @@ export class OperationsService {
    * Checks a ref and decrypts its connection. A refusal is audited as `ref.refused` with the
    * requester and, where the ref is real, its connection.
    */
-  async resolve(requester: Requester, ref: string, scope: Scope): Promise<{ connection: ResolvedConnection; grantId: string }> {
+  async resolve(requester: Requester, ref: string, scope: Scope): Promise<{ connection: ResolvedConnection; grantId: string; readOnly: boolean }> {
     const now = this.d.clock.now();
     let grantId: string;
+    let readOnly: boolean;
     let connectionId: string;
     let record: ConnectionRecord;
     try {
       const rec = this.d.refs.check(ref, requester, scope, now);
       grantId = rec.grantId;
+      readOnly = rec.readOnly === true;
       connectionId = rec.connectionId;
       record = this.d.connections.require(connectionId);
       // A ref is consent for one target; a new host or URL since it was issued voids it.
@@ -82,7 +84,7 @@ export class OperationsService {
     }
     this.d.consent.markUsed(grantId);
     this.d.onUse?.(connectionId, requester);
-    return { connection, grantId };
+    return { connection, grantId, readOnly };
   }
 
   /**
@@ -113,11 +115,12 @@ export class OperationsService {
   }
 
   async sqlQuery(requester: Requester, ref: string, query: Required<SqlQueryRequest>): Promise<SqlQueryResult> {
-    const { connection } = await this.resolve(requester, ref, 'sql.query');
+    const { connection, readOnly } = await this.resolve(requester, ref, 'sql.query');
     // The transports know which kinds are databases; the broker keeps no list of its own.
     const kind = connection.manifest.transport;
     if (!this.d.transports.supports(kind, 'sql.query')) throw new LatchkeyError('VALIDATION', `${connection.manifest.name} is not a database`);
-    return this.#run(requester, connection, 'sql.query', () => this.d.transports.sqlQuery(kind, connection, query));
+    // A read-only grant's query carries the flag; a driver that cannot honour it refuses (fail closed).
+    return this.#run(requester, connection, 'sql.query', () => this.d.transports.sqlQuery(kind, connection, readOnly ? { ...query, readOnly: true } : query));
   }
 
   async redisCommand(requester: Requester, ref: string, request: RedisCommandRequest): Promise<RedisCommandResult> {

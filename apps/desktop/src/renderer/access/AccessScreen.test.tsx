@@ -24,7 +24,8 @@ async function setup(decision: ConsentDecision = { decision: 'always', duration:
   return { ...h, connection, grantTo };
 }
 
-const rows = () => screen.queryAllByRole('row').slice(1);
+// Grant rows only: the header row and each requester's group heading row are not grants.
+const rows = () => screen.queryAllByRole('row').filter((r) => r.hasAttribute('data-grant-id'));
 
 describe('AccessScreen', () => {
   it('lists every active grant with requester, connection, scopes, dates', async () => {
@@ -41,6 +42,18 @@ describe('AccessScreen', () => {
     expect(texts[0]?.[5]).toBe('Until revoked');
     expect(texts[0]?.[6]).toBe('Never');
     expect(document.body.innerHTML).not.toContain('ghp_canary');
+  });
+
+  it('groups grants by who holds them: each agent session and extension under its own heading', async () => {
+    const h = await setup();
+    await h.grantTo(AGENT);
+    await h.grantTo(GITHUB_EXTENSION);
+    renderWithApi(h.api, <AccessScreen />);
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const groups = document.querySelectorAll('tbody[data-requester-group]');
+    // Newest group first; two grants made in the same millisecond may come either way.
+    expect([...groups].map((g) => g.querySelector('th')?.textContent).sort()).toEqual(['Agent Issue triage (agent.triage) · 1 grant', 'Extension GitHub (github) · 1 grant']);
+    for (const g of groups) expect(g.querySelectorAll('tr[data-grant-id]')).toHaveLength(1);
   });
 
   it('Revoke asks first, calls grants:revoke, and the reference stops working at once', async () => {

@@ -7,6 +7,19 @@ import { formatDateTime, requesterLabel } from '../ui/format.js';
 import { useApi } from '../api.js';
 import { DataScreen, FailureLine } from '../ui/DataScreen.js';
 
+/**
+ * Grants by who holds them, in the order their newest grant appears: an agent session (one issued
+ * identity) or an extension reads as one group, so "what can this agent do" is one glance.
+ */
+function byRequester(grants: Grant[]): { key: string; grants: Grant[] }[] {
+  const groups = new Map<string, Grant[]>();
+  for (const g of grants) {
+    const key = `${g.requester.kind}:${g.requester.id}`;
+    groups.set(key, [...(groups.get(key) ?? []), g]);
+  }
+  return [...groups].map(([key, list]) => ({ key, grants: list }));
+}
+
 function grantStatus(grant: Grant, now: number): string {
   const state = grantState(grant, now);
   if (state === 'revoked') return `Revoked ${formatDateTime(grant.revokedAt)}`;
@@ -101,14 +114,20 @@ export function AccessScreen() {
               </th>
             </tr>
           </thead>
-          <tbody>
-            {grants.map((grant) => {
+          {byRequester(grants).map((group) => (
+            <tbody key={group.key} data-requester-group={group.key}>
+              <tr className="data-table-group">
+                <th colSpan={8} scope="colgroup">
+                  {requesterLabel(group.grants[0]!.requester)} · {group.grants.length} {group.grants.length === 1 ? 'grant' : 'grants'}
+                </th>
+              </tr>
+            {group.grants.map((grant) => {
               const active = isGrantActive(grant, now);
               return (
                 <tr key={grant.id} data-grant-id={grant.id}>
                   <td>{requesterLabel(grant.requester)}</td>
                   <td>{nameOf(grant.connectionId)}</td>
-                  <td>{grant.scopes.join(', ')}</td>
+                  <td>{grant.scopes.join(', ')}{grant.readOnly ? ' (read-only)' : ''}</td>
                   <td>{grantStatus(grant, now)}</td>
                   <td>{formatDateTime(grant.createdAt)}</td>
                   <td>{formatDateTime(grant.expiresAt, 'Until revoked')}</td>
@@ -128,7 +147,8 @@ export function AccessScreen() {
                 </tr>
               );
             })}
-          </tbody>
+            </tbody>
+          ))}
         </table>
       )}
 

@@ -23,6 +23,8 @@ function secondsLeft(deadline: string, now: number): number {
 export function ConsentHost() {
   const api = useApi();
   const [choice, setChoice] = useState<AllowChoice>(DEFAULT_ALLOW_CHOICE);
+  // "Read-only" for SQL: the broker then runs each query in a read-only transaction.
+  const [readOnly, setReadOnly] = useState(false);
   const [now, setNow] = useState(() => Date.now());
   const contentRef = useRef<HTMLDivElement>(null);
   const choiceId = useId();
@@ -36,6 +38,7 @@ export function ConsentHost() {
   useEffect(() => {
     if (!currentId) return;
     setChoice(DEFAULT_ALLOW_CHOICE);
+    setReadOnly(false);
     setFailure(null);
     setNow(Date.now());
     contentRef.current?.focus();
@@ -108,6 +111,13 @@ export function ConsentHost() {
             </p>
           )}
 
+          {current.scopes.some((s) => s.scope === 'sql.query') && (
+            <label className="consent-read-only">
+              <input type="checkbox" checked={readOnly} disabled={busy} onChange={(e) => setReadOnly(e.target.checked)} /> Read-only: Latchkey runs the SQL in a read-only
+              transaction, so it cannot change data
+            </label>
+          )}
+
           <footer className="consent-actions">
             <AlertDialog.Cancel onClick={onDenyClick}>
               Deny
@@ -121,7 +131,7 @@ export function ConsentHost() {
                   </option>
                 ))}
               </select>
-              <button type="button" className="primary" disabled={busy} onClick={() => void respond(current, decisionFor(choice))}>
+              <button type="button" className="primary" disabled={busy} onClick={() => void respond(current, { ...decisionFor(choice), ...(readOnly ? { readOnly: true } : {}) })}>
                 {allowChoice(choice).action}
               </button>
             </span>

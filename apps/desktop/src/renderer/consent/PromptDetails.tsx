@@ -2,6 +2,24 @@ import * as AlertDialog from '@radix-ui/react-alert-dialog';
 import type { ConsentPrompt } from '@latchkey/contracts';
 import { requesterLabel } from '../ui/format.js';
 
+/** The call as the requester states it: HTTP method and path, SQL text, recipients. */
+function IntentText({ intent }: { intent: NonNullable<ConsentPrompt['intent']> }) {
+  switch (intent.kind) {
+    case 'http':
+      return <code>{`${intent.method} ${intent.path}`}</code>;
+    case 'sql':
+      return <pre className="consent-sql">{intent.sql}</pre>;
+    case 'email':
+      return (
+        <span>
+          send “{intent.subject}” to {intent.to.join(', ')}
+        </span>
+      );
+    case 'call':
+      return <span>{intent.summary}</span>;
+  }
+}
+
 /**
  * Who asks, for which connection and target, in their own words (set apart as a quotation so it
  * cannot pass for Latchkey's), and what each scope would allow, warnings first in colour.
@@ -22,6 +40,14 @@ export function PromptDetails({ prompt }: { prompt: ConsentPrompt }) {
           <dd data-testid="consent-reason" className="consent-reason">
             {prompt.reason}
           </dd>
+          {prompt.intent && (
+            <>
+              <dt>They say this call will</dt>
+              <dd data-testid="consent-intent" className="consent-intent">
+                <IntentText intent={prompt.intent} />
+              </dd>
+            </>
+          )}
         </dl>
       </AlertDialog.Description>
 

@@ -6,7 +6,13 @@ export function requesterLabel(requester: Requester): string {
     case 'extension':
       return `Extension ${requester.displayName} (${requester.id})`;
     case 'agent':
-      return `Agent ${requester.displayName} (${requester.id})`;
+      // Over the requester socket the name is the client's own claim (MCP clientInfo): say so.
+      return requester.id.startsWith('socket-')
+        ? `Agent calling itself “${requester.displayName}” (${requester.id})`
+        : `Agent ${requester.displayName} (${requester.id})`;
+    case 'program':
+      // A socket client states its own name: shown as its claim, the issued session id beside it.
+      return `Program calling itself “${requester.displayName}” (${requester.id})`;
     case 'app':
       // In-process executors are named by the host app at wiring (broker.programs.executor(name)).
       return requester.id.startsWith('executor-') ? `Executor ${requester.displayName} (in this app)` : `${requester.displayName} (this app)`;

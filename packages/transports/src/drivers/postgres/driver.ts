@@ -93,7 +93,7 @@ export interface PostgresOptions {
 export async function queryPostgres(
   registry: ClientRegistry,
   c: ResolvedConnection,
-  q: Required<SqlQueryRequest>,
+  q: Required<SqlQueryRequest> & { readOnly?: boolean },
   o: PostgresOptions,
 ): Promise<SqlQueryResult> {
   const start = performance.now();
@@ -117,6 +117,10 @@ export async function queryPostgres(
       (p) => p.end(),
     );
     client = await pool.connect();
+    // A read-only grant: the one statement runs inside a read-only transaction, rolled back after.
+    // The extended protocol allows one statement per call, so it cannot end the transaction and
+    // then write.
+    if (q.readOnly) await client.query('BEGIN TRANSACTION READ ONLY');
     // A cursor always uses the extended protocol: one statement, parameters bound by the server,
     // and rows fetched in batches so a huge result is never pulled in whole.
     const cursor = client.query(new StatementCursor(q.sql, q.params.map(toParam), { rowMode: 'array' }));
@@ -134,6 +138,7 @@ export async function queryPostgres(
       if (rows.full || batch.length < want) break;
     }
     await cursor.close();
+    if (q.readOnly) await client.query('ROLLBACK');
     client.release();
     client = undefined;
     return {

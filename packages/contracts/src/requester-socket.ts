@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { extensionChannels } from './channels.js';
+import type { ChannelMap } from './channels.js';
+import { Connection, ConnectionIdInput, ConnectionStatus, CreateConnectionInput, TestResult } from './connections.js';
+import { ErrorPayload } from './errors.js';
+import { ProviderCategory, ProviderId } from './providers.js';
+import { Id, Requester } from './common.js';
+import { RenderTemplateInput, SetVariableInput, TemplateReference, Variable, VariableKey, VariableKeyInput } from './programs.js';
+
+/**
+ * The local requester socket: how programs (the `latchkey` CLI) and agents (`latchkey mcp`)
+ * outside the app's process reach the running broker. A Unix domain socket in the data folder,
+ * one JSON text per line, every frame parsed here. The first frame proves the caller can read
+ * the per-user token file; the broker then ISSUES the connection its identity. Nothing a client
+ * sends can name a requester: the name it states is a display label only.
+ */
+export const REQUESTER_SOCKET_FILE = 'latchkey.sock';
+export const REQUESTER_TOKEN_FILE = 'requester.token';
+/** Longest line either side accepts, in UTF-16 code units; checked while the line arrives. */
+export const REQUESTER_MAX_FRAME = 1024 * 1024;
+
+/** Kinds a socket client may ask to be; `app` and `extension` are never given out here. */
+export const SocketRequesterKind = z.enum(['program', 'agent']);
+export type SocketRequesterKind = z.infer<typeof SocketRequesterKind>;
+
+export const HelloFrame = z.strictObject({
+  type: z.literal('hello'),
+  token: z.string().min(1).max(256),
+  kind: SocketRequesterKind,
+  /** What the client calls itself: shown to the person as a stated label, never trusted. */
+  name: z.string().trim().min(1).max(100),
+});
+export type HelloFrame = z.infer<typeof HelloFrame>;
+
+export const CallFrame = z.strictObject({
+  type: z.literal('call'),
+  id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  channel: z.string().min(1).max(100),
+  input: z.unknown(),
+});
+export type CallFrame = z.infer<typeof CallFrame>;
+
+export const ClientFrame = z.discriminatedUnion('type', [HelloFrame, CallFrame]);
+
+export const WelcomeFrame = z.strictObject({ type: z.literal('welcome'), requester: Requester });
+export const ResultFrame = z.strictObject({
+  type: z.literal('result'),
+  id: z.number().int(),
+  result: z.discriminatedUnion('ok', [
+    z.strictObject({ ok: z.literal(true), value: z.unknown() }),
+    z.strictObject({ ok: z.literal(false), error: ErrorPayload }),
+  ]),
+});
+/** A fault of the connection itself (bad hello, oversize frame); the server closes after it. */
+export const FaultFrame = z.strictObject({ type: z.literal('fault'), error: ErrorPayload });
+export const ServerFrame = z.discriminatedUnion('type', [WelcomeFrame, ResultFrame, FaultFrame]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+
+/**
+ * What an agent may choose from before it holds any grant: names, types and where each points
+ * (the same words the consent modal shows) — never settings beyond that, never a secret.
+ */
+export const ConnectionCatalogEntry = z.strictObject({
+  id: Id,
+  name: z.string(),
+  providerId: ProviderId,
+  providerName: z.string(),
+  category: ProviderCategory,
+  target: z.string(),
+  operations: z.array(z.string()),
+  isDefault: z.boolean(),
+  status: ConnectionStatus,
+});
+export type ConnectionCatalogEntry = z.infer<typeof ConnectionCatalogEntry>;
+
+/** Every call a socket requester may make: the extension surface plus a catalog and tests. */
+export const requesterChannels = {
+  ...extensionChannels,
+  'connections:catalog': { input: z.strictObject({ category: ProviderCategory.optional() }).default({}), output: z.array(ConnectionCatalogEntry) },
+  'connections:test': { input: ConnectionIdInput, output: TestResult },
+  /**
+   * `latchkey inject`: the template rendered for this requester — connections only through its
+   * active grants, secret fields only with `reveal` (programs' rules), so the text may hold secrets.
+   */
+  'templates:render': { input: RenderTemplateInput, output: z.strictObject({ text: z.string(), references: z.array(TemplateReference) }) },
+  /** `latchkey var get`: a plain variable's value (secret variables never leave to a requester). */
+  'variables:get': { input: VariableKeyInput, output: z.strictObject({ key: VariableKey, value: z.string() }) },
+  /** `latchkey var set`: programs only (an agent is refused), audited as the issued requester. */
+  'variables:set': { input: SetVariableInput, output: Variable },
+  /**
+   * `latchkey import-mcp`: a secret found in an agent's config file moves into a new connection.
+   * Programs only; secrets travel inwards only (the answer is the public Connection).
+   */
+  'connections:import': { input: CreateConnectionInput, output: Connection },
+} satisfies ChannelMap;
+export type RequesterChannels = typeof requesterChannels;
