@@ -2,7 +2,7 @@ import { nanoid } from 'nanoid';
 import { appChannels, createClient, createDispatcher, requesterChannels } from '@latchkey/contracts';
 import type { Requester, SocketRequesterKind } from '@latchkey/contracts';
 import { createHeadlessHost } from '@latchkey/headless';
-import type { Session } from './session.js';
+import type { Session } from './session-shape.js';
 
 /**
  * CI: no app is running, and the job holds the master key. The store is opened here (its folder

@@ -1,17 +1,11 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LatchkeyError } from '@latchkey/contracts';
-import type { ClientApi, Requester, RequesterChannels, SocketRequesterKind } from '@latchkey/contracts';
+import type { SocketRequesterKind } from '@latchkey/contracts';
 import { connectRequester } from '@latchkey/requester-socket';
+import type { Session } from './session-shape.js';
 
-/** What every command talks to: the running app over the socket, or (CI) the store opened here. */
-export interface Session {
-  readonly requester: Requester;
-  readonly api: ClientApi<RequesterChannels>;
-  /** Where it came from, for messages: "the running app" or "the store, opened by the CLI". */
-  readonly via: 'app' | 'store';
-  close(): Promise<void>;
-}
+export type { Session } from './session-shape.js';
 
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return resolve(flag ?? env.LATCHKEY_DATA_DIR ?? join(homedir(), '.latchkey'));

@@ -1,5 +1,4 @@
 import { ConnectionRecordSchema, type ConnectionChange, type ConnectionRecord, type ConnectionRepository, type JournaledAuditInput } from '@latchkey/broker';
-import { readOnlyError } from './storage-error.js';
 import { FileRepository, type Op, type WriteTarget } from './repository.js';
 
 /** What a commit hands the file: the change's ops and its audit events, as one record. */
@@ -24,13 +23,9 @@ export class JournaledConnections extends FileRepository<ConnectionRecord> imple
   }
 
   commit(change: ConnectionChange): Promise<void> {
-    // All or nothing: a record that fails validation refuses the whole change.
-    const readOnly = this.target.readOnly();
-    if (readOnly) return Promise.reject(readOnlyError(readOnly));
-    const ops: Op<ConnectionRecord>[] = [];
+    let ops;
     try {
-      for (const record of change.put ?? []) ops.push({ p: this.validated(record) });
-      for (const id of change.delete ?? []) if (this.exists(id) || ops.some((op) => 'p' in op && op.p.id === id)) ops.push({ d: id });
+      ops = this.changeOps(change.put, change.delete);
     } catch (error) {
       return Promise.reject(error as Error);
     }

@@ -89,6 +89,18 @@ export class FileRepository<T extends { id: string }> implements Repository<T> {
     return freeze(parsed.data);
   }
 
+  /**
+   * One all-or-nothing change as ops: each put validated (a record that fails refuses the whole
+   * change), each delete kept only for a record that exists or that this change puts.
+   */
+  changeOps(put: readonly T[] = [], remove: readonly string[] = []): Op<T>[] {
+    const readOnly = this.target.readOnly();
+    if (readOnly) throw readOnlyError(readOnly);
+    const ops: Op<T>[] = put.map((record) => ({ p: this.validated(record) }));
+    for (const id of remove) if (this.exists(id) || ops.some((op) => 'p' in op && op.p.id === id)) ops.push({ d: id });
+    return ops;
+  }
+
   /** Whether the id exists once everything already asked for has landed. */
   exists(id: string): boolean {
     let found: boolean | null = null;

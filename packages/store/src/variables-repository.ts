@@ -1,6 +1,5 @@
 import { VariableRecordSchema, type JournaledAuditInput, type VariableChange, type VariableRecord, type VariableRepository } from '@latchkey/broker';
 import type { Json } from '@latchkey/contracts';
-import { readOnlyError } from './storage-error.js';
 import { FileRepository, type Op, type WriteTarget } from './repository.js';
 
 /** What a variables commit hands the document: its ops and its audit events, as one journal record. */
@@ -23,13 +22,9 @@ export class FileVariables extends FileRepository<VariableRecord> implements Var
   }
 
   commit(change: VariableChange): Promise<void> {
-    // All or nothing: a record that fails validation refuses the whole change.
-    const readOnly = this.target.readOnly();
-    if (readOnly) return Promise.reject(readOnlyError(readOnly));
-    const ops: Op<VariableRecord>[] = [];
+    let ops;
     try {
-      for (const record of change.put ?? []) ops.push({ p: this.validated(record) });
-      for (const id of change.delete ?? []) if (this.exists(id) || ops.some((op) => 'p' in op && op.p.id === id)) ops.push({ d: id });
+      ops = this.changeOps(change.put, change.delete);
     } catch (error) {
       return Promise.reject(error as Error);
     }

@@ -1,9 +1,13 @@
-import type { Requester, Variable } from '@latchkey/contracts';
+import type { Requester, TemplateReference, Variable } from '@latchkey/contracts';
 import type { Masker } from '../masking/masker.js';
 import type { ResolvedConnection } from '../ports.js';
-import type { RenderedTemplate } from './programs-service.js';
 
-export type { RenderedTemplate } from './programs-service.js';
+/** A rendered template. `text` holds plaintext secrets where the caller may have them; `masked` never does. */
+export interface RenderedTemplate {
+  text: string;
+  masked: string;
+  references: TemplateReference[];
+}
 
 /**
  * Trusted code inside the broker's process (a host app's workflow nodes), named by the host app

@@ -9,6 +9,7 @@ import type { UsageTracker } from '../usage/usage-tracker.js';
 import { unknownConnection, type EffectiveConnection, type ProgramConnections } from './program-connections.js';
 import { applyFilter, compiled, type TemplateReference } from './template.js';
 import type { VariablesService } from './variables-service.js';
+import type { RenderedTemplate } from './programs-api.js';
 
 /**
  * Who a template is rendered for:
@@ -17,14 +18,10 @@ import type { VariablesService } from './variables-service.js';
  * - `executor`: trusted code inside the broker's process, named by the host app at wiring.
  * - `preview`: the person's window; gets the text with every secret masked, nothing else.
  */
+export type { RenderedTemplate };
+
 export type TemplateCaller = { as: 'requester' | 'executor' | 'preview'; requester: Requester };
 
-/** A rendered template. `text` holds plaintext secrets where the caller may have them; `masked` never does. */
-export interface RenderedTemplate {
-  text: string;
-  masked: string;
-  references: PublicReference[];
-}
 
 const MAX_TEMPLATE_LENGTH = 65_536;
 const asText = (v: Json): string => (typeof v === 'string' ? v : JSON.stringify(v));

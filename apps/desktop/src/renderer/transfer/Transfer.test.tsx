@@ -62,7 +62,10 @@ describe('import, duplicate and test all', () => {
     const user = userEvent.setup();
     await createGitHubConnection(h.api, 'First');
     await createGitHubConnection(h.api, 'Second');
-    await user.click(await screen.findByRole('button', { name: 'Test all' }));
+    // The button is there before the list has loaded (disabled while there is nothing to test).
+    const testAll = await screen.findByRole('button', { name: 'Test all' });
+    await waitFor(() => expect((testAll as HTMLButtonElement).disabled).toBe(false));
+    await user.click(testAll);
     const summary = await screen.findByTestId('test-all-summary');
     await waitFor(() => expect(summary.textContent).toContain('Tested 2: 0 working, 2 failing'), { timeout: 15_000 });
     expect(summary.textContent).toContain('First');
