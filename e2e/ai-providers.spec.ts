@@ -149,7 +149,8 @@ test.describe('AI provider connections against loopback stand-ins (Chromium)', (
     expect(frames).toContain(openai!.baseUrl); // the recording works: the saved config came through
     expect(frames.includes(apiKey), 'the API key crossed the bridge to the page').toBe(false);
     const files = filesUnder(host!.dataDir);
-    expect(files.map((f) => f.path).some((p) => p.endsWith('secrets.json'))).toBe(true);
+    // The ciphertext is on disk (in the snapshot, or in its journal until the next compaction), and searched.
+    expect(files.map((f) => f.path).some((p) => p.endsWith('secrets.json') || p.endsWith('secrets.journal'))).toBe(true);
     for (const f of files) expect(f.text.includes(apiKey), `plaintext API key in ${f.path}`).toBe(false);
   });
 });

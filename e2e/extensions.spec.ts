@@ -250,7 +250,8 @@ test('an extension asks, the person answers, and Access and Audit follow', async
     expect(await runCommand(REF_KEEPER_ID, 'useHeldRef')).toEqual({ ok: true, status: 200 });
 
     await openSection(page, 'Access');
-    const row = page.getByRole('row').filter({ hasText: `Extension Ref keeper (e2e) (${REF_KEEPER_ID})` });
+    // The grant's own row, under the heading row that groups this requester's grants.
+    const row = page.locator('tr[data-grant-id]').filter({ hasText: `Extension Ref keeper (e2e) (${REF_KEEPER_ID})` });
     await expect(row).toContainText('Work GitHub');
     await expect(row).toContainText('Until revoked');
     await expectAccessible(page, 'main');

@@ -36,7 +36,8 @@ async function expectNoPasswordLeak(page: Page, received: string[], host: Runnin
   expect(frames).toContain(`"port":${port}`); // the recording works: the saved config came through
   for (const s of secrets) expect(frames.includes(s), 'the password crossed the bridge to the page').toBe(false);
   const files = filesUnder(host.dataDir);
-  expect(files.map((f) => f.path).some((p) => p.endsWith('secrets.json'))).toBe(true);
+  // The ciphertext is on disk (in the snapshot, or in its journal until the next compaction), and searched.
+  expect(files.map((f) => f.path).some((p) => p.endsWith('secrets.json') || p.endsWith('secrets.journal'))).toBe(true);
   for (const f of files) for (const s of secrets) expect(f.text.includes(s), `plaintext password in ${f.path}`).toBe(false);
 }
 

@@ -1,5 +1,5 @@
 import { GRANT_DURATION_MS, LatchkeyError, describeScope, expandTemplate, isGrantActive } from '@latchkey/contracts';
-import type { AccessRequestInput, AccessResponse, ConsentDecision, ConsentPrompt, DenialReason, Grant, Requester, Scope } from '@latchkey/contracts';
+import type { AccessRequestInput, AccessResponse, ConsentDecision, ConsentPrompt, DenialReason, Grant, ProviderManifest, Requester, Scope } from '@latchkey/contracts';
 import { nanoid } from 'nanoid';
 import type { AuditService } from '../audit/audit-service.js';
 import { iso } from '../clock.js';
@@ -25,6 +25,8 @@ export interface ConsentDeps {
 const MAX_OPEN_PROMPTS_PER_REQUESTER = 3;
 
 /** Consent defaults to deny: only an explicit "allow" from the person grants anything. */
+type RequestRecorder = { ask(budget: 'person' | 'refusal'): Promise<void>; deny(reason: DenialReason, message: string): Promise<AccessResponse> };
+
 export class ConsentService {
   readonly #denials = new Map<string, number[]>();
   readonly #open = new Map<string, number>();
@@ -52,45 +54,17 @@ export class ConsentService {
     return new Set(this.d.grants.all().filter((g) => requesterKey(g.requester) === key && this.isActive(g, now)).map((g) => g.connectionId));
   }
 
+  /**
+   * An access request, in its steps: the request is checked (connection, scopes, repeated
+   * refusals); an "always" grant that covers it answers at once; otherwise the person is asked,
+   * and a yes becomes a grant. Every path ends in a ref or an audited refusal.
+   */
   async request(requester: Requester, input: AccessRequestInput): Promise<AccessResponse> {
-    const base = { connectionId: input.connectionId, requester, scopes: input.scopes };
-    // Recorded once the answer's path is known: before a prompt it is paced by the person (open
-    // prompts are capped); before a refusal it is budgeted like the refusal (the flood vector);
-    // an always-grant answering again records one coalesced event instead (#issue).
-    let asked = false;
-    const ask = async (budget: 'person' | 'refusal') => {
-      if (asked) return;
-      asked = true;
-      await this.d.audit.record({ type: 'access.request', ...base, detail: input.reason.slice(0, 500) }, budget);
-    };
-    const deny = async (reason: DenialReason, message: string): Promise<AccessResponse> => {
-      await ask('refusal');
-      await this.d.audit.record({ type: 'access.deny', outcome: 'denied', ...base, detail: `${reason}: ${message}` }, 'refusal');
-      return { granted: false, reason, message };
-    };
-
-    let connection;
-    try {
-      connection = this.d.connections.require(input.connectionId);
-    } catch {
-      return deny('not_found', `No connection with id "${input.connectionId}"`);
-    }
-    const manifest = this.d.registry.require(connection.providerId);
-    const unsupported = input.scopes.filter((s) => s !== 'reveal' && !manifest.operations.includes(s));
-    if (unsupported.length) return deny('unsupported_scope', `${manifest.name} connections do not support ${unsupported.join(', ')}`);
-
-    const key = requesterKey(requester);
-    const throttleKey = `${key}|${connection.id}`;
-    const now = this.d.clock.now();
-    const recent = (this.#denials.get(throttleKey) ?? []).filter((t) => now - t < this.d.options.throttleWindowMs);
-    this.#denials.set(throttleKey, recent);
-    // Prompts still open count as denials-to-be, so a burst of requests cannot slip past the
-    // limit before the first answers arrive.
-    const openHere = this.#open.get(throttleKey) ?? 0;
-    if (recent.length > 0 && recent.length + openHere >= this.d.options.throttleDenials) {
-      const waitMin = Math.ceil((this.d.options.throttleWindowMs - (now - recent[0]!)) / 60_000);
-      return deny('throttled', `${requester.displayName} was refused access to "${connection.name}" ${recent.length === 1 ? 'once' : `${recent.length} times`} recently; it may ask again in ${waitMin} min`);
-    }
+    const record = this.#requestRecorder(requester, input);
+    // Synchronous up to the prompt's places being taken: a burst cannot all pass the checks first.
+    const checked = this.#check(requester, input);
+    if ('denial' in checked) return record.deny(...checked.denial);
+    const { connection, manifest, key, throttleKey, now } = checked;
 
     // An "always" grant that covers every asked scope answers without a prompt — but only for
     // the target the person allowed: after a new host or URL they are asked again.
@@ -104,11 +78,11 @@ export class ConsentService {
     try {
       this.d.refs.assertRoom(key, now);
     } catch (error) {
-      await ask('refusal');
+      await record.ask('refusal');
       throw error;
     }
     const open = this.#open.get(key) ?? 0;
-    if (open >= MAX_OPEN_PROMPTS_PER_REQUESTER) return deny('throttled', `${requester.displayName} already has ${open} access requests waiting for an answer`);
+    if (open >= MAX_OPEN_PROMPTS_PER_REQUESTER) return record.deny('throttled', `${requester.displayName} already has ${open} access requests waiting for an answer`);
 
     const target = manifest.summary ? expandTemplate(manifest.summary, { config: connection.config }) : manifest.name;
     const prompt: ConsentPrompt = {
@@ -120,56 +94,113 @@ export class ConsentService {
       scopes: input.scopes.map((s) => ({ scope: s, description: describeScope(s, target), warning: s === 'reveal' })),
       deadline: iso(now + this.d.options.consentTimeoutMs),
     };
+    const answer = await this.#askPerson(prompt, key, throttleKey, record);
+    if ('granted' in answer) return answer;
+    const decision = answer.decision;
+    if (decision.decision === 'deny') {
+      this.#recordDenial(throttleKey);
+      return record.deny('denied', `${requester.displayName} was not allowed to use "${connection.name}"`);
+    }
+    this.#denials.delete(throttleKey);
+    const grant = this.#grantFrom(decision, requester, connection.id, input, bound);
+    await this.d.grants.put(grant);
+    this.d.events.emit('grants:changed', {});
+    return this.#issue(grant, bound, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
+  }
 
-    let decision: ConsentDecision;
+  /**
+   * The request's audit: recorded once the answer's path is known — before a prompt it is paced
+   * by the person (open prompts are capped); before a refusal it is budgeted like the refusal (the
+   * flood vector); an always-grant answering again records one coalesced event instead (#issue).
+   */
+  #requestRecorder(requester: Requester, input: AccessRequestInput) {
+    const base = { connectionId: input.connectionId, requester, scopes: input.scopes };
+    let asked = false;
+    const ask = async (budget: 'person' | 'refusal') => {
+      if (asked) return;
+      asked = true;
+      await this.d.audit.record({ type: 'access.request', ...base, detail: input.reason.slice(0, 500) }, budget);
+    };
+    const deny = async (reason: DenialReason, message: string): Promise<AccessResponse> => {
+      await ask('refusal');
+      await this.d.audit.record({ type: 'access.deny', outcome: 'denied', ...base, detail: `${reason}: ${message}` }, 'refusal');
+      return { granted: false, reason, message };
+    };
+    return { ask, deny };
+  }
+
+  /** The connection and scopes exist, and this requester was not refused too often lately. */
+  #check(requester: Requester, input: AccessRequestInput): { denial: [DenialReason, string] } | { connection: ReturnType<ConnectionsService['require']>; manifest: ProviderManifest; key: string; throttleKey: string; now: number } {
+    let connection;
+    try {
+      connection = this.d.connections.require(input.connectionId);
+    } catch {
+      return { denial: ['not_found', `No connection with id "${input.connectionId}"`] };
+    }
+    const manifest = this.d.registry.require(connection.providerId);
+    const unsupported = input.scopes.filter((s) => s !== 'reveal' && !manifest.operations.includes(s));
+    if (unsupported.length) return { denial: ['unsupported_scope', `${manifest.name} connections do not support ${unsupported.join(', ')}`] };
+
+    const key = requesterKey(requester);
+    const throttleKey = `${key}|${connection.id}`;
+    const now = this.d.clock.now();
+    const recent = (this.#denials.get(throttleKey) ?? []).filter((t) => now - t < this.d.options.throttleWindowMs);
+    this.#denials.set(throttleKey, recent);
+    // Prompts still open count as denials-to-be, so a burst of requests cannot slip past the
+    // limit before the first answers arrive.
+    const openHere = this.#open.get(throttleKey) ?? 0;
+    if (recent.length > 0 && recent.length + openHere >= this.d.options.throttleDenials) {
+      const waitMin = Math.ceil((this.d.options.throttleWindowMs - (now - recent[0]!)) / 60_000);
+      return { denial: ['throttled', `${requester.displayName} was refused access to "${connection.name}" ${recent.length === 1 ? 'once' : `${recent.length} times`} recently; it may ask again in ${waitMin} min`] };
+    }
+    return { connection, manifest, key, throttleKey, now };
+  }
+
+  /** Shows the prompt and waits for the person, holding the requester's places among open prompts meanwhile. */
+  async #askPerson(prompt: ConsentPrompt, key: string, throttleKey: string, record: RequestRecorder): Promise<{ decision: ConsentDecision } | AccessResponse> {
     const controller = new AbortController();
     // The prompt's place is taken before its request is recorded, so concurrent requests cannot
     // all pass the cap while the first records are being written.
-    this.#open.set(key, open + 1);
-    this.#open.set(throttleKey, openHere + 1);
+    this.#open.set(key, (this.#open.get(key) ?? 0) + 1);
+    this.#open.set(throttleKey, (this.#open.get(throttleKey) ?? 0) + 1);
     this.#aborters.set(controller, key);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let prompted = false;
     try {
-      await ask('person');
+      await record.ask('person');
       prompted = true;
       timer = setTimeout(() => controller.abort(new TimeoutError()), this.d.options.consentTimeoutMs);
-      decision = await this.d.prompter.prompt(prompt, controller.signal);
+      return { decision: await this.d.prompter.prompt(prompt, controller.signal) };
     } catch (error) {
       if (!prompted) throw error; // the request could not be recorded: no audit, no prompt
       this.#recordDenial(throttleKey);
-      if (error instanceof TimeoutError) return deny('timeout', `No answer within ${Math.round(this.d.options.consentTimeoutMs / 1000)} s`);
-      return deny('aborted', `The request was withdrawn: ${error instanceof Error ? error.message : 'no answer'}`);
+      if (error instanceof TimeoutError) return record.deny('timeout', `No answer within ${Math.round(this.d.options.consentTimeoutMs / 1000)} s`);
+      return record.deny('aborted', `The request was withdrawn: ${error instanceof Error ? error.message : 'no answer'}`);
     } finally {
       clearTimeout(timer);
       this.#aborters.delete(controller);
       this.#open.set(key, (this.#open.get(key) ?? 1) - 1);
       this.#open.set(throttleKey, (this.#open.get(throttleKey) ?? 1) - 1);
     }
+  }
 
-    if (decision.decision === 'deny') {
-      this.#recordDenial(throttleKey);
-      return deny('denied', `${requester.displayName} was not allowed to use "${connection.name}"`);
-    }
-    this.#denials.delete(throttleKey);
+  /** A yes, as the grant it makes: once (a short-lived single ref) or for the duration picked. */
+  #grantFrom(decision: Exclude<ConsentDecision, { decision: 'deny' }>, requester: Requester, connectionId: string, input: AccessRequestInput, target: string): Grant {
     const createdAt = this.d.clock.now();
     const ttl = decision.decision === 'once' ? this.d.options.onceRefTtlMs : GRANT_DURATION_MS[decision.duration];
-    const grant: Grant = {
+    return {
       id: nanoid(12),
       requester,
-      connectionId: connection.id,
+      connectionId,
       scopes: [...input.scopes],
       kind: decision.decision,
       createdAt: iso(createdAt),
       expiresAt: ttl === null ? null : iso(createdAt + ttl),
       lastUsedAt: null,
       revokedAt: null,
-      target: bound,
+      target,
       ...(decision.readOnly && input.scopes.includes('sql.query') ? { readOnly: true } : {}),
     };
-    await this.d.grants.put(grant);
-    this.d.events.emit('grants:changed', {});
-    return this.#issue(grant, bound, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
   }
 
   /** Window closed, renderer crashed, app quitting: every open prompt is denied. */
