@@ -22,6 +22,7 @@ import { KeyService } from './keys/key-service.js';
 import { keyStatus } from './keys/key-status.js';
 import type { Broker, BrokerOptions, BrokerPorts, CallContext, ExtensionController } from './types.js';
 import { wirePrograms } from './programs/wire-programs.js';
+import { DEFAULT_OLLAMA_OPTIONS, OllamaService } from './ollama/ollama-service.js';
 
 /** Blobs the broker keeps for itself in the secret store; no connection points at them. */
 const BROKER_BLOB_IDS: readonly string[] = [AUDIT_KEY_ID, APPROVED_COMMANDS_ID];
@@ -92,6 +93,8 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const confirmKeyAction = createKeyActionConfirmation(ports.commandApprover ?? codeApprover, audit, closing.signal);
   const programs = wirePrograms({ ports, connections, secrets, registry, consent, audit, journal, events, clock });
   const operations = new OperationsService({ refs, consent, connections, audit, masking: secrets.masking, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs, onUse: (id, who) => programs.usage.count(id, who, 'ref') });
+
+  const ollama = new OllamaService({ connections, audit, masking: secrets.masking, transports: ports.transports, events, options: { ...DEFAULT_OLLAMA_OPTIONS, ...options.ollama } });
 
   const keys = new KeyService({
     cipher: ports.cipher,
@@ -187,6 +190,10 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       return { ok: true as const, message };
     },
     ...programs.appHandlers,
+    'ollama:listModels': (i) => ollama.listModels(i.id),
+    'ollama:pull': (i, c) => ollama.pull(i, c.requester),
+    'ollama:cancelPull': async (i) => ollama.cancelPull(i),
+    'ollama:delete': (i, c) => ollama.delete(i, c.requester),
   };
 
   const extension: Handlers<ExtensionChannels, CallContext> = {
@@ -238,6 +245,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     programs: programs.api,
     close: async () => {
       consent.abortAll('Latchkey is quitting');
+      ollama.abortAll();
       closing.abort(new Error('Latchkey is quitting'));
       commands.abortAll('Latchkey is quitting');
       await ready;

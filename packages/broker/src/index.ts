@@ -12,3 +12,4 @@ export { KEY_CHECK_TEXT } from './secrets/secrets-service.js';
 export { openRecoveryKit, sealRecoveryKit, MIN_PASSPHRASE_LENGTH } from './keys/recovery-kit.js';
 export type { Executor, ProgramsApi, RenderedTemplate } from './programs/programs-api.js';
 export { CONNECTION_PREFIX, VARIABLE_PREFIX } from './programs/environment-overrides.js';
+export { readLines } from './ollama/read-lines.js';

@@ -1,3 +1,4 @@
+import type { OllamaOptions } from './ollama/ollama-service.js';
 import type {
   AppChannels,
   AuditEventInput,
@@ -79,6 +80,8 @@ export interface BrokerOptions {
   auditRates?: Record<RequesterKind, AuditRate>;
   /** The audit budget's time (refill and waiting); monotonic real time by default, a test may drive it. */
   auditTimer?: AuditTimer;
+  /** Ollama model operations' bounds (ollama/ollama-service.ts); defaults there. */
+  ollama?: Partial<OllamaOptions>;
 }
 
 export type EventName = keyof AppEvents;

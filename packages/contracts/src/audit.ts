@@ -42,6 +42,9 @@ export const AuditType = z.enum([
   'variable.delete',
   /** A template was rendered for a requester or an executor (coalesced like ref uses). */
   'template.use',
+  /** A model was pulled onto, or deleted from, an Ollama connection's server by the person. */
+  'model.pull',
+  'model.delete',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

@@ -34,6 +34,7 @@ import {
 import { ExportRecoveryKitInput, ExportRecoveryKitResult, KeysRotateInput, KeysRotateResult, RestoreFromKitInput, RestoreFromKitResult } from './keys.js';
 import { ProviderInfo } from './providers.js';
 import { StoreGenerations, StoreRestoreInput, StoreRestoreResult, SystemStatus } from './system.js';
+import { OllamaModelInput, OllamaModelsResult, OllamaPullProgress, OllamaPullResult } from './ollama.js';
 import { ConnectionUsage, OverridesList, RenderTemplateInput, RenderedTemplatePreview, SetVariableInput, Variable, VariableKeyInput } from './programs.js';
 
 /**
@@ -93,6 +94,11 @@ export const appChannels = {
   'templates:preview': channel(RenderTemplateInput, RenderedTemplatePreview),
   'overrides:list': channel(Empty, OverridesList),
   'usage:list': channel(Empty, z.array(ConnectionUsage)),
+  // Ollama's models on an Ollama connection (issue 14): run by the person, never by an extension.
+  'ollama:listModels': channel(ConnectionIdInput, OllamaModelsResult),
+  'ollama:pull': channel(OllamaModelInput, OllamaPullResult),
+  'ollama:cancelPull': channel(OllamaModelInput, Ok),
+  'ollama:delete': channel(OllamaModelInput, Ok),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 
@@ -108,6 +114,7 @@ export const appEvents = {
   'system:status': SystemStatus,
   'variables:changed': z.strictObject({ keys: z.array(z.string()) }),
   'usage:changed': z.strictObject({ ids: z.array(z.string()) }),
+  'ollama:pullProgress': OllamaPullProgress,
 } satisfies Record<string, z.ZodType>;
 export type AppEvents = typeof appEvents;
 

@@ -18,3 +18,4 @@ export * from './bounded-json.js';
 export * from './field-pattern.js';
 export * from './canonical-json.js';
 export * from './programs.js';
+export * from './ollama.js';

@@ -34,6 +34,8 @@ export const TYPE_LABELS: Record<AuditType, string> = {
   'variable.replace': 'Variable value replaced',
   'variable.delete': 'Variable deleted',
   'template.use': 'Template used',
+  'model.pull': 'Model pulled',
+  'model.delete': 'Model deleted',
 };
 
 export const count = new Intl.NumberFormat('en-US');
