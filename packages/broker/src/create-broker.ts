@@ -23,6 +23,7 @@ import { keyStatus } from './keys/key-status.js';
 import type { Broker, BrokerOptions, BrokerPorts, CallContext, ExtensionController } from './types.js';
 import { wirePrograms } from './programs/wire-programs.js';
 import { DEFAULT_OLLAMA_OPTIONS, OllamaService } from './ollama/ollama-service.js';
+import { runExtensionCommand } from './extensions/run-command.js';
 
 /** Blobs the broker keeps for itself in the secret store; no connection points at them. */
 const BROKER_BLOB_IDS: readonly string[] = [AUDIT_KEY_ID, APPROVED_COMMANDS_ID];
@@ -194,6 +195,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'ollama:pull': (i, c) => ollama.pull(i, c.requester),
     'ollama:cancelPull': async (i) => ollama.cancelPull(i),
     'ollama:delete': (i, c) => ollama.delete(i, c.requester),
+    'extensions:runCommand': (i, c) => runExtensionCommand({ extensions: () => extensions, audit, masking: secrets.masking }, i, c.requester),
   };
 
   const extension: Handlers<ExtensionChannels, CallContext> = {

@@ -5,6 +5,7 @@ import type {
   AppEvents,
   ExtensionChannels,
   ExtensionInfo,
+  Json,
   Handlers,
   ProviderInfo,
   ProviderManifest,
@@ -28,6 +29,8 @@ export interface ExtensionController {
   setEnabled(id: string, enabled: boolean): Promise<ExtensionInfo>;
   /** Crashes, restarts, state changes: the broker forwards them as `extensions:changed`. */
   onChange?(listener: () => void): () => void;
+  /** Runs a command the extension registered, in its own process, bounded by the host's timeout. */
+  runCommand?(extensionId: string, command: string): Promise<Json>;
 }
 
 export interface BrokerPorts {

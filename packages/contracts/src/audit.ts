@@ -45,6 +45,8 @@ export const AuditType = z.enum([
   /** A model was pulled onto, or deleted from, an Ollama connection's server by the person. */
   'model.pull',
   'model.delete',
+  /** The person ran an extension's declared command from the app. */
+  'extension.command',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

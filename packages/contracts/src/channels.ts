@@ -14,7 +14,7 @@ import {
   TestResult,
   UpdateConnectionInput,
 } from './connections.js';
-import { ExtensionConnection, ExtensionConnectionsQuery, ExtensionInfo, SetExtensionEnabledInput } from './extensions.js';
+import { ExtensionConnection, ExtensionConnectionsQuery, ExtensionInfo, RunExtensionCommandInput, RunExtensionCommandResult, SetExtensionEnabledInput } from './extensions.js';
 import {
   HttpFetchRequest,
   HttpFetchResponse,
@@ -99,6 +99,8 @@ export const appChannels = {
   'ollama:pull': channel(OllamaModelInput, OllamaPullResult),
   'ollama:cancelPull': channel(OllamaModelInput, Ok),
   'ollama:delete': channel(OllamaModelInput, Ok),
+  // An extension's declared command, run by the person from the Extensions screen (issue 14).
+  'extensions:runCommand': channel(RunExtensionCommandInput, RunExtensionCommandResult),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 

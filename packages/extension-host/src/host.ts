@@ -138,9 +138,27 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
 
   const list = () => [...slots.values()].map(info);
 
+  /** Runs a command the extension registered with `ctx.commands.register`, in its own process. */
+  const runCommand = async (extensionId: string, name: string, args: Json = null): Promise<Json> => {
+    const slot = mustGet(extensionId);
+    if (!COMMAND_NAME.test(name)) throw new LatchkeyError('VALIDATION', 'Command names are identifiers');
+    const proc = slot.process;
+    if (slot.state !== 'running' || !proc) throw new LatchkeyError('UNAVAILABLE', `${slot.ext.manifest.displayName} is not running (${slot.state})`);
+    return new Promise<Json>((resolve, reject) => {
+      const id = slot.nextCommandId++;
+      const timer = setTimeout(() => {
+        slot.commands.delete(id);
+        reject(new LatchkeyError('TIMEOUT', `${name} did not finish within ${limits.commandTimeoutMs / 1000} s`));
+      }, limits.commandTimeoutMs);
+      slot.commands.set(id, { resolve, reject, timer });
+      proc.send(encodeFrame({ t: 'command', id, name, args }));
+    });
+  };
+
   const controller = {
     list,
     setEnabled,
+    runCommand: (extensionId: string, name: string) => runCommand(extensionId, name),
     onChange(listener: (info: ExtensionInfo) => void) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
@@ -155,21 +173,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     get: (id) => (slots.has(id) ? info(mustGet(id)) : undefined),
     setEnabled,
     fsIsolation: (id) => slots.get(id)?.fsIsolation ?? null,
-    async runCommand(extensionId, name, args = null) {
-      const slot = mustGet(extensionId);
-      if (!COMMAND_NAME.test(name)) throw new LatchkeyError('VALIDATION', 'Command names are identifiers');
-      const proc = slot.process;
-      if (slot.state !== 'running' || !proc) throw new LatchkeyError('UNAVAILABLE', `${slot.ext.manifest.displayName} is not running (${slot.state})`);
-      return new Promise<Json>((resolve, reject) => {
-        const id = slot.nextCommandId++;
-        const timer = setTimeout(() => {
-          slot.commands.delete(id);
-          reject(new LatchkeyError('TIMEOUT', `${name} did not finish within ${limits.commandTimeoutMs / 1000} s`));
-        }, limits.commandTimeoutMs);
-        slot.commands.set(id, { resolve, reject, timer });
-        proc.send(encodeFrame({ t: 'command', id, name, args }));
-      });
-    },
+    runCommand,
     async close() {
       closed = true;
       for (const slot of slots.values()) stopProcess(slot);

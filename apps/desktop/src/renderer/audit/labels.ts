@@ -36,6 +36,7 @@ export const TYPE_LABELS: Record<AuditType, string> = {
   'template.use': 'Template used',
   'model.pull': 'Model pulled',
   'model.delete': 'Model deleted',
+  'extension.command': 'Extension command run',
 };
 
 export const count = new Intl.NumberFormat('en-US');

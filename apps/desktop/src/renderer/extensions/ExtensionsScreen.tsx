@@ -4,6 +4,7 @@ import { errorMessage } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
 import { useApi } from '../api.js';
 import { DataScreen, FailureLine } from '../ui/DataScreen.js';
+import { CommandOutput, ExtensionCommands, useCommandRunner } from './ExtensionCommands.js';
 
 const STATE_LABELS: Record<ExtensionInfo['state'], string> = {
   running: 'Running',
@@ -20,6 +21,7 @@ export function ExtensionsScreen() {
   const [extensions, setExtensions] = useState<ExtensionInfo[] | null>(null);
   const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
   const [failure, setFailure] = useState<string | null>(null);
+  const commands = useCommandRunner();
 
   const load = useCallback(async () => {
     try {
@@ -79,6 +81,7 @@ export function ExtensionsScreen() {
               <th scope="col">Restarts</th>
               <th scope="col">Last error</th>
               <th scope="col">Enabled</th>
+              <th scope="col">Commands</th>
             </tr>
           </thead>
           <tbody>
@@ -119,11 +122,15 @@ export function ExtensionsScreen() {
                     onClick={() => void setEnabled(x, !x.enabled)}
                   />
                 </td>
+                <td>
+                  <ExtensionCommands extension={x} running={commands.running} onRun={(command) => void commands.run(x, command)} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      <CommandOutput output={commands.output} />
     </DataScreen>
   );
 }
