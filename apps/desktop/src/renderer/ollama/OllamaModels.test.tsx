@@ -37,7 +37,7 @@ describe('Models on an Ollama connection', () => {
     const { user } = await open();
     const models = await screen.findByRole('list', { name: 'Models' });
     await waitFor(() => expect(within(models).getAllByRole('listitem').map((li) => li.querySelector('.ollama-model-name')?.textContent)).toEqual(['llama3.2:latest', 'qwen2.5-coder:7b']));
-    expect(models.textContent).toContain('3.2B');
+    expect(models.textContent).toContain('3.2B · Q4_K_M · 2 GB');
     await user.type(screen.getByLabelText('Model'), 'mistral:7b');
     await user.click(screen.getByRole('button', { name: 'Pull' }));
     const bar = await screen.findByRole('progressbar', { name: 'Pulling mistral:7b' });

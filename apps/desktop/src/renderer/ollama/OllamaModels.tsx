@@ -4,7 +4,12 @@ import { useApi } from '../api';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { errorMessage } from '../ui/errors';
 
-const bytes = new Intl.NumberFormat('en', { notation: 'compact', style: 'unit', unit: 'byte', unitDisplay: 'narrow', maximumFractionDigits: 1 });
+const oneDecimal = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
+/** Sizes as Ollama's own CLI shows them (decimal units): "2 GB", "734.2 MB". */
+function formatSize(n: number): string {
+  const [unit, div] = n >= 1e9 ? ['GB', 1e9] : n >= 1e6 ? ['MB', 1e6] : n >= 1e3 ? ['KB', 1e3] : ['B', 1];
+  return `${oneDecimal.format(n / (div as number))} ${unit as string}`;
+}
 const percent = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 0 });
 
 /**
@@ -80,7 +85,7 @@ export function OllamaModels({ connectionId }: { connectionId: string }) {
           {models.map((m) => (
             <li key={m.name}>
               <span className="ollama-model-name">{m.name}</span>
-              <span className="muted">{[m.parameterSize, m.quantization, m.size !== undefined ? bytes.format(m.size) : undefined].filter(Boolean).join(' · ')}</span>
+              <span className="muted">{[m.parameterSize, m.quantization, m.size !== undefined ? formatSize(m.size) : undefined].filter(Boolean).join(' · ')}</span>
               <button type="button" className="danger" onClick={() => setConfirm(m.name)} aria-label={`Delete ${m.name}`}>
                 Delete
               </button>
@@ -88,16 +93,20 @@ export function OllamaModels({ connectionId }: { connectionId: string }) {
           ))}
         </ul>
       )}
-      <form
-        className="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void pull();
-        }}
-      >
+      {/* Not a <form>: this section sits inside the connection's own form. Enter pulls. */}
+      <div className="inline-form" role="group" aria-label="Pull a model">
         <label htmlFor={inputId}>Model</label>
-        <input id={inputId} value={name} onChange={(e) => setName(e.target.value)} placeholder="llama3.2 or qwen2.5-coder:7b" disabled={pulling !== null} spellCheck={false} />
-        <button type="submit" disabled={!name.trim() || pulling !== null}>
+        <input
+          id={inputId}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key !== 'Enter') return;
+            e.preventDefault();
+            void pull();
+          }}
+          placeholder="llama3.2 or qwen2.5-coder:7b" disabled={pulling !== null} spellCheck={false} />
+        <button type="button" onClick={() => void pull()} disabled={!name.trim() || pulling !== null}>
           Pull
         </button>
         {pulling && (
@@ -105,7 +114,7 @@ export function OllamaModels({ connectionId }: { connectionId: string }) {
             Cancel pull
           </button>
         )}
-      </form>
+      </div>
       {pulling && (
         <div className="ollama-pull" aria-live="polite">
           <progress aria-label={`Pulling ${pulling}`} max={1} value={ratio} />
