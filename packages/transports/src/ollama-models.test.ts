@@ -9,7 +9,7 @@ import { BUILT_IN_PACKS, readPack } from './testing/packs.js';
 // transport, against a loopback server that speaks Ollama's documented API.
 const person: Requester = { kind: 'app', id: 'window:main', displayName: 'Latchkey window' };
 
-function brokerWith(options: { pullIdleMs?: number } = {}) {
+function brokerWith(options: { pullIdleMs?: number; maxPulls?: number } = {}) {
   const transports = createTransports();
   const { broker } = createTestBroker({ transports, options: { ollama: options } as never });
   for (const pack of BUILT_IN_PACKS) {
@@ -107,6 +107,24 @@ describe('a pull that stalls', () => {
     await expect(b.h['ollama:cancelPull']({ id, model: 'llama3.2' }, { requester: person })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const audit = await b.broker.internals.audit.list({ types: ['model.pull'], limit: 10 });
     expect(audit.events.at(-1)).toMatchObject({ outcome: 'denied', detail: 'llama3.2: Cancelled' });
+    await b.transports.close();
+  });
+
+  it('runs at most maxPulls at once (BUSY past it), and a cancelled one frees its place', async () => {
+    const b = brokerWith({ maxPulls: 2 });
+    const id = await b.connect(server.baseUrl);
+    const started = (model: string) => new Promise<void>((resolve) => b.broker.on('ollama:pullProgress', (p) => p.model === model && p.status === 'pulling manifest' && resolve()));
+    const first = b.h['ollama:pull']({ id, model: 'one' }, { requester: person });
+    const second = b.h['ollama:pull']({ id, model: 'two' }, { requester: person });
+    await Promise.all([started('one'), started('two')]);
+    await expect(b.h['ollama:pull']({ id, model: 'three' }, { requester: person })).rejects.toMatchObject({ code: 'BUSY' });
+    await b.h['ollama:cancelPull']({ id, model: 'one' }, { requester: person });
+    expect(await first).toMatchObject({ outcome: 'cancelled' });
+    const third = b.h['ollama:pull']({ id, model: 'three' }, { requester: person });
+    await started('three');
+    await b.h['ollama:cancelPull']({ id, model: 'two' }, { requester: person });
+    await b.h['ollama:cancelPull']({ id, model: 'three' }, { requester: person });
+    expect([await second, await third].map((r) => r.outcome)).toEqual(['cancelled', 'cancelled']);
     await b.transports.close();
   });
 

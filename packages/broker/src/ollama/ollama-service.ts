@@ -20,9 +20,11 @@ export interface OllamaOptions {
   pullIdleMs: number;
   /** No pull runs longer than this, whatever it sends. */
   pullMaxMs: number;
+  /** Pulls running at once, over every connection (each holds a socket and two timers). */
+  maxPulls: number;
 }
 
-export const DEFAULT_OLLAMA_OPTIONS: OllamaOptions = { requestTimeoutMs: 10_000, pullIdleMs: 120_000, pullMaxMs: 6 * 60 * 60_000 };
+export const DEFAULT_OLLAMA_OPTIONS: OllamaOptions = { requestTimeoutMs: 10_000, pullIdleMs: 120_000, pullMaxMs: 6 * 60 * 60_000, maxPulls: 4 };
 
 export interface OllamaDeps {
   connections: ConnectionsService;
@@ -146,6 +148,7 @@ export class OllamaService {
     if (!lines) throw new LatchkeyError('UNAVAILABLE', 'This build cannot stream responses; pulls are not available');
     const key = `${c.id}\n${input.model}`;
     if (this.#pulls.has(key)) throw new LatchkeyError('CONFLICT', `${input.model} is already being pulled on this connection`);
+    if (this.#pulls.size >= this.d.options.maxPulls) throw new LatchkeyError('BUSY', `${this.#pulls.size} pulls are running; wait for one to finish or cancel one`);
     const masker = this.d.masking.maskerFor(c.secrets);
     const control = new AbortController();
     this.#pulls.set(key, control);
