@@ -34,7 +34,7 @@ test.afterAll(async () => {
 });
 
 test('lists declared commands, runs one, and masks a stored secret its output echoes', async ({ page }, testInfo) => {
-  await host.broker.app['connections:create']({ providerId: 'http', name: 'Work API', config: { baseUrl: 'http://127.0.0.1:9/', authType: 'bearer' }, secrets: { token: LEAKED_TOKEN } }, person);
+  await host.broker.app['connections:create']({ providerId: 'http', name: 'Work API', scope: 'user', config: { baseUrl: 'http://127.0.0.1:9/', authType: 'bearer' }, secrets: { token: LEAKED_TOKEN } }, person);
   const frames: string[] = [];
   page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8'))));
   await page.goto(host.url);
