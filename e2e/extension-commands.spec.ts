@@ -2,9 +2,10 @@
  * An extension's declared commands on the Extensions screen, run from Chromium through the
  * headless host (issue 14). The fixture's `leak` returns a token that is also stored as a
  * connection's secret: the page must show the output masked, and no frame may carry the token.
+ * Then a copy of it (renamed) is installed from a folder the person types, after the consent.
  */
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,7 @@ test.afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-test('lists declared commands, runs one, and masks a stored secret its output echoes', async ({ page }, testInfo) => {
+test('lists declared commands, runs one, masks a stored secret its output echoes; installs one from a folder after a consent naming it', async ({ page }, testInfo) => {
   await host.broker.app['connections:create']({ providerId: 'http', name: 'Work API', scope: 'user', config: { baseUrl: 'http://127.0.0.1:9/', authType: 'bearer' }, secrets: { token: LEAKED_TOKEN } }, person);
   const frames: string[] = [];
   page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8'))));
@@ -54,4 +55,26 @@ test('lists declared commands, runs one, and masks a stored secret its output ec
   expect(await page.content()).not.toContain(LEAKED_TOKEN);
   expect(frames.join('\n')).not.toContain(LEAKED_TOKEN);
   expect(frames.join('\n')).not.toContain(Buffer.from(LEAKED_TOKEN).toString('base64'));
+
+  // The host's launch token is single-use: the install runs in the same page.
+  const source = join(work, 'downloads', 'acme-commands');
+  await cp(FIXTURE, source, { recursive: true });
+  const pkg = JSON.parse(await readFile(join(source, 'package.json'), 'utf8')) as { name: string; author?: string; latchkey: { displayName: string } };
+  pkg.name = 'acme-commands';
+  pkg.author = 'Acme Corp';
+  pkg.latchkey.displayName = 'Acme Commands';
+  await writeFile(join(source, 'package.json'), JSON.stringify(pkg));
+
+  await page.getByLabel('Install from folder').fill(source);
+  await page.getByRole('button', { name: 'Review…' }).click();
+  const consent = page.getByRole('alertdialog', { name: 'Install Acme Commands from Acme Corp?' });
+  await expect(consent).toContainText('the package acme-commands 1.0.0, published by Acme Corp');
+  await expect(consent).toContainText('“Say hello”');
+  await screenshot(page, testInfo, 'extension-install-consent');
+  await consent.getByRole('button', { name: 'Install' }).click();
+  await expect(page.getByText('Installed Acme Commands.')).toBeVisible();
+  const acme = page.getByRole('list', { name: 'Acme Commands commands' });
+  await expect(acme.getByRole('button', { name: 'Say hello' })).toBeEnabled();
+  await acme.getByRole('button', { name: 'Say hello' }).click();
+  await expect(page.getByRole('region', { name: 'Command output' })).toContainText('Hello from the commands fixture');
 });

@@ -24,6 +24,7 @@ import type { Broker, BrokerOptions, BrokerPorts, CallContext, ExtensionControll
 import { wirePrograms } from './programs/wire-programs.js';
 import { DEFAULT_OLLAMA_OPTIONS, OllamaService } from './ollama/ollama-service.js';
 import { runExtensionCommand } from './extensions/run-command.js';
+import { installExtension } from './extensions/install.js';
 
 /** Blobs the broker keeps for itself in the secret store; no connection points at them. */
 const BROKER_BLOB_IDS: readonly string[] = [AUDIT_KEY_ID, APPROVED_COMMANDS_ID];
@@ -196,6 +197,11 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'ollama:cancelPull': async (i) => ollama.cancelPull(i),
     'ollama:delete': (i, c) => ollama.delete(i, c.requester),
     'extensions:runCommand': (i, c) => runExtensionCommand({ extensions: () => extensions, audit, masking: secrets.masking }, i, c.requester),
+    'extensions:inspectFolder': (i) => {
+      if (!extensions?.inspectFolder) throw new LatchkeyError('UNAVAILABLE', 'No extension host is running');
+      return extensions.inspectFolder(i.path);
+    },
+    'extensions:installFromFolder': (i, c) => installExtension({ extensions: () => extensions, audit, changed: () => events.emit('extensions:changed', {}) }, i, c.requester),
   };
 
   const extension: Handlers<ExtensionChannels, CallContext> = {

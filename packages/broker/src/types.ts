@@ -4,6 +4,7 @@ import type {
   AuditEventInput,
   AppEvents,
   ExtensionChannels,
+  ExtensionFolderPreview,
   ExtensionInfo,
   Json,
   Handlers,
@@ -31,6 +32,10 @@ export interface ExtensionController {
   onChange?(listener: () => void): () => void;
   /** Runs a command the extension registered, in its own process, bounded by the host's timeout. */
   runCommand?(extensionId: string, command: string): Promise<Json>;
+  /** Reads an extension folder the person typed, for the install consent; changes nothing. */
+  inspectFolder?(path: string): Promise<ExtensionFolderPreview>;
+  /** Copies the folder into the extensions folder and starts it, if it still is extension `id`. */
+  installFromFolder?(path: string, id: string): Promise<ExtensionInfo>;
 }
 
 export interface BrokerPorts {

@@ -47,6 +47,8 @@ export const AuditType = z.enum([
   'model.delete',
   /** The person ran an extension's declared command from the app. */
   'extension.command',
+  /** The person installed an extension from a folder (or the install was refused). */
+  'extension.install',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

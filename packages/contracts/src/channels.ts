@@ -14,7 +14,7 @@ import {
   TestResult,
   UpdateConnectionInput,
 } from './connections.js';
-import { ExtensionConnection, ExtensionConnectionsQuery, ExtensionInfo, RunExtensionCommandInput, RunExtensionCommandResult, SetExtensionEnabledInput } from './extensions.js';
+import { ExtensionConnection, ExtensionConnectionsQuery, ExtensionFolderInput, ExtensionFolderPreview, ExtensionInfo, InstallExtensionInput, RunExtensionCommandInput, RunExtensionCommandResult, SetExtensionEnabledInput } from './extensions.js';
 import {
   HttpFetchRequest,
   HttpFetchResponse,
@@ -101,6 +101,8 @@ export const appChannels = {
   'ollama:delete': channel(OllamaModelInput, Ok),
   // An extension's declared command, run by the person from the Extensions screen (issue 14).
   'extensions:runCommand': channel(RunExtensionCommandInput, RunExtensionCommandResult),
+  'extensions:inspectFolder': channel(ExtensionFolderInput, ExtensionFolderPreview),
+  'extensions:installFromFolder': channel(InstallExtensionInput, ExtensionInfo),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 

@@ -51,6 +51,24 @@ export const RunExtensionCommandInput = z.strictObject({ id: ExtensionId, comman
 export const RunExtensionCommandResult = z.strictObject({ text: z.string(), truncated: z.boolean() });
 export type RunExtensionCommandResult = z.infer<typeof RunExtensionCommandResult>;
 
+/** A folder the person typed, to install an extension from (its full path). */
+export const ExtensionFolderInput = z.strictObject({ path: z.string().min(1).max(4096) });
+/** What the consent to install shows: who publishes it and everything it contributes. */
+export const ExtensionFolderPreview = z.strictObject({
+  id: ExtensionId,
+  displayName: z.string(),
+  version: z.string(),
+  publisher: z.string().nullable(),
+  providers: z.array(z.strictObject({ id: ProviderId, name: z.string() })),
+  commands: z.array(ExtensionCommand),
+  /** Whether it runs code (a `main` module), not only declares providers. */
+  hasCode: z.boolean(),
+  files: z.number().int().nonnegative(),
+});
+export type ExtensionFolderPreview = z.infer<typeof ExtensionFolderPreview>;
+/** The id the person saw in the preview: the install is refused if the folder now says otherwise. */
+export const InstallExtensionInput = z.strictObject({ path: z.string().min(1).max(4096), id: ExtensionId });
+
 export const SetExtensionEnabledInput = z.strictObject({ id: ExtensionId, enabled: z.boolean() });
 
 export const ExtensionConnectionsQuery = z

@@ -7,6 +7,7 @@ import { discoverExtensions, type DiscoveryProblem } from './discover.js';
 import { EnabledState } from './enabled-state.js';
 import { createSlotLifecycle, DEFAULT_LIMITS, DEFAULT_RESTART, newSlot, type HostLimits, type RestartPolicy, type Slot } from './extension-slot.js';
 import { encodeFrame } from './protocol.js';
+import { inspectExtensionFolder, installExtensionFolder } from './install-folder.js';
 import type { ExtensionRuntime } from './runtime.js';
 
 export { restartDelay, type HostLimits, type RestartPolicy } from './extension-slot.js';
@@ -155,9 +156,24 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     });
   };
 
+  /** Installs from a folder the person typed and agreed to, into the first non-built-in root. */
+  const installFromFolder = async (path: string, id: string): Promise<ExtensionInfo> => {
+    const root = options.roots.find((r) => !r.builtIn)?.dir;
+    if (!root) throw new LatchkeyError('UNAVAILABLE', 'This Latchkey has no folder for installed extensions (the headless host: start it with --extension-dir DIR)');
+    if (slots.has(id)) throw new LatchkeyError('CONFLICT', `${safeName(id)} is already installed`);
+    const ext = await installExtensionFolder(path, id, root);
+    const slot = newSlot(ext, { kind: 'extension', id: ext.id, displayName: ext.manifest.displayName });
+    slots.set(ext.id, slot);
+    if (enabled.isEnabled(ext.id)) await bringUp(slot);
+    else setState(slot, 'disabled', null);
+    return info(slot);
+  };
+
   const controller = {
     list,
     setEnabled,
+    inspectFolder: async (path: string) => (await inspectExtensionFolder(path)).preview,
+    installFromFolder,
     runCommand: (extensionId: string, name: string) => runCommand(extensionId, name),
     onChange(listener: (info: ExtensionInfo) => void) {
       listeners.add(listener);

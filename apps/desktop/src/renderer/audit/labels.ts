@@ -37,6 +37,7 @@ export const TYPE_LABELS: Record<AuditType, string> = {
   'model.pull': 'Model pulled',
   'model.delete': 'Model deleted',
   'extension.command': 'Extension command run',
+  'extension.install': 'Extension installed',
 };
 
 export const count = new Intl.NumberFormat('en-US');

@@ -5,6 +5,7 @@ import { formatDateTime } from '../ui/format.js';
 import { useApi } from '../api.js';
 import { DataScreen, FailureLine } from '../ui/DataScreen.js';
 import { CommandOutput, ExtensionCommands, useCommandRunner } from './ExtensionCommands.js';
+import { InstallFromFolder } from './InstallFromFolder.js';
 
 const STATE_LABELS: Record<ExtensionInfo['state'], string> = {
   running: 'Running',
@@ -65,6 +66,7 @@ export function ExtensionsScreen() {
     >
 
       <FailureLine failure={failure} />
+      <InstallFromFolder onInstalled={() => void load()} />
 
       {extensions === null ? (
         <p>Loading extensions…</p>
