@@ -26,6 +26,9 @@ import { keyStatus } from './keys/key-status.js';
 import { TransferService } from './transfer/transfer-service.js';
 import type { Broker, BrokerOptions, BrokerPorts, CallContext, ExtensionController } from './types.js';
 import { wirePrograms } from './programs/wire-programs.js';
+import { DEFAULT_OLLAMA_OPTIONS, OllamaService } from './ollama/ollama-service.js';
+import { runExtensionCommand } from './extensions/run-command.js';
+import { installExtension } from './extensions/install.js';
 
 /** Blobs the broker keeps for itself in the secret store; no connection points at them. */
 const BROKER_BLOB_IDS: readonly string[] = [AUDIT_KEY_ID, APPROVED_COMMANDS_ID];
@@ -100,6 +103,8 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const programs = wirePrograms({ ports, connections, secrets, registry, consent, audit, journal, events, clock });
   const transfer = new TransferService({ repo: ports.connections, connections, registry, audit, clock, confirm: confirmKeyAction });
   const operations = new OperationsService({ refs, consent, connections, audit, masking: secrets.masking, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs, onUse: (id, who) => programs.usage.count(id, who, 'ref') });
+
+  const ollama = new OllamaService({ connections, audit, masking: secrets.masking, transports: ports.transports, events, options: { ...DEFAULT_OLLAMA_OPTIONS, ...options.ollama } });
 
   const keys = new KeyService({
     cipher: ports.cipher,
@@ -199,6 +204,16 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       return { ok: true as const, message };
     },
     ...programs.appHandlers,
+    'ollama:listModels': (i) => ollama.listModels(i.id),
+    'ollama:pull': (i, c) => ollama.pull(i, c.requester),
+    'ollama:cancelPull': async (i) => ollama.cancelPull(i),
+    'ollama:delete': (i, c) => ollama.delete(i, c.requester),
+    'extensions:runCommand': (i, c) => runExtensionCommand({ extensions: () => extensions, audit, masking: secrets.masking }, i, c.requester),
+    'extensions:inspectFolder': (i) => {
+      if (!extensions?.inspectFolder) throw new LatchkeyError('UNAVAILABLE', 'No extension host is running');
+      return extensions.inspectFolder(i.path);
+    },
+    'extensions:installFromFolder': (i, c) => installExtension({ extensions: () => extensions, audit, changed: () => events.emit('extensions:changed', {}) }, i, c.requester),
   };
 
   const extension: Handlers<ExtensionChannels, CallContext> = {
@@ -276,6 +291,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     close: async () => {
       consent.abortAll('Latchkey is quitting');
       oauth2.abortAll('Latchkey is quitting');
+      ollama.abortAll();
       closing.abort(new Error('Latchkey is quitting'));
       commands.abortAll('Latchkey is quitting');
       await ready;

@@ -271,6 +271,12 @@ export type DriverOperation = keyof DriverOperations;
 /** The protocol clients (drivers, nodemailer, fetch, MCP). Node-only; the broker stays pure. */
 export interface Transports {
   http(request: PreparedHttpRequest): Promise<HttpFetchResponse>;
+  /**
+   * Streams a response body line by line (newline-delimited JSON, e.g. Ollama's pull progress),
+   * whatever its status; resolves when the body ends, rejects (TransportError) when `signal`
+   * aborts. Lines over maxBodyBytes are cut. Optional: without it, streaming operations are refused.
+   */
+  httpLines?(request: PreparedHttpRequest, onLine: (line: string) => void, signal: AbortSignal): Promise<{ status: number; statusText: string }>;
   /** Tests a non-HTTP connection (database connect + SELECT 1, SMTP EHLO + auth, webhook ping, MCP list tools). */
   test(kind: string, connection: ResolvedConnection, timeoutMs: number): Promise<TestOutcome>;
   /** Whether the driver for `kind` (a manifest's `transport`) offers `operation`. */

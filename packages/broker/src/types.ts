@@ -1,9 +1,12 @@
+import type { OllamaOptions } from './ollama/ollama-service.js';
 import type {
   AppChannels,
   AuditEventInput,
   AppEvents,
   ExtensionChannels,
+  ExtensionFolderPreview,
   ExtensionInfo,
+  Json,
   Handlers,
   ProviderInfo,
   ProviderManifest,
@@ -28,6 +31,12 @@ export interface ExtensionController {
   setEnabled(id: string, enabled: boolean): Promise<ExtensionInfo>;
   /** Crashes, restarts, state changes: the broker forwards them as `extensions:changed`. */
   onChange?(listener: () => void): () => void;
+  /** Runs a command the extension registered, in its own process, bounded by the host's timeout. */
+  runCommand?(extensionId: string, command: string): Promise<Json>;
+  /** Reads an extension folder the person typed, for the install consent; changes nothing. */
+  inspectFolder?(path: string): Promise<ExtensionFolderPreview>;
+  /** Copies the folder into the extensions folder and starts it, if it still is extension `id`. */
+  installFromFolder?(path: string, id: string): Promise<ExtensionInfo>;
 }
 
 export interface BrokerPorts {
@@ -89,6 +98,8 @@ export interface BrokerOptions {
   auditRates?: Record<RequesterKind, AuditRate>;
   /** The audit budget's time (refill and waiting); monotonic real time by default, a test may drive it. */
   auditTimer?: AuditTimer;
+  /** Ollama model operations' bounds (ollama/ollama-service.ts); defaults there. */
+  ollama?: Partial<OllamaOptions>;
 }
 
 export type EventName = keyof AppEvents;

@@ -50,6 +50,13 @@ export const AuditType = z.enum([
   'oauth2.refresh',
   'oauth2.expired',
   'oauth2.revoke',
+  /** A model was pulled onto, or deleted from, an Ollama connection's server by the person. */
+  'model.pull',
+  'model.delete',
+  /** The person ran an extension's declared command from the app. */
+  'extension.command',
+  /** The person installed an extension from a folder (or the install was refused). */
+  'extension.install',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

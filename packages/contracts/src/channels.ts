@@ -14,7 +14,7 @@ import {
   TestResult,
   UpdateConnectionInput,
 } from './connections.js';
-import { ExtensionConnection, ExtensionConnectionsQuery, ExtensionInfo, SetExtensionEnabledInput } from './extensions.js';
+import { ExtensionConnection, ExtensionConnectionsQuery, ExtensionFolderInput, ExtensionFolderPreview, ExtensionInfo, InstallExtensionInput, RunExtensionCommandInput, RunExtensionCommandResult, SetExtensionEnabledInput } from './extensions.js';
 import {
   HttpFetchRequest,
   HttpFetchResponse,
@@ -36,6 +36,7 @@ import { ProviderInfo } from './providers.js';
 import { ApplyImportInput, ExportConnectionsInput, ExportConnectionsResult, ImportPreview, ImportResult, ImportSource } from './transfer.js';
 import { SignInStarted } from './oauth2.js';
 import { StoreGenerations, StoreRestoreInput, StoreRestoreResult, SystemStatus } from './system.js';
+import { OllamaModelInput, OllamaModelsResult, OllamaPullProgress, OllamaPullResult } from './ollama.js';
 import { ConnectionUsage, OverridesList, RenderTemplateInput, RenderedTemplatePreview, SetVariableInput, Variable, VariableKeyInput } from './programs.js';
 
 /**
@@ -99,6 +100,15 @@ export const appChannels = {
   'connections:importPreview': channel(ImportSource, ImportPreview),
   'connections:import': channel(ApplyImportInput, ImportResult),
   'connections:signIn': channel(ConnectionIdInput, SignInStarted),
+  // Ollama's models on an Ollama connection (issue 14): run by the person, never by an extension.
+  'ollama:listModels': channel(ConnectionIdInput, OllamaModelsResult),
+  'ollama:pull': channel(OllamaModelInput, OllamaPullResult),
+  'ollama:cancelPull': channel(OllamaModelInput, Ok),
+  'ollama:delete': channel(OllamaModelInput, Ok),
+  // An extension's declared command, run by the person from the Extensions screen (issue 14).
+  'extensions:runCommand': channel(RunExtensionCommandInput, RunExtensionCommandResult),
+  'extensions:inspectFolder': channel(ExtensionFolderInput, ExtensionFolderPreview),
+  'extensions:installFromFolder': channel(InstallExtensionInput, ExtensionInfo),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 
@@ -114,6 +124,7 @@ export const appEvents = {
   'system:status': SystemStatus,
   'variables:changed': z.strictObject({ keys: z.array(z.string()) }),
   'usage:changed': z.strictObject({ ids: z.array(z.string()) }),
+  'ollama:pullProgress': OllamaPullProgress,
 } satisfies Record<string, z.ZodType>;
 export type AppEvents = typeof appEvents;
 

@@ -21,3 +21,4 @@ export * from './requester-socket.js';
 export * from './programs.js';
 export * from './transfer.js';
 export * from './oauth2.js';
+export * from './ollama.js';

@@ -133,6 +133,7 @@ export function createSlotLifecycle(options: SlotLifecycleOptions) {
     enabled: enabled.isEnabled(slot.ext.id),
     state: slot.state,
     providers: slot.ext.manifest.contributes.providers.map((p) => p.id),
+    commands: slot.ext.manifest.contributes.commands.map((c) => ({ id: c.id, title: c.title })),
     lastError: slot.lastError,
     restarts: slot.restarts,
     since: slot.since,

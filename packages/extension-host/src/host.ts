@@ -7,6 +7,7 @@ import { discoverExtensions, type DiscoveryProblem } from './discover.js';
 import { EnabledState } from './enabled-state.js';
 import { createSlotLifecycle, DEFAULT_LIMITS, DEFAULT_RESTART, newSlot, type HostLimits, type RestartPolicy, type Slot } from './extension-slot.js';
 import { encodeFrame } from './protocol.js';
+import { inspectExtensionFolder, installExtensionFolder } from './install-folder.js';
 import type { ExtensionRuntime } from './runtime.js';
 
 export { restartDelay, type HostLimits, type RestartPolicy } from './extension-slot.js';
@@ -138,9 +139,42 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
 
   const list = () => [...slots.values()].map(info);
 
+  /** Runs a command the extension registered with `ctx.commands.register`, in its own process. */
+  const runCommand = async (extensionId: string, name: string, args: Json = null): Promise<Json> => {
+    const slot = mustGet(extensionId);
+    if (!COMMAND_NAME.test(name)) throw new LatchkeyError('VALIDATION', 'Command names are identifiers');
+    const proc = slot.process;
+    if (slot.state !== 'running' || !proc) throw new LatchkeyError('UNAVAILABLE', `${slot.ext.manifest.displayName} is not running (${slot.state})`);
+    return new Promise<Json>((resolve, reject) => {
+      const id = slot.nextCommandId++;
+      const timer = setTimeout(() => {
+        slot.commands.delete(id);
+        reject(new LatchkeyError('TIMEOUT', `${name} did not finish within ${limits.commandTimeoutMs / 1000} s`));
+      }, limits.commandTimeoutMs);
+      slot.commands.set(id, { resolve, reject, timer });
+      proc.send(encodeFrame({ t: 'command', id, name, args }));
+    });
+  };
+
+  /** Installs from a folder the person typed and agreed to, into the first non-built-in root. */
+  const installFromFolder = async (path: string, id: string): Promise<ExtensionInfo> => {
+    const root = options.roots.find((r) => !r.builtIn)?.dir;
+    if (!root) throw new LatchkeyError('UNAVAILABLE', 'This Latchkey has no folder for installed extensions (the headless host: start it with --extension-dir DIR)');
+    if (slots.has(id)) throw new LatchkeyError('CONFLICT', `${safeName(id)} is already installed`);
+    const ext = await installExtensionFolder(path, id, root);
+    const slot = newSlot(ext, { kind: 'extension', id: ext.id, displayName: ext.manifest.displayName });
+    slots.set(ext.id, slot);
+    if (enabled.isEnabled(ext.id)) await bringUp(slot);
+    else setState(slot, 'disabled', null);
+    return info(slot);
+  };
+
   const controller = {
     list,
     setEnabled,
+    inspectFolder: async (path: string) => (await inspectExtensionFolder(path)).preview,
+    installFromFolder,
+    runCommand: (extensionId: string, name: string) => runCommand(extensionId, name),
     onChange(listener: (info: ExtensionInfo) => void) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
@@ -155,21 +189,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     get: (id) => (slots.has(id) ? info(mustGet(id)) : undefined),
     setEnabled,
     fsIsolation: (id) => slots.get(id)?.fsIsolation ?? null,
-    async runCommand(extensionId, name, args = null) {
-      const slot = mustGet(extensionId);
-      if (!COMMAND_NAME.test(name)) throw new LatchkeyError('VALIDATION', 'Command names are identifiers');
-      const proc = slot.process;
-      if (slot.state !== 'running' || !proc) throw new LatchkeyError('UNAVAILABLE', `${slot.ext.manifest.displayName} is not running (${slot.state})`);
-      return new Promise<Json>((resolve, reject) => {
-        const id = slot.nextCommandId++;
-        const timer = setTimeout(() => {
-          slot.commands.delete(id);
-          reject(new LatchkeyError('TIMEOUT', `${name} did not finish within ${limits.commandTimeoutMs / 1000} s`));
-        }, limits.commandTimeoutMs);
-        slot.commands.set(id, { resolve, reject, timer });
-        proc.send(encodeFrame({ t: 'command', id, name, args }));
-      });
-    },
+    runCommand,
     async close() {
       closed = true;
       for (const slot of slots.values()) stopProcess(slot);

@@ -2,7 +2,7 @@ import type { PreparedHttpRequest } from '@latchkey/broker';
 import type { HttpFetchResponse } from '@latchkey/contracts';
 import { elapsedSince } from './deadline.js';
 import { bestMessage, classifyNetwork, timeoutMessage, toTransportError } from './errors.js';
-import { TransportError, createMasker } from '@latchkey/broker';
+import { TransportError, createMasker, readLines } from '@latchkey/broker';
 
 /**
  * Executes a request the broker has already authenticated and origin-checked. Redirects come back
@@ -39,6 +39,32 @@ export async function executeHttp(request: PreparedHttpRequest): Promise<HttpFet
     if (classified) throw toTransportError(classified);
     // fetch's own messages can quote a header value ("… is an invalid header value"); the broker
     // put the credential in a header or the query, so neither is repeated here.
+    const sent = [...Object.values(request.headers), ...url.searchParams.values()].filter((v) => v.length >= 4);
+    throw new TransportError('other', createMasker(sent).mask(bestMessage(err)));
+  }
+}
+
+/**
+ * Streams a request's response body line by line (Ollama's pull progress), whatever its status.
+ * The caller's signal bounds it (cancel, idle and overall deadlines are the caller's); redirects
+ * come back as they are, as in executeHttp.
+ */
+export async function executeHttpLines(request: PreparedHttpRequest, onLine: (line: string) => void, signal: AbortSignal): Promise<{ status: number; statusText: string }> {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    throw new TransportError('invalid_config', 'Not a valid URL');
+  }
+  const target = { host: url.hostname, port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80, timeoutMs: request.timeoutMs };
+  try {
+    const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, redirect: 'manual', signal });
+    await readLines(response.body, onLine, request.maxBodyBytes);
+    return { status: response.status, statusText: response.statusText };
+  } catch (err) {
+    if (signal.aborted) throw new TransportError('timeout', signal.reason instanceof Error ? signal.reason.message : 'Stopped');
+    const classified = classifyNetwork(err, target);
+    if (classified) throw toTransportError(classified);
     const sent = [...Object.values(request.headers), ...url.searchParams.values()].filter((v) => v.length >= 4);
     throw new TransportError('other', createMasker(sent).mask(bestMessage(err)));
   }

@@ -109,6 +109,7 @@ export function createTransports(options: Partial<TransportsOptions> = {}): Tran
 
   return {
     http: async (request: PreparedHttpRequest) => (await http()).executeHttp(request),
+    httpLines: async (request: PreparedHttpRequest, onLine: (line: string) => void, signal: AbortSignal) => (await http()).executeHttpLines(request, onLine, signal),
 
     async test(kind: string, c: ResolvedConnection, timeoutMs: number): Promise<TestOutcome> {
       const made = driver(kind);

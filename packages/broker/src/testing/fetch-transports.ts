@@ -1,5 +1,6 @@
 import { TransportError } from '../ports.js';
 import type { PreparedHttpRequest, Transports } from '../ports.js';
+import { readLines } from '../ollama/read-lines.js';
 
 /**
  * Real HTTP over fetch and nothing else: enough for the broker's own tests against loopback
@@ -31,6 +32,17 @@ export function createFetchTransports(): Transports & { requests: PreparedHttpRe
         truncated: body.length > req.maxBodyBytes,
         latencyMs: performance.now() - started,
       };
+    },
+    async httpLines(req, onLine, signal) {
+      requests.push(req);
+      try {
+        const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: 'manual', signal });
+        await readLines(res.body, onLine, req.maxBodyBytes);
+        return { status: res.status, statusText: res.statusText };
+      } catch (e) {
+        if (signal.aborted) throw new TransportError('timeout', 'Stopped');
+        throw new TransportError('other', (e as Error).message);
+      }
     },
     test: async () => ({ ok: false, code: 'other', message: 'Only HTTP tests run in the test transports', latencyMs: 0 }),
     supports: () => false,

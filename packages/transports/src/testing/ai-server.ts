@@ -10,7 +10,9 @@ export type AiProvider = 'openai' | 'anthropic' | 'ollama';
 export interface AiServer {
   baseUrl: string;
   /** Each request's method, path and headers, for asserting what the client sent. */
-  requests: { method: string; path: string; headers: IncomingMessage['headers'] }[];
+  requests: { method: string; path: string; headers: IncomingMessage['headers']; body: string }[];
+  /** Ollama: the models it holds now (a pull adds one, a delete removes one). */
+  models: string[];
   stop(): Promise<void>;
 }
 
@@ -20,6 +22,25 @@ export interface AiServerOptions {
   /** OpenAI: when set, an OpenAI-Organization header must match it if sent. */
   organization?: string;
   models?: string[];
+  /** Ollama: the JSON lines /api/pull streams for a model; default: the documented sequence. */
+  pullLines?: (model: string) => object[];
+  /** Ollama: after this many pull lines the stream stays open and silent (a stalled download). */
+  stallPullAfter?: number;
+}
+
+/** The lines Ollama's API reference shows for a streamed pull, with two progress steps per layer. */
+export function documentedPullLines(model: string): object[] {
+  const digest = 'sha256:' + '2af3b81862c6be03c769683af18efdadb2c33f60ff32ab6f83e42c043d6c7816';
+  void model;
+  return [
+    { status: 'pulling manifest' },
+    { status: `pulling ${digest.slice(7, 19)}`, digest, total: 2_019_377_376, completed: 0 },
+    { status: `pulling ${digest.slice(7, 19)}`, digest, total: 2_019_377_376, completed: 1_009_688_688 },
+    { status: `pulling ${digest.slice(7, 19)}`, digest, total: 2_019_377_376, completed: 2_019_377_376 },
+    { status: 'verifying sha256 digest' },
+    { status: 'writing manifest' },
+    { status: 'success' },
+  ];
 }
 
 const DEFAULT_MODELS: Record<AiProvider, string[]> = {
@@ -65,9 +86,39 @@ function anthropic(req: IncomingMessage, res: ServerResponse, o: AiServerOptions
   send(res, 200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
 }
 
-function ollama(req: IncomingMessage, res: ServerResponse, models: string[]): void {
+function modelOf(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { model?: unknown; name?: unknown };
+    const name = parsed.model ?? parsed.name;
+    return typeof name === 'string' && name ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ollama(req: IncomingMessage, res: ServerResponse, models: string[], o: AiServerOptions, body: string): void {
   if (req.method === 'GET' && req.url === '/') {
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Ollama is running');
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/api/pull') {
+    const model = modelOf(body);
+    if (!model) return send(res, 400, { error: 'model is required' });
+    const lines = (o.pullLines ?? documentedPullLines)(model);
+    res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+    const shown = o.stallPullAfter === undefined ? lines : lines.slice(0, o.stallPullAfter);
+    for (const line of shown) res.write(`${JSON.stringify(line)}\n`);
+    if (o.stallPullAfter !== undefined) return; // stays open and silent until the client gives up
+    if (lines.some((l) => (l as { status?: unknown }).status === 'success') && !models.includes(model)) models.push(model);
+    res.end();
+    return;
+  }
+  if (req.method === 'DELETE' && req.url === '/api/delete') {
+    const model = modelOf(body);
+    const at = model === undefined ? -1 : models.indexOf(model);
+    if (at < 0) return send(res, 404, { error: `model '${model ?? ''}' not found` });
+    models.splice(at, 1);
+    res.writeHead(200).end();
     return;
   }
   if (req.method !== 'GET' || req.url !== '/api/tags') return send(res, 404, { error: 'not found' });
@@ -84,15 +135,18 @@ function ollama(req: IncomingMessage, res: ServerResponse, models: string[]): vo
 }
 
 export async function startAiServer(provider: AiProvider, options: AiServerOptions = {}): Promise<AiServer> {
-  const models = options.models ?? DEFAULT_MODELS[provider];
+  const models = [...(options.models ?? DEFAULT_MODELS[provider])];
   const requests: AiServer['requests'] = [];
   const server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers });
-    req.resume();
+    const entry = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: '' };
+    requests.push(entry);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      entry.body = Buffer.concat(chunks).toString('utf8');
       if (provider === 'openai') openai(req, res, options, models);
       else if (provider === 'anthropic') anthropic(req, res, options, models);
-      else ollama(req, res, models);
+      else ollama(req, res, models, options, entry.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -101,6 +155,7 @@ export async function startAiServer(provider: AiProvider, options: AiServerOptio
   return {
     baseUrl: provider === 'ollama' ? origin : `${origin}/v1`,
     requests,
+    models,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,5 +1,5 @@
 /** Real peers on loopback for tests (this package's and the apps'): each starts in a temp folder and stops by PID. */
-export { startAiServer, type AiProvider, type AiServer, type AiServerOptions } from './ai-server.js';
+export { startAiServer, documentedPullLines, type AiProvider, type AiServer, type AiServerOptions } from './ai-server.js';
 export { startMariadb, mariadbUnavailable, type MariadbPeer } from './mariadb-peer.js';
 export { startPostgres, postgresUnavailable, type PostgresPeer } from './postgres-peer.js';
 export { freePort, startSilentServer } from './ports.js';

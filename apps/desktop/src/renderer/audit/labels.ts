@@ -40,6 +40,10 @@ export const TYPE_LABELS: Record<AuditType, string> = {
   'oauth2.refresh': 'Token refreshed',
   'oauth2.expired': 'Sign-in expired',
   'oauth2.revoke': 'Tokens revoked at the provider',
+  'model.pull': 'Model pulled',
+  'model.delete': 'Model deleted',
+  'extension.command': 'Extension command run',
+  'extension.install': 'Extension installed',
 };
 
 export const count = new Intl.NumberFormat('en-US');

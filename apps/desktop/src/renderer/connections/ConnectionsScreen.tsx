@@ -14,6 +14,7 @@ import { useConnectionActions } from './useConnectionActions';
 import { useConnectionList, useNow, useProviders } from './useConnectionData';
 import { ConnectionUsage, inUseWarning } from './ConnectionUsage';
 import { useOverrides, useUsage } from './useProgramsData';
+import { OllamaModels } from '../ollama/OllamaModels';
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 const countFormat = new Intl.NumberFormat('en');
@@ -142,7 +143,14 @@ export function ConnectionsScreen() {
         onSetDefault={(c) => void actions.setDefault(c)}
         onDuplicate={(c, provider) => setEditor({ kind: 'add', provider, copyOf: c })}
         onDelete={setConfirmDelete}
-        usage={editing && <ConnectionUsage users={usage.get(editing.id) ?? []} override={overrides.get(editing.id)} />}
+        usage={
+          editing && (
+            <>
+              <ConnectionUsage users={usage.get(editing.id) ?? []} override={overrides.get(editing.id)} />
+              {editing.providerId === 'ollama' && <OllamaModels connectionId={editing.id} />}
+            </>
+          )
+        }
       />
 
       <ConfirmDialog

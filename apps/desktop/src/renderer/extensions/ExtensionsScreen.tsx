@@ -5,6 +5,8 @@ import { errorMessage } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
 import { useApi } from '../api.js';
 import { DataScreen, FailureLine } from '../ui/DataScreen.js';
+import { CommandOutput, ExtensionCommands, useCommandRunner } from './ExtensionCommands.js';
+import { InstallFromFolder } from './InstallFromFolder.js';
 
 const STATE_LABELS: Record<ExtensionInfo['state'], string> = {
   running: 'Running',
@@ -22,6 +24,7 @@ export function ExtensionsScreen() {
   const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
   const [failure, setFailure] = useState<string | null>(null);
   const [confirmDisable, setConfirmDisable] = useState<{ extension: ExtensionInfo; orphans: Connection[] } | null>(null);
+  const commands = useCommandRunner();
 
   const load = useCallback(async () => {
     try {
@@ -81,6 +84,7 @@ export function ExtensionsScreen() {
     >
 
       <FailureLine failure={failure} />
+      <InstallFromFolder onInstalled={() => void load()} />
 
       {extensions === null ? (
         <p>Loading extensions…</p>
@@ -97,6 +101,7 @@ export function ExtensionsScreen() {
               <th scope="col">Restarts</th>
               <th scope="col">Last error</th>
               <th scope="col">Enabled</th>
+              <th scope="col">Commands</th>
             </tr>
           </thead>
           <tbody>
@@ -137,6 +142,9 @@ export function ExtensionsScreen() {
                     onClick={() => void toggle(x)}
                   />
                 </td>
+                <td>
+                  <ExtensionCommands extension={x} running={commands.running} onRun={(command) => void commands.run(x, command)} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -155,6 +163,7 @@ export function ExtensionsScreen() {
           if (pendingDisable) void setEnabled(pendingDisable.extension, false);
         }}
       />
+      <CommandOutput output={commands.output} />
     </DataScreen>
   );
 }

@@ -1,0 +1,115 @@
+import { cp, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { ExtensionId, ExtensionPackageManifest, LatchkeyError, parseBoundedJson } from '@latchkey/contracts';
+import type { ExtensionFolderPreview } from '@latchkey/contracts';
+import type { DiscoveredExtension } from './discover.js';
+
+const MAX_FILES = 5_000;
+const MAX_BYTES = 100 * 1024 * 1024;
+const MAX_PACKAGE_JSON_CHARS = 1024 * 1024;
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Walks the folder: no symbolic link anywhere (a link would let the copy, or the running
+ * extension, read what lies outside it), and bounded in files and bytes.
+ */
+async function walk(root: string): Promise<number> {
+  let files = 0;
+  let bytes = 0;
+  const visit = async (folder: string): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isSymbolicLink()) throw new LatchkeyError('DENIED', `The folder holds a symbolic link (${relative(root, path)}); extensions are installed without links`);
+      if (entry.isDirectory()) await visit(path);
+      else if (entry.isFile()) {
+        if (++files > MAX_FILES) throw new LatchkeyError('VALIDATION', `The folder has more than ${MAX_FILES} files; bundle the extension`);
+        bytes += (await lstat(path)).size;
+        if (bytes > MAX_BYTES) throw new LatchkeyError('VALIDATION', `The folder is larger than ${MAX_BYTES / 1024 / 1024} MB`);
+      } else throw new LatchkeyError('DENIED', `The folder holds something that is not a file (${relative(root, path)})`);
+    }
+  };
+  await visit(root);
+  return files;
+}
+
+function publisherOf(pkg: { publisher?: unknown; author?: unknown }): string | null {
+  if (typeof pkg.publisher === 'string' && pkg.publisher.trim()) return pkg.publisher.trim().slice(0, 200);
+  if (typeof pkg.author === 'string' && pkg.author.trim()) return pkg.author.trim().slice(0, 200);
+  const name = (pkg.author as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name.trim() ? name.trim().slice(0, 200) : null;
+}
+
+/** Reads an extension folder for the install consent. Changes nothing. */
+export async function inspectExtensionFolder(path: string): Promise<{ preview: ExtensionFolderPreview; ext: Omit<DiscoveredExtension, 'dir' | 'builtIn'> }> {
+  if (!isAbsolute(path)) throw new LatchkeyError('VALIDATION', "Type the folder's full path (starting with / or a drive letter)");
+  const dir = resolve(path);
+  const stat = await lstat(dir).catch(() => null);
+  if (!stat) throw new LatchkeyError('NOT_FOUND', 'There is no such folder');
+  if (stat.isSymbolicLink()) throw new LatchkeyError('DENIED', 'The path is a symbolic link; type the folder it points to');
+  if (!stat.isDirectory()) throw new LatchkeyError('VALIDATION', 'The path is not a folder');
+  const files = await walk(dir);
+  let pkg: { name?: unknown; version?: unknown; latchkey?: unknown; publisher?: unknown; author?: unknown };
+  try {
+    pkg = parseBoundedJson(await readFile(join(dir, 'package.json'), 'utf8'), { maxLength: MAX_PACKAGE_JSON_CHARS }) as typeof pkg;
+  } catch {
+    throw new LatchkeyError('VALIDATION', 'The folder has no readable package.json');
+  }
+  if (typeof pkg !== 'object' || pkg === null || pkg.latchkey === undefined) throw new LatchkeyError('VALIDATION', 'Its package.json has no "latchkey" key; it is not a Latchkey extension');
+  const id = ExtensionId.safeParse(pkg.name);
+  if (!id.success) throw new LatchkeyError('VALIDATION', 'Its package.json has no valid package name');
+  const manifest = ExtensionPackageManifest.safeParse(pkg.latchkey);
+  if (!manifest.success) {
+    const first = manifest.error.issues[0];
+    throw new LatchkeyError('VALIDATION', `Invalid manifest at ${first?.path.join('.') ?? ''}: ${first?.message ?? ''}`);
+  }
+  const m = manifest.data;
+  if (m.main !== undefined) {
+    const main = resolve(dir, m.main);
+    if (!inside(dir, main) || !(await lstat(main).catch(() => null))?.isFile()) throw new LatchkeyError('VALIDATION', `Its main module "${m.main}" is not a file inside the folder`);
+  }
+  const version = typeof pkg.version === 'string' ? pkg.version.slice(0, 50) : '0.0.0';
+  return {
+    preview: {
+      id: id.data,
+      displayName: m.displayName,
+      version,
+      publisher: publisherOf(pkg),
+      providers: m.contributes.providers.map((p) => ({ id: p.id, name: p.name })),
+      commands: m.contributes.commands,
+      hasCode: m.main !== undefined,
+      files,
+    },
+    ext: { id: id.data, version, manifest: m },
+  };
+}
+
+/**
+ * Copies the folder into `root` (the person's extensions folder) as a new folder named after
+ * the package, if it still is the extension the person agreed to (`expectedId`). The copy is
+ * checked again (a link added after the first look is refused and the copy removed).
+ */
+export async function installExtensionFolder(path: string, expectedId: string, root: string): Promise<DiscoveredExtension> {
+  const { preview } = await inspectExtensionFolder(path);
+  if (preview.id !== expectedId) throw new LatchkeyError('CONFLICT', `The folder now holds ${preview.id}, not ${expectedId}; review it again`);
+  const source = resolve(path);
+  const base = resolve(root);
+  if (inside(source, base) || inside(base, source)) throw new LatchkeyError('VALIDATION', 'That folder is, or holds, the extensions folder itself');
+  // ExtensionId allows only [a-z0-9._-] and one "@scope/": the name below cannot leave `root`.
+  const target = join(base, preview.id.replace(/^@/, '').replace('/', '__'));
+  if (!inside(base, target) || target === base) throw new LatchkeyError('VALIDATION', 'Not a usable package name');
+  if (await lstat(target).catch(() => null)) throw new LatchkeyError('CONFLICT', `${preview.id} is already in the extensions folder`);
+  await mkdir(base, { recursive: true });
+  await cp(source, target, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true });
+  try {
+    const again = await inspectExtensionFolder(target);
+    if (again.preview.id !== expectedId) throw new LatchkeyError('CONFLICT', 'The folder changed while it was copied; nothing was installed');
+    return { ...again.ext, dir: target, builtIn: false };
+  } catch (error) {
+    await rm(target, { recursive: true, force: true });
+    throw error;
+  }
+}
