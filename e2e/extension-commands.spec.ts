@@ -2,7 +2,8 @@
  * An extension's declared commands on the Extensions screen, run from Chromium through the
  * headless host (issue 14). The fixture's `leak` returns a token that is also stored as a
  * connection's secret: the page must show the output masked, and no frame may carry the token.
- * Then a copy of it (renamed) is installed from a folder the person types, after the consent.
+ * Then a copy of it (renamed) is installed from a folder the person types: reviewed in the page,
+ * then confirmed with the one-time code the host printed in its terminal (the page alone cannot).
  */
 import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -19,6 +20,7 @@ const person = { requester: { kind: 'app' as const, id: 'e2e', displayName: 'e2e
 
 let host: HeadlessHost;
 let work: string;
+const printed: string[] = [];
 
 test.beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'latchkey-e2e-commands-'));
@@ -27,6 +29,7 @@ test.beforeAll(async () => {
     dataDir: join(work, 'data'),
     extensionDirs: [join(work, 'extensions')],
     env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('base64') },
+    announceCommandCode: (line) => printed.push(line),
   });
 });
 test.afterAll(async () => {
@@ -70,8 +73,16 @@ test('lists declared commands, runs one, masks a stored secret its output echoes
   const consent = page.getByRole('alertdialog', { name: 'Install Acme Commands from Acme Corp?' });
   await expect(consent).toContainText('the package acme-commands 1.0.0, published by Acme Corp');
   await expect(consent).toContainText('“Say hello”');
+  await expect(consent).toContainText(/SHA-256 [0-9a-f]{16}…/);
   await screenshot(page, testInfo, 'extension-install-consent');
-  await consent.getByRole('button', { name: 'Install' }).click();
+  await consent.getByRole('button', { name: 'Install…' }).click();
+  const confirm = page.getByRole('alertdialog', { name: 'Install the extension “Acme Commands” (acme-commands 1.0.0)?' });
+  await expect(confirm).toContainText(`From ${source}, published by Acme Corp`);
+  const codeOf = () => /confirm “Install the extension “Acme Commands” \(acme-commands 1\.0\.0\)\?”, type (\d{3}-\d{3})/.exec(printed.join('\n'))?.[1];
+  await expect.poll(codeOf).toBeTruthy();
+  await confirm.getByTestId('command-code').fill(codeOf()!);
+  await screenshot(page, testInfo, 'extension-install-confirm');
+  await confirm.getByRole('button', { name: 'Install', exact: true }).click();
   await expect(page.getByText('Installed Acme Commands.')).toBeVisible();
   const acme = page.getByRole('list', { name: 'Acme Commands commands' });
   await expect(acme.getByRole('button', { name: 'Say hello' })).toBeEnabled();

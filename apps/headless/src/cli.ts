@@ -8,7 +8,7 @@ import { findMasterKey, KEY_FD_FLAG, type MasterKeyFound } from './master-key-so
 
 /**
  * `pnpm --filter @latchkey/headless start [--data-dir DIR] [--port N] [--open] [--extension-dir DIR]
- * [--renderer-dir DIR]`; env LATCHKEY_DATA_DIR, LATCHKEY_RENDERER_DIR, LATCHKEY_MASTER_KEY_FILE.
+ * [--renderer-dir DIR]` (installed extensions go to DATA_DIR/extensions unless --extension-dir says); env LATCHKEY_DATA_DIR, LATCHKEY_RENDERER_DIR, LATCHKEY_MASTER_KEY_FILE.
  * The launcher (scripts/start.mjs) adds `--master-key-fd N` and `--lifeline-stdin`.
  */
 async function main(): Promise<void> {
@@ -36,11 +36,14 @@ async function main(): Promise<void> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not "${values.port}"`);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Like the desktop app's userData/extensions: without a folder of its own, nothing could be installed.
+  const extensionDirs = values['extension-dir'] ?? [join(dataDir, 'extensions')];
+  for (const dir of extensionDirs) mkdirSync(dir, { recursive: true, mode: 0o700 });
 
   const host = await createHeadlessHost({
     dataDir,
     port,
-    extensionDirs: values['extension-dir'],
+    extensionDirs,
     env: master.key === undefined ? {} : { LATCHKEY_MASTER_KEY: master.key },
     ...(master.key === undefined ? {} : { keyWhere: `in ${master.where}` }),
     ...(values['renderer-dir'] ? { rendererDir: resolve(values['renderer-dir']) } : {}),

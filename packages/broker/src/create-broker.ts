@@ -213,7 +213,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       if (!extensions?.inspectFolder) throw new LatchkeyError('UNAVAILABLE', 'No extension host is running');
       return extensions.inspectFolder(i.path);
     },
-    'extensions:installFromFolder': (i, c) => installExtension({ extensions: () => extensions, audit, changed: () => events.emit('extensions:changed', {}) }, i, c.requester),
+    'extensions:installFromFolder': (i, c) => installExtension({ extensions: () => extensions, audit, changed: () => events.emit('extensions:changed', {}), confirm: (who, subject) => confirmKeyAction('install-extension', who, subject) }, i, c.requester),
   };
 
   const extension: Handlers<ExtensionChannels, CallContext> = {

@@ -35,8 +35,8 @@ export interface ExtensionController {
   runCommand?(extensionId: string, command: string): Promise<Json>;
   /** Reads an extension folder the person typed, for the install consent; changes nothing. */
   inspectFolder?(path: string): Promise<ExtensionFolderPreview>;
-  /** Copies the folder into the extensions folder and starts it, if it still is extension `id`. */
-  installFromFolder?(path: string, id: string): Promise<ExtensionInfo>;
+  /** Copies the folder into the extensions folder and starts it, if it still is exactly what the person confirmed (id and fingerprint). */
+  installFromFolder?(path: string, expected: { id: string; digest: string }): Promise<ExtensionInfo>;
 }
 
 export interface BrokerPorts {

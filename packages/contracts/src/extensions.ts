@@ -64,6 +64,8 @@ export const ExtensionFolderPreview = z.strictObject({
   /** Whether it runs code (a `main` module), not only declares providers. */
   hasCode: z.boolean(),
   files: z.number().int().nonnegative(),
+  /** SHA-256 over every file's path and content: what the person agreed to is what gets installed. */
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type ExtensionFolderPreview = z.infer<typeof ExtensionFolderPreview>;
 /** The id the person saw in the preview: the install is refused if the folder now says otherwise. */

@@ -157,11 +157,12 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
   };
 
   /** Installs from a folder the person typed and agreed to, into the first non-built-in root. */
-  const installFromFolder = async (path: string, id: string): Promise<ExtensionInfo> => {
+  const installFromFolder = async (path: string, expected: { id: string; digest: string }): Promise<ExtensionInfo> => {
+    const { id } = expected;
     const root = options.roots.find((r) => !r.builtIn)?.dir;
     if (!root) throw new LatchkeyError('UNAVAILABLE', 'This Latchkey has no folder for installed extensions (the headless host: start it with --extension-dir DIR)');
     if (slots.has(id)) throw new LatchkeyError('CONFLICT', `${safeName(id)} is already installed`);
-    const ext = await installExtensionFolder(path, id, root);
+    const ext = await installExtensionFolder(path, expected, root);
     const slot = newSlot(ext, { kind: 'extension', id: ext.id, displayName: ext.manifest.displayName });
     slots.set(ext.id, slot);
     if (enabled.isEnabled(ext.id)) await bringUp(slot);

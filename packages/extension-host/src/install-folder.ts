@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cp, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ExtensionId, ExtensionPackageManifest, LatchkeyError, parseBoundedJson } from '@latchkey/contracts';
@@ -15,25 +16,33 @@ function inside(root: string, path: string): boolean {
 
 /**
  * Walks the folder: no symbolic link anywhere (a link would let the copy, or the running
- * extension, read what lies outside it), and bounded in files and bytes.
+ * extension, read what lies outside it), bounded in files and bytes, and fingerprinted: a
+ * SHA-256 over each file's relative path and content, in a fixed order, so the copy can be
+ * checked to be exactly what the person was shown.
  */
-async function walk(root: string): Promise<number> {
+async function walk(root: string): Promise<{ files: number; digest: string }> {
   let files = 0;
   let bytes = 0;
+  const digest = createHash('sha256');
   const visit = async (folder: string): Promise<void> => {
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
+    const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
       const path = join(folder, entry.name);
       if (entry.isSymbolicLink()) throw new LatchkeyError('DENIED', `The folder holds a symbolic link (${relative(root, path)}); extensions are installed without links`);
-      if (entry.isDirectory()) await visit(path);
-      else if (entry.isFile()) {
+      if (entry.isDirectory()) {
+        digest.update(`d\0${relative(root, path)}\0`);
+        await visit(path);
+      } else if (entry.isFile()) {
         if (++files > MAX_FILES) throw new LatchkeyError('VALIDATION', `The folder has more than ${MAX_FILES} files; bundle the extension`);
         bytes += (await lstat(path)).size;
         if (bytes > MAX_BYTES) throw new LatchkeyError('VALIDATION', `The folder is larger than ${MAX_BYTES / 1024 / 1024} MB`);
+        const content = await readFile(path);
+        digest.update(`f\0${relative(root, path)}\0${content.length}\0`).update(content);
       } else throw new LatchkeyError('DENIED', `The folder holds something that is not a file (${relative(root, path)})`);
     }
   };
   await visit(root);
-  return files;
+  return { files, digest: digest.digest('hex') };
 }
 
 function publisherOf(pkg: { publisher?: unknown; author?: unknown }): string | null {
@@ -51,7 +60,7 @@ export async function inspectExtensionFolder(path: string): Promise<{ preview: E
   if (!stat) throw new LatchkeyError('NOT_FOUND', 'There is no such folder');
   if (stat.isSymbolicLink()) throw new LatchkeyError('DENIED', 'The path is a symbolic link; type the folder it points to');
   if (!stat.isDirectory()) throw new LatchkeyError('VALIDATION', 'The path is not a folder');
-  const files = await walk(dir);
+  const { files, digest } = await walk(dir);
   let pkg: { name?: unknown; version?: unknown; latchkey?: unknown; publisher?: unknown; author?: unknown };
   try {
     pkg = parseBoundedJson(await readFile(join(dir, 'package.json'), 'utf8'), { maxLength: MAX_PACKAGE_JSON_CHARS }) as typeof pkg;
@@ -82,6 +91,7 @@ export async function inspectExtensionFolder(path: string): Promise<{ preview: E
       commands: m.contributes.commands,
       hasCode: m.main !== undefined,
       files,
+      digest,
     },
     ext: { id: id.data, version, manifest: m },
   };
@@ -89,12 +99,14 @@ export async function inspectExtensionFolder(path: string): Promise<{ preview: E
 
 /**
  * Copies the folder into `root` (the person's extensions folder) as a new folder named after
- * the package, if it still is the extension the person agreed to (`expectedId`). The copy is
- * checked again (a link added after the first look is refused and the copy removed).
+ * the package, if it still is exactly what the person agreed to (`expected`: its id and the
+ * fingerprint of its files). The copy is checked again — it is what will run — and removed if
+ * anything differs (a link or a file added or changed after the person confirmed).
  */
-export async function installExtensionFolder(path: string, expectedId: string, root: string): Promise<DiscoveredExtension> {
+export async function installExtensionFolder(path: string, expected: { id: string; digest: string }, root: string): Promise<DiscoveredExtension> {
   const { preview } = await inspectExtensionFolder(path);
-  if (preview.id !== expectedId) throw new LatchkeyError('CONFLICT', `The folder now holds ${preview.id}, not ${expectedId}; review it again`);
+  if (preview.id !== expected.id) throw new LatchkeyError('CONFLICT', `The folder now holds ${preview.id}, not ${expected.id}; review it again`);
+  if (preview.digest !== expected.digest) throw new LatchkeyError('CONFLICT', 'The folder changed after you confirmed it; nothing was installed. Review it again');
   const source = resolve(path);
   const base = resolve(root);
   if (inside(source, base) || inside(base, source)) throw new LatchkeyError('VALIDATION', 'That folder is, or holds, the extensions folder itself');
@@ -106,7 +118,7 @@ export async function installExtensionFolder(path: string, expectedId: string, r
   await cp(source, target, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true });
   try {
     const again = await inspectExtensionFolder(target);
-    if (again.preview.id !== expectedId) throw new LatchkeyError('CONFLICT', 'The folder changed while it was copied; nothing was installed');
+    if (again.preview.id !== expected.id || again.preview.digest !== expected.digest) throw new LatchkeyError('CONFLICT', 'The folder changed while it was copied; nothing was installed');
     return { ...again.ext, dir: target, builtIn: false };
   } catch (error) {
     await rm(target, { recursive: true, force: true });

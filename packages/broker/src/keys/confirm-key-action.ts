@@ -1,5 +1,6 @@
-import { LatchkeyError, type ActionPurpose, type AuditType, type Requester } from '@latchkey/contracts';
+import { LatchkeyError, type ActionPurpose, type AuditType, type ExtensionFolderPreview, type Requester } from '@latchkey/contracts';
 import type { AuditService } from '../audit/audit-service.js';
+import { showable } from '../commands/command-key.js';
 import type { CommandApprover } from '../ports.js';
 
 /**
@@ -10,10 +11,44 @@ import type { CommandApprover } from '../ports.js';
  * page cannot answer for them: the broker's one approver for that (a native dialog in Electron, a
  * one-time code printed in the headless host's terminal), shown the action in words of its own.
  * Never remembered, unlike a command line.
+ *
+ * Installing an extension is the same kind of act: the page names a folder and code from it would
+ * run as an extension. The person confirms it there too, shown the package by name.
  */
-export type ConfirmedAction = 'export-recovery-kit' | 'rotate-master-key' | 'export-connections-with-secrets';
+export interface ConfirmedSubjects {
+  'export-recovery-kit': undefined;
+  'rotate-master-key': undefined;
+  'export-connections-with-secrets': undefined;
+  'install-extension': { path: string; preview: ExtensionFolderPreview };
+}
+export type ConfirmedAction = keyof ConfirmedSubjects;
 
-const ACTIONS: Record<ConfirmedAction, { purpose: ActionPurpose; audit: AuditType; what: string }> = {
+interface ActionSpec<A extends ConfirmedAction> {
+  purpose: ActionPurpose | ((subject: ConfirmedSubjects[A]) => ActionPurpose);
+  audit: AuditType;
+  what: string;
+}
+
+const list = (words: string[]) => (words.length ? words.map((w) => showable(w).slice(0, 60)).join(', ') : 'none');
+
+/** What the person reads before code from a folder runs: every word from the package is shown escaped and cut. */
+function installPurpose({ path, preview }: ConfirmedSubjects['install-extension']): ActionPurpose {
+  const name = showable(preview.displayName).slice(0, 60);
+  const runs = preview.hasCode ? 'It runs its own code in an extension process.' : 'It runs no code of its own (it only declares providers).';
+  const by = preview.publisher ? `published by ${showable(preview.publisher).slice(0, 80)}` : 'with no publisher named';
+  return {
+    title: `Install the extension “${name}” (${preview.id} ${showable(preview.version).slice(0, 20)})?`.slice(0, 200),
+    detail: [
+      `From ${showable(path).slice(0, 300)}, ${by}, ${preview.files} files (SHA-256 ${preview.digest.slice(0, 16)}…). ${runs}`,
+      `Providers: ${list(preview.providers.map((p) => p.name))}. Commands: ${list(preview.commands.map((c) => c.title))}.`,
+      'Confirm only if you just asked to install it and you trust where it came from.',
+    ].join(' ').slice(0, 1000),
+    allow: 'Install',
+    deny: 'Don’t install',
+  };
+}
+
+const ACTIONS: { [A in ConfirmedAction]: ActionSpec<A> } = {
   'export-recovery-kit': {
     purpose: {
       title: 'Make a recovery kit of your master key?',
@@ -44,15 +79,17 @@ const ACTIONS: Record<ConfirmedAction, { purpose: ActionPurpose; audit: AuditTyp
     audit: 'connection.export',
     what: 'export of secrets',
   },
+  'install-extension': { purpose: installPurpose, audit: 'extension.install', what: 'installation' },
 };
 
 export function createKeyActionConfirmation(approver: CommandApprover | null, audit: AuditService, closed: AbortSignal) {
-  return async function confirmKeyAction(action: ConfirmedAction, requester: Requester): Promise<void> {
-    const spec = ACTIONS[action];
+  return async function confirmKeyAction<A extends ConfirmedAction>(action: A, requester: Requester, ...subject: ConfirmedSubjects[A] extends undefined ? [] : [ConfirmedSubjects[A]]): Promise<void> {
+    const spec = ACTIONS[action] as ActionSpec<A>;
     if (!approver) throw new LatchkeyError('UNAVAILABLE', `Nothing here can ask you to confirm this ${spec.what}, so it is not made.`);
+    const purpose = typeof spec.purpose === 'function' ? spec.purpose(subject[0] as ConfirmedSubjects[A]) : spec.purpose;
     // command/args stay for approvers that only know command lines; the purpose is what is shown.
     const approved = await approver
-      .approve({ command: 'latchkey', args: [action], envNames: [], connectionName: spec.purpose.title, purpose: spec.purpose }, closed)
+      .approve({ command: 'latchkey', args: [action], envNames: [], connectionName: purpose.title, purpose }, closed)
       .catch(() => false);
     if (approved) return;
     await audit.record({ type: spec.audit, outcome: 'denied', requester, detail: `${action}: not confirmed` }).catch(() => undefined);

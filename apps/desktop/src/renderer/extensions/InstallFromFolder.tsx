@@ -9,7 +9,7 @@ export function consentText(p: ExtensionFolderPreview): string {
   const providers = p.providers.length ? `connection types ${p.providers.map((x) => x.name).join(', ')}` : 'no connection types';
   const commands = p.commands.length ? `commands ${p.commands.map((c) => `“${c.title}”`).join(', ')}` : 'no commands';
   const runs = p.hasCode ? 'It runs its own code in a separate process and can ask you for access to connections.' : 'It runs no code; it only declares connection types.';
-  return `${p.displayName} is the package ${p.id} ${p.version}, published by ${p.publisher ?? 'no one it names'}. It adds ${providers} and ${commands}. ${runs} Install it only if you trust its publisher.`;
+  return `${p.displayName} is the package ${p.id} ${p.version}, published by ${p.publisher ?? 'no one it names'}, ${p.files} files (SHA-256 ${p.digest.slice(0, 16)}…). It adds ${providers} and ${commands}. ${runs} Install it only if you trust its publisher; Latchkey then asks you once more, outside this page.`;
 }
 
 /** Install an extension from a folder the person types: review first, then a consent naming it. */
@@ -30,6 +30,8 @@ export function InstallFromFolder({ onInstalled }: { onInstalled: () => void }) 
   };
   const install = async (p: ExtensionFolderPreview) => {
     setPreview(null);
+    // The broker now asks the person itself (a dialog of its own, or a code from the terminal).
+    setMessage({ text: `Confirm the install of ${p.displayName} where Latchkey asks you.`, ok: true });
     try {
       const info = await api.extensions.installFromFolder({ path: path.trim(), id: p.id });
       setMessage({ text: `Installed ${info.displayName}.`, ok: true });
@@ -63,7 +65,7 @@ export function InstallFromFolder({ onInstalled }: { onInstalled: () => void }) 
         open={preview !== null}
         title={`Install ${preview?.displayName ?? ''} from ${preview?.publisher ?? 'an unnamed publisher'}?`}
         description={preview ? consentText(preview) : ''}
-        confirmLabel="Install"
+        confirmLabel="Install…"
         onOpenChange={(open) => !open && setPreview(null)}
         onConfirm={() => preview && void install(preview)}
       />
