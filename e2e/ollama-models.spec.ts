@@ -1,8 +1,8 @@
 /**
  * The Ollama connection's Models section in Chromium through the headless host (issue 14),
  * against a loopback server that implements Ollama's documented /api/tags, /api/pull (streamed)
- * and /api/delete. The pull stalls after three lines, so the progress bar is seen mid-way and
- * the pull is cancelled; a model is deleted after its confirmation.
+ * and /api/delete. The pull stalls after three lines, so the progress bar is seen mid-way, again
+ * after a reload, and the pull is cancelled; a model is deleted after its confirmation.
  */
 import { expect, test } from '@playwright/test';
 import { startAiServer, type AiServer } from '@latchkey/transports/testing';
@@ -51,6 +51,11 @@ for (const variant of VARIANTS) {
       await expect(page.getByText(/pulling 2af3b81862c6 · 50%/)).toBeVisible();
       await screenshot(page, testInfo, 'ollama-pull-progress');
       await expectNoSeriousA11yFindings(page, testInfo, 'ollama-models');
+      // A reload mid-pull: the pull is the broker's, so the page finds it again where it stands.
+      await page.reload();
+      await page.getByRole('list', { name: 'Connections' }).getByRole('listitem').filter({ hasText: 'Local models' }).getByRole('button').first().click();
+      await expect(bar).toBeVisible();
+      await expect(page.getByText(/pulling 2af3b81862c6 · 50%/)).toBeVisible();
       await page.getByRole('button', { name: 'Cancel pull' }).click();
       await expect(page.getByText('Pull of mistral:7b cancelled')).toBeVisible();
       await expect(bar).toBeHidden();

@@ -207,6 +207,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     'ollama:listModels': (i) => ollama.listModels(i.id),
     'ollama:pull': (i, c) => ollama.pull(i, c.requester),
     'ollama:cancelPull': async (i) => ollama.cancelPull(i),
+    'ollama:pulls': async (i) => ollama.pulls(i.id),
     'ollama:delete': (i, c) => ollama.delete(i, c.requester),
     'extensions:runCommand': (i, c) => runExtensionCommand({ extensions: () => extensions, audit, masking: secrets.masking }, i, c.requester),
     'extensions:inspectFolder': (i) => {

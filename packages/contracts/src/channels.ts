@@ -36,7 +36,7 @@ import { ProviderInfo } from './providers.js';
 import { ApplyImportInput, ExportConnectionsInput, ExportConnectionsResult, ImportPreview, ImportResult, ImportSource } from './transfer.js';
 import { SignInStarted } from './oauth2.js';
 import { StoreGenerations, StoreRestoreInput, StoreRestoreResult, SystemStatus } from './system.js';
-import { OllamaModelInput, OllamaModelsResult, OllamaPullProgress, OllamaPullResult } from './ollama.js';
+import { OllamaModelInput, OllamaModelsResult, OllamaPullProgress, OllamaPullResult, OllamaPullsResult } from './ollama.js';
 import { ConnectionUsage, OverridesList, RenderTemplateInput, RenderedTemplatePreview, SetVariableInput, Variable, VariableKeyInput } from './programs.js';
 
 /**
@@ -104,6 +104,7 @@ export const appChannels = {
   'ollama:listModels': channel(ConnectionIdInput, OllamaModelsResult),
   'ollama:pull': channel(OllamaModelInput, OllamaPullResult),
   'ollama:cancelPull': channel(OllamaModelInput, Ok),
+  'ollama:pulls': channel(ConnectionIdInput, OllamaPullsResult),
   'ollama:delete': channel(OllamaModelInput, Ok),
   // An extension's declared command, run by the person from the Extensions screen (issue 14).
   'extensions:runCommand': channel(RunExtensionCommandInput, RunExtensionCommandResult),

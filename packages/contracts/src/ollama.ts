@@ -44,5 +44,10 @@ export const OllamaPullProgress = z.strictObject({
   status: z.string().max(500),
   completed: z.number().nonnegative().optional(),
   total: z.number().nonnegative().optional(),
+  /** Only on a pull's last event: how it ended. A page that did not start the pull (reloaded) learns the end from it. */
+  outcome: OllamaPullResult.shape.outcome.optional(),
 });
 export type OllamaPullProgress = z.infer<typeof OllamaPullProgress>;
+
+/** The pulls running on a connection, each with its latest progress: a reloaded page picks them up. */
+export const OllamaPullsResult = z.array(OllamaPullProgress);

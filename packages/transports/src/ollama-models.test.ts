@@ -110,6 +110,27 @@ describe('a pull that stalls', () => {
     await b.transports.close();
   });
 
+  it('is found again by a page that reloaded mid-pull, with its latest progress, and its last event says how it ended', async () => {
+    const b = brokerWith();
+    const id = await b.connect(server.baseUrl);
+    const other = await b.connect(server.baseUrl);
+    expect(await b.h['ollama:pulls']({ id }, { requester: person })).toEqual([]);
+    const pulling = b.h['ollama:pull']({ id, model: 'llama3.2' }, { requester: person });
+    await new Promise<void>((resolve) => b.broker.on('ollama:pullProgress', (p) => p.status.startsWith('pulling 2af') && resolve()));
+    const found = await b.h['ollama:pulls']({ id }, { requester: person });
+    expect(found).toEqual([b.progress.at(-1)]);
+    expect(found[0]).toMatchObject({ connectionId: id, model: 'llama3.2', status: expect.stringMatching(/^pulling 2af/) });
+    expect(found[0]?.outcome).toBeUndefined();
+    expect(await b.h['ollama:pulls']({ id: other }, { requester: person })).toEqual([]);
+    await b.h['ollama:cancelPull']({ id, model: 'llama3.2' }, { requester: person });
+    await pulling;
+    expect(b.progress.at(-1)).toMatchObject({ model: 'llama3.2', outcome: 'cancelled', status: 'Cancelled' });
+    expect(b.progress.slice(0, -1).every((p) => p.outcome === undefined)).toBe(true);
+    expect(await b.h['ollama:pulls']({ id }, { requester: person })).toEqual([]);
+    await expect(b.h['ollama:pulls']({ id: 'no-such-connection' }, { requester: person })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await b.transports.close();
+  });
+
   it('runs at most maxPulls at once (BUSY past it), and a cancelled one frees its place', async () => {
     const b = brokerWith({ maxPulls: 2 });
     const id = await b.connect(server.baseUrl);

@@ -1,5 +1,5 @@
 import { LatchkeyError } from '@latchkey/contracts';
-import type { OllamaModel, OllamaModelInput, OllamaModelsResult, OllamaPullResult, Requester } from '@latchkey/contracts';
+import type { OllamaModel, OllamaModelInput, OllamaModelsResult, OllamaPullProgress, OllamaPullResult, Requester } from '@latchkey/contracts';
 import { z } from 'zod';
 import type { AuditService } from '../audit/audit-service.js';
 import type { ConnectionsService } from '../connections/connections-service.js';
@@ -74,7 +74,8 @@ function maskedNumber(masker: Masker, n: number | undefined): number | undefined
  * statuses, errors, progress events — is masked with every stored secret before anyone sees it.
  */
 export class OllamaService {
-  readonly #pulls = new Map<string, AbortController>();
+  /** Running pulls by connection and model, each with the last progress event sent for it. */
+  readonly #pulls = new Map<string, { control: AbortController; last: OllamaPullProgress }>();
 
   constructor(private readonly d: OllamaDeps) {}
 
@@ -151,7 +152,8 @@ export class OllamaService {
     if (this.#pulls.size >= this.d.options.maxPulls) throw new LatchkeyError('BUSY', `${this.#pulls.size} pulls are running; wait for one to finish or cancel one`);
     const masker = this.d.masking.maskerFor(c.secrets);
     const control = new AbortController();
-    this.#pulls.set(key, control);
+    const running = { control, last: { connectionId: c.id, model: input.model, status: 'Starting' } as OllamaPullProgress };
+    this.#pulls.set(key, running);
     const stop = (why: string) => control.abort(new Error(why));
     const overall = setTimeout(() => stop(`Stopped after ${Math.round(this.d.options.pullMaxMs / 60_000)} min`), this.d.options.pullMaxMs);
     let idle: ReturnType<typeof setTimeout> | undefined;
@@ -161,13 +163,15 @@ export class OllamaService {
     };
     let last = 'Starting';
     let peerFailure: string | undefined;
-    const progress = (status: string, completed?: number, total?: number) => {
-      const event = { connectionId: c.id, model: input.model, status: masker.mask(status).slice(0, 500) } as { connectionId: string; model: string; status: string; completed?: number; total?: number };
+    const progress = (status: string, completed?: number, total?: number, outcome?: OllamaPullResult['outcome']) => {
+      const event: OllamaPullProgress = { connectionId: c.id, model: input.model, status: masker.mask(status).slice(0, 500) };
       const done = maskedNumber(masker, completed);
       const all = maskedNumber(masker, total);
       if (done !== undefined) event.completed = done;
       if (all !== undefined) event.total = all;
+      if (outcome) event.outcome = outcome;
       last = event.status;
+      running.last = event;
       this.d.events.emit('ollama:pullProgress', event);
     };
     let result: OllamaPullResult;
@@ -201,7 +205,7 @@ export class OllamaService {
       clearTimeout(idle);
       this.#pulls.delete(key);
     }
-    progress(result.outcome === 'done' ? 'success' : result.message);
+    progress(result.outcome === 'done' ? 'success' : result.message, undefined, undefined, result.outcome);
     await this.d.audit.record({
       type: 'model.pull',
       outcome: result.outcome === 'done' ? 'ok' : result.outcome === 'cancelled' ? 'denied' : 'error',
@@ -213,15 +217,21 @@ export class OllamaService {
   }
 
   cancelPull(input: OllamaModelInput): { ok: true } {
-    const control = this.#pulls.get(`${input.id}\n${input.model}`);
-    if (!control) throw new LatchkeyError('NOT_FOUND', `No pull of ${input.model} is running on this connection`);
-    control.abort(new Error(CANCELLED));
+    const running = this.#pulls.get(`${input.id}\n${input.model}`);
+    if (!running) throw new LatchkeyError('NOT_FOUND', `No pull of ${input.model} is running on this connection`);
+    running.control.abort(new Error(CANCELLED));
     return { ok: true };
+  }
+
+  /** The pulls running on a connection, with what each last reported (already masked when it was sent). */
+  pulls(id: string): OllamaPullProgress[] {
+    this.d.connections.require(id);
+    return [...this.#pulls.values()].filter((p) => p.last.connectionId === id).map((p) => ({ ...p.last }));
   }
 
   /** Stops every pull (Latchkey is quitting). */
   abortAll(): void {
-    for (const control of this.#pulls.values()) control.abort(new Error(CANCELLED));
+    for (const running of this.#pulls.values()) running.control.abort(new Error(CANCELLED));
   }
 }
 

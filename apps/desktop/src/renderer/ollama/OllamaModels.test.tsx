@@ -48,6 +48,26 @@ describe('Models on an Ollama connection', () => {
     expect(screen.queryByRole('progressbar')).toBeNull();
   });
 
+  it('a page opened while a pull runs (a reload) shows that pull with its progress, can cancel it, and learns how it ended', async () => {
+    const h = createBrokerBackedApi();
+    h.broker.providers.register(providerManifest('ai', 'ollama'), '@latchkey/ext-ai');
+    const { id } = await h.api.connections.create({ providerId: 'ollama', name: 'Local Ollama', config: { baseUrl: server.baseUrl }, secrets: {} });
+    // The page that started it is gone: nobody here awaits this call.
+    const started = h.api.ollama.pull({ id, model: 'phi3:mini' });
+    await new Promise<void>((resolve) => h.broker.on('ollama:pullProgress', (p) => p.status.startsWith('pulling 2af') && resolve()));
+    const user = userEvent.setup();
+    renderWithApi(h.api, <ConnectionsScreen />);
+    const list = await screen.findByRole('list', { name: 'Connections' });
+    await user.click(await within(list).findByRole('button', { name: /Local Ollama/ }));
+    const bar = await screen.findByRole('progressbar', { name: 'Pulling phi3:mini' });
+    await waitFor(() => expect((bar as HTMLProgressElement).value).toBeCloseTo(0.5, 2));
+    expect(screen.getByLabelText('Model')).toHaveProperty('disabled', true);
+    await user.click(screen.getByRole('button', { name: 'Cancel pull' }));
+    expect(await screen.findByText('Pull of phi3:mini cancelled')).toBeTruthy();
+    expect(screen.queryByRole('progressbar')).toBeNull();
+    expect(await started).toMatchObject({ outcome: 'cancelled' });
+  });
+
   it('deletes a model only after the confirmation', async () => {
     const { user } = await open();
     const models = await screen.findByRole('list', { name: 'Models' });

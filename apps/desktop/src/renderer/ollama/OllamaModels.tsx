@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useId, useState } from 'react';
-import type { OllamaModel, OllamaPullProgress } from '@latchkey/contracts';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import type { OllamaModel, OllamaPullProgress, OllamaPullResult } from '@latchkey/contracts';
 import { useApi } from '../api';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { errorMessage } from '../ui/errors';
@@ -23,7 +23,13 @@ export function OllamaModels({ connectionId }: { connectionId: string }) {
   const [models, setModels] = useState<OllamaModel[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState('');
-  const [pulling, setPulling] = useState<string | null>(null);
+  const [pulling, setPullingState] = useState<string | null>(null);
+  // The same value, readable at once by the handlers below (state updates land at the next render).
+  const pullingNow = useRef<string | null>(null);
+  const setPulling = useCallback((model: string | null) => {
+    pullingNow.current = model;
+    setPullingState(model);
+  }, []);
   const [progress, setProgress] = useState<OllamaPullProgress | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
@@ -37,8 +43,46 @@ export function OllamaModels({ connectionId }: { connectionId: string }) {
     }
   }, [api, connectionId]);
 
+  // A pull ends for this page either through its own call's answer or, after a reload, through the
+  // pull's last event (which says how it ended); whichever comes first, the second changes nothing.
+  const finish = useCallback(
+    (model: string, result: OllamaPullResult) => {
+      if (pullingNow.current !== model) return;
+      setPulling(null);
+      setOutcome(result.outcome === 'done' ? `Pulled ${model}` : result.outcome === 'cancelled' ? `Pull of ${model} cancelled` : `Pull of ${model} failed: ${result.message}`);
+      if (result.outcome === 'done') setName('');
+      void reload();
+    },
+    [reload, setPulling],
+  );
+
   useEffect(() => void reload(), [reload]);
-  useEffect(() => api.on('ollama:pullProgress', (p) => p.connectionId === connectionId && setProgress(p)), [api, connectionId]);
+  useEffect(
+    () =>
+      api.on('ollama:pullProgress', (p) => {
+        if (p.connectionId !== connectionId) return;
+        // A pull another page started (or this one before a reload) is followed too.
+        if (!pullingNow.current && !p.outcome) setPulling(p.model);
+        if (p.model !== pullingNow.current) return;
+        setProgress(p);
+        if (p.outcome) finish(p.model, { outcome: p.outcome, message: p.status });
+      }),
+    [api, connectionId, finish, setPulling],
+  );
+  // A pull started before this page loaded (a reload, a second window) is shown as it stands.
+  useEffect(() => {
+    let live = true;
+    api.ollama
+      .pulls({ id: connectionId })
+      .then((running) => {
+        const first = running[0];
+        if (!live || !first || pullingNow.current) return;
+        setPulling(first.model);
+        setProgress(first);
+      })
+      .catch(() => undefined);
+    return () => void (live = false);
+  }, [api, connectionId, setPulling]);
 
   async function pull() {
     const model = name.trim();
@@ -47,14 +91,11 @@ export function OllamaModels({ connectionId }: { connectionId: string }) {
     setOutcome(null);
     setProgress(null);
     try {
-      const result = await api.ollama.pull({ id: connectionId, model });
-      setOutcome(result.outcome === 'done' ? `Pulled ${model}` : result.outcome === 'cancelled' ? `Pull of ${model} cancelled` : `Pull of ${model} failed: ${result.message}`);
-      if (result.outcome === 'done') setName('');
+      finish(model, await api.ollama.pull({ id: connectionId, model }));
     } catch (e) {
+      setPulling(null);
       setOutcome(errorMessage(e));
     }
-    setPulling(null);
-    await reload();
   }
 
   async function remove(model: string) {
