@@ -157,7 +157,22 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
   };
 
   /** Installs from a folder the person typed and agreed to, into the first non-built-in root. */
-  const installFromFolder = async (path: string, expected: { id: string; digest: string }): Promise<ExtensionInfo> => {
+  // Reading a folder reads up to 100 MB and hashes it: one at a time, so a page asking again and
+  // again (a script in it) queues nothing and costs the broker one folder's work at most.
+  let folderWork: Promise<unknown> | null = null;
+  const oneFolderAtATime = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (folderWork) throw new LatchkeyError('BUSY', 'Another extension folder is being read; try again when it is done');
+    const running = work();
+    folderWork = running;
+    try {
+      return await running;
+    } finally {
+      folderWork = null;
+    }
+  };
+
+  const installFromFolder = (path: string, expected: { id: string; digest: string }) => oneFolderAtATime(() => installChecked(path, expected));
+  const installChecked = async (path: string, expected: { id: string; digest: string }): Promise<ExtensionInfo> => {
     const { id } = expected;
     const root = options.roots.find((r) => !r.builtIn)?.dir;
     if (!root) throw new LatchkeyError('UNAVAILABLE', 'This Latchkey has no folder for installed extensions (the headless host: start it with --extension-dir DIR)');
@@ -173,7 +188,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
   const controller = {
     list,
     setEnabled,
-    inspectFolder: async (path: string) => (await inspectExtensionFolder(path)).preview,
+    inspectFolder: (path: string) => oneFolderAtATime(async () => (await inspectExtensionFolder(path)).preview),
     installFromFolder,
     runCommand: (extensionId: string, name: string) => runCommand(extensionId, name),
     onChange(listener: (info: ExtensionInfo) => void) {
