@@ -25,7 +25,8 @@ export async function discoverExtensions(roots: { dir: string; builtIn: boolean 
   for (const root of roots) {
     let entries: string[];
     try {
-      entries = (await readdir(root.dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+      // Hidden folders are not extensions: an install in progress (`.installing-*`) is one of them.
+      entries = (await readdir(root.dir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
     } catch {
       continue;
     }

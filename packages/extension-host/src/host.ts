@@ -7,7 +7,7 @@ import { discoverExtensions, type DiscoveryProblem } from './discover.js';
 import { EnabledState } from './enabled-state.js';
 import { createSlotLifecycle, DEFAULT_LIMITS, DEFAULT_RESTART, newSlot, type HostLimits, type RestartPolicy, type Slot } from './extension-slot.js';
 import { encodeFrame } from './protocol.js';
-import { inspectExtensionFolder, installExtensionFolder } from './install-folder.js';
+import { inspectExtensionFolder, installExtensionFolder, sweepUnfinishedInstalls } from './install-folder.js';
 import type { ExtensionRuntime } from './runtime.js';
 
 export { restartDelay, type HostLimits, type RestartPolicy } from './extension-slot.js';
@@ -79,6 +79,7 @@ export async function startExtensionHost(options: ExtensionHostOptions): Promise
     refuse: (caller, detail) => audit({ type: 'boundary.refused', outcome: 'denied', requester: caller.requester, detail: detail.slice(0, 1000) }),
   });
 
+  for (const root of options.roots) if (!root.builtIn) await sweepUnfinishedInstalls(root.dir);
   const discovery = await discoverExtensions(options.roots);
   const problems: DiscoveryProblem[] = [...discovery.problems];
   const stateProblem = await enabled.load();

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { cp, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { cp, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ExtensionId, ExtensionPackageManifest, LatchkeyError, parseBoundedJson } from '@latchkey/contracts';
 import type { ExtensionFolderPreview } from '@latchkey/contracts';
@@ -115,13 +115,42 @@ export async function installExtensionFolder(path: string, expected: { id: strin
   if (!inside(base, target) || target === base) throw new LatchkeyError('VALIDATION', 'Not a usable package name');
   if (await lstat(target).catch(() => null)) throw new LatchkeyError('CONFLICT', `${preview.id} is already in the extensions folder`);
   await mkdir(base, { recursive: true });
-  await cp(source, target, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true });
+  // Copied beside its place under a hidden name, checked, then renamed in: a crash or a full disk
+  // mid-copy leaves a hidden folder that is never loaded (and is swept at the next start), never
+  // a half-copied extension that would run.
+  const staging = join(base, `${STAGING_PREFIX}${randomUUID()}`);
   try {
-    const again = await inspectExtensionFolder(target);
+    await cp(source, staging, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true });
+    const again = await inspectExtensionFolder(staging);
     if (again.preview.id !== expected.id || again.preview.digest !== expected.digest) throw new LatchkeyError('CONFLICT', 'The folder changed while it was copied; nothing was installed');
+    await rename(staging, target).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOTEMPTY' || error.code === 'EEXIST' ? new LatchkeyError('CONFLICT', `${preview.id} is already in the extensions folder`) : error;
+    });
+    await syncFolder(base);
     return { ...again.ext, dir: target, builtIn: false };
   } catch (error) {
-    await rm(target, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true });
     throw error;
   }
+}
+
+const STAGING_PREFIX = '.installing-';
+
+/** Makes the rename durable: the folder's own entry list is flushed (best effort where a folder cannot be opened). */
+async function syncFolder(dir: string): Promise<void> {
+  const handle = await open(dir, 'r').catch(() => null);
+  if (!handle) return;
+  try {
+    await handle.sync().catch(() => undefined);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes what an install that never finished left in `root` (a crash, a kill, a full disk). */
+export async function sweepUnfinishedInstalls(root: string): Promise<string[]> {
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  const stale = entries.filter((e) => e.isDirectory() && e.name.startsWith(STAGING_PREFIX)).map((e) => join(root, e.name));
+  for (const dir of stale) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  return stale;
 }
