@@ -81,7 +81,8 @@ export const requesterChannels = {
   'connections:test': { input: ConnectionIdInput, output: TestResult },
   /**
    * `latchkey inject`: the template rendered for this requester — connections only through its
-   * active grants, secret fields only with `reveal` (programs' rules), so the text may hold secrets.
+   * active grants, secret fields only with `reveal`, a secret variable only through a grant for it
+   * (programs' rules), so the text may hold secrets.
    */
   'templates:render': { input: RenderTemplateInput, output: z.strictObject({ text: z.string(), references: z.array(TemplateReference) }) },
   /** `latchkey var get`: a variable's value; a secret one only while a grant for it (`variables:requestAccess`) is active. */

@@ -14,7 +14,8 @@ import type { RenderedTemplate } from './programs-api.js';
 /**
  * Who a template is rendered for:
  * - `requester`: an extension, agent or the CLI. It sees a connection only through an active grant
- *   on it (for that target), a secret field or secret variable only with the `reveal` scope.
+ *   on it (for that target), a secret field only with the `reveal` scope, a secret variable only
+ *   through a reveal grant for that variable and its current value (ConsentService.requestVariable).
  * - `executor`: trusted code inside the broker's process, named by the host app at wiring.
  * - `preview`: the person's window; gets the text with every secret masked, nothing else.
  */
@@ -97,9 +98,11 @@ export class ProgramsService {
     const requester = caller.as === 'requester';
     for (const ref of refs) {
       if (ref.kind === 'var') {
-        const subject = this.d.variables.subject(ref.key);
-        if (subject.kind === 'missing') throw new LatchkeyError('NOT_FOUND', `No variable "${ref.key}" (${ref.expression}): set it in Variables or as LATCHKEY_VAR_${ref.key.toUpperCase()}`, [{ path: ref.expression, message: 'not found' }]);
-        if (subject.kind === 'secret' && requester && !variableGrants.has(subject.key)) {
+        const secret = this.d.variables.isSecret(ref.key);
+        if (secret === null) throw new LatchkeyError('NOT_FOUND', `No variable "${ref.key}" (${ref.expression}): set it in Variables or as LATCHKEY_VAR_${ref.key.toUpperCase()}`, [{ path: ref.expression, message: 'not found' }]);
+        // The binding (a digest) is worked out only for a requester: executors render in loops.
+        const subject = secret && requester ? this.d.variables.subject(ref.key) : null;
+        if (subject?.kind === 'secret' && !variableGrants.has(subject.key)) {
           // Only a grant the person gave for THIS variable and its current value; nothing else covers it.
           const grant = this.#variableGrantFor(caller.requester, subject.key, subject.binding);
           if (!grant) throw new LatchkeyError('DENIED', `${ref.expression} is a secret variable; it leaves Latchkey only after the person allows ${caller.requester.displayName} to reveal it (variables:requestAccess)`, [{ path: ref.expression, message: 'needs consent' }]);
