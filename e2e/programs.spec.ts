@@ -3,13 +3,16 @@
  * executor and a template use the connection; a LATCHKEY_CONN_ override shows in the list and in
  * the detail pane; deleting a connection in use names its users first; the Variables screen's
  * connection picker offers only the category asked for and inserts a field the broker resolves
- * (from the environment, which wins). The password never reaches the page.
+ * (from the environment, which wins). The password never reaches the page. `latchkey var get` of a
+ * secret variable raises the modal naming the variable and the CLI; "Allow once" hands it over.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Page } from '@playwright/test';
 import { createHeadlessHost, type HeadlessHost } from '@latchkey/headless';
 
 const CANARY = `programs-canary-${randomBytes(6).toString('hex')}`;
@@ -79,3 +82,47 @@ test('"Used by" follows uses live, overrides show, delete names the users, the p
   expect(await page.content()).not.toContain(CANARY);
   expect(frames.join('\n')).not.toContain(CANARY);
 });
+
+test('latchkey var get of a secret variable: the modal names the variable and the CLI; Allow once hands it over', async ({ page }) => {
+  const secret = `var-canary-${randomBytes(8).toString('hex')}`;
+  // A host of its own: the shared one's launch token was spent by the test above.
+  const folder = await mkdtemp(join(tmpdir(), 'latchkey-e2e-secret-var-'));
+  const own = await createHeadlessHost({ dataDir: folder, env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('base64') } });
+  try {
+    await checkSecretVariable(page, own, folder, secret);
+  } finally {
+    await own.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+});
+
+async function checkSecretVariable(page: Page, host: HeadlessHost, dataDir: string, secret: string) {
+  await host.broker.app['variables:set']({ key: 'DEPLOY_TOKEN', value: secret, secret: true, description: 'Deploys to production' }, person);
+  const frames: string[] = [];
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8'))));
+  await page.goto(host.url);
+  await expect(page.getByRole('heading', { name: 'Connections', level: 1 })).toBeVisible();
+
+  const bin = fileURLToPath(new URL('../packages/cli/bin/latchkey.mjs', import.meta.url));
+  const cli = spawn(process.execPath, [bin, '--data-dir', dataDir, 'var', 'get', 'DEPLOY_TOKEN'], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number>((resolve) => cli.on('close', (code) => resolve(code ?? -1)));
+
+  const consent = page.getByRole('alertdialog');
+  await expect(consent.getByRole('heading', { name: /^Reveal the secret variable DEPLOY_TOKEN to Program calling itself “latchkey var get DEPLOY_TOKEN” \(socket-/ })).toBeVisible();
+  await expect(consent.getByTestId('consent-variable')).toHaveText('DEPLOY_TOKEN · Deploys to production');
+  await expect(consent.locator('[data-scope="reveal"]')).toContainText('it leaves Latchkey');
+  await expect(consent.getByRole('combobox', { name: 'How long' })).toHaveValue('once');
+  await consent.getByRole('button', { name: 'Allow once' }).click();
+  await expect(consent).toBeHidden();
+
+  expect(await exited, stderr).toBe(0);
+  expect(stdout).toBe(`${secret}\n`);
+  expect(await page.content()).not.toContain(secret);
+  expect(frames.join('\n')).not.toContain(secret);
+  const files = await readdir(dataDir, { recursive: true, withFileTypes: true });
+  for (const f of files.filter((e) => e.isFile())) expect(await readFile(join(f.parentPath, f.name), 'utf8'), f.name).not.toContain(secret);
+}

@@ -239,6 +239,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       return { text, references };
     },
     'variables:get': async (i, c) => ({ key: i.key, value: (await programs.api.renderTemplate(`{{ var.${i.key} }}`, c.requester)).text }),
+    'variables:requestAccess': (i, c) => programs.api.requestVariableAccess(i, c.requester),
     'variables:set': (i, c) => {
       if (c.requester.kind !== 'program') throw new LatchkeyError('FORBIDDEN', 'Only the person\'s own programs (the latchkey CLI) may set variables');
       return programs.variables.set(i, c.requester);

@@ -51,4 +51,33 @@ describe('latchkey with no app running (CI, LATCHKEY_MASTER_KEY)', () => {
       await after.close();
     }
   });
+
+  it('run --env NAME=var:<key> reveals a secret variable once, masked, audited as the CLI with its grant', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lkci-'));
+    dirs.push(dir);
+    const key = randomBytes(32).toString('base64');
+    const secret = `ci-var-canary-${randomBytes(8).toString('hex')}`;
+    const setup = await createHeadlessHost({ dataDir: dir, env: { LATCHKEY_MASTER_KEY: key }, bridge: false, requesterSocket: false, announceCommandCode: () => undefined });
+    const saved = await createDispatcher(appChannels, setup.broker.app)('variables:set', { key: 'DEPLOY_TOKEN', value: secret, secret: true }, app);
+    if (!saved.ok) throw new Error(saved.error.message);
+    await setup.close();
+
+    const r = await runCli(['--data-dir', dir, 'run', '--env', 'T=var:DEPLOY_TOKEN', '--', process.execPath, '-e', 'console.log("got " + process.env.T.length + " " + process.env.T)'], { LATCHKEY_MASTER_KEY: key });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`got ${secret.length} ••••\n`);
+    for (const f of canaryForms(secret)) expect(r.stdout + r.stderr).not.toContain(f);
+
+    const after = await createHeadlessHost({ dataDir: dir, env: { LATCHKEY_MASTER_KEY: key }, bridge: false, requesterSocket: false, announceCommandCode: () => undefined });
+    try {
+      const page = await createDispatcher(appChannels, after.broker.app)('audit:list', { types: ['access.grant', 'secret.reveal'] }, app);
+      if (!page.ok) throw new Error(page.error.message);
+      const events = (page.value as { events: { type: string; grantId?: string; detail?: string; requester?: { displayName: string } }[] }).events;
+      const grant = events.find((e) => e.type === 'access.grant');
+      expect(grant?.detail).toContain('DEPLOY_TOKEN: allowed once');
+      expect(events.find((e) => e.type === 'secret.reveal')).toMatchObject({ grantId: grant?.grantId, detail: expect.stringContaining('DEPLOY_TOKEN'), requester: { displayName: expect.stringContaining('latchkey CLI, no app running') } });
+      for (const f of canaryForms(secret)) expect(JSON.stringify(events)).not.toContain(f);
+    } finally {
+      await after.close();
+    }
+  });
 });

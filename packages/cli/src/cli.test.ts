@@ -124,16 +124,18 @@ describe('latchkey inject and var (templates and variables through the broker)',
     expect(u.stderr).toContain('var.nope');
   });
 
-  it('var set then var get round-trips a plain variable; a secret one is never given back', async () => {
-    const a = await startTestApp();
+  it('var set then var get round-trips a plain variable; a secret one is not given back when the person denies', async () => {
+    const a = await startTestApp(() => ({ decision: 'deny' }));
     apps.push(a);
     expect((await runCli(['--data-dir', a.dir, 'var', 'set', 'region', 'eu-west-1'])).stdout).toContain('saved region');
     const got = await runCli(['--data-dir', a.dir, 'var', 'get', 'region', '--json']);
     expect(JSON.parse(got.stdout)).toEqual({ key: 'region', value: 'eu-west-1' });
+    expect(a.prompter.seen).toHaveLength(0);
     await runCli(['--data-dir', a.dir, 'var', 'set', 'apikey', 'Sekret-Var-123456', '--secret']);
     const secret = await runCli(['--data-dir', a.dir, 'var', 'get', 'apikey']);
     expect(secret.code).toBe(1);
     expect(secret.stderr).toContain('DENIED');
     expect(secret.stdout + secret.stderr).not.toContain('Sekret-Var-123456');
+    expect(a.prompter.seen.map((p) => p.variable?.key)).toEqual(['apikey']);
   });
 });

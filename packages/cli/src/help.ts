@@ -3,10 +3,11 @@ export const HELP = `latchkey — use your Latchkey connections from a terminal,
 Usage: latchkey [--data-dir DIR] <command> [options]
 
 Commands:
-  run --env NAME=conn:<id|name>.<field> [--env …] [--reason TEXT] -- <command> [args…]
+  run --env NAME=conn:<id|name>.<field> | NAME=var:<key> [--env …] [--reason TEXT] -- <command> [args…]
         Runs <command> with the values in its environment. The person allows it in the
-        Latchkey app (a value leaving Latchkey needs the "reveal" permission). Secret values
-        are masked (••••) in the command's stdout and stderr, also when split across writes.
+        Latchkey app (a value leaving Latchkey needs the "reveal" permission; a secret variable
+        its own reveal). Secret values are masked (••••) in the command's stdout and stderr,
+        also when split across writes.
   conn ls [--json]            Lists connections: id, name, type, target, status (no secrets).
   conn test <id|name> [--json]
                               Tests a connection (Latchkey uses the credential; you never see it).
@@ -15,9 +16,11 @@ Commands:
                               with the bearer token in <data dir>/mcp-http.token.
   inject [-i TEMPLATE] [-o FILE] [--reason TEXT]
                               Renders a template ({{ conn.<id|name>.<field> }}, {{ var.<key> }})
-                              to FILE (written 0600) or stdout. Secret fields need the person's
-                              "reveal" consent; secret variables are never given out.
-  var get <key> [--json]      A plain variable's value (LATCHKEY_VAR_<KEY> wins over the store).
+                              to FILE (written 0600) or stdout. Secret fields and secret
+                              variables need the person's "reveal" consent in the app.
+  var get <key> [--json] [--reason TEXT]
+                              A variable's value (LATCHKEY_VAR_<KEY> wins over the store); a
+                              secret one after the person allows its reveal in the app.
   var set <key> <value|-> [--secret] [--description TEXT]
                               Saves a variable ("-" reads the value from stdin).
   import-mcp [FILE…] [--dry-run]

@@ -2,45 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LatchkeyError } from '@latchkey/contracts';
-import { findConnection } from './resolve-values.js';
+import { withConsent } from './consent.js';
 import type { Session } from './session.js';
 
-/** `conn.<id or name>.<field>` (a filter after `|` ignored) → the connection part. */
-function connectionOf(expression: string): string | null {
-  const e = expression.split('|')[0]!.trim();
-  if (!e.startsWith('conn.')) return null;
-  const rest = e.slice(5);
-  const dot = rest.lastIndexOf('.');
-  return dot > 0 ? rest.slice(0, dot) : null;
-}
-
-/**
- * Renders a template through the broker. A connection the CLI holds no grant on reads as unknown
- * (the broker's rule); then the person is asked, once per connection, for the reveal scope, and
- * the template is rendered again. Every other error is the answer.
- */
+/** Renders a template through the broker, asking the person for what it reveals (see withConsent). */
 export async function renderWithConsent(session: Session, template: string, reason: string): Promise<string> {
-  const asked = new Set<string>();
-  const catalog = await session.api.connections.catalog();
-  for (;;) {
-    try {
-      return (await session.api.templates.render({ template })).text;
-    } catch (error) {
-      if (!(error instanceof LatchkeyError) || !['NOT_FOUND', 'DENIED'].includes(error.code)) throw error;
-      const name = connectionOf(error.issues?.[0]?.path ?? '');
-      if (!name) throw error;
-      let entry;
-      try {
-        entry = findConnection(catalog, name);
-      } catch {
-        throw error;
-      }
-      if (asked.has(entry.id)) throw error;
-      asked.add(entry.id);
-      const answer = await session.api.secrets.requestAccess({ connectionId: entry.id, scopes: ['reveal'], reason: `${reason} — renders ${error.issues?.[0]?.path ?? name}`.slice(0, 500) });
-      if (!answer.granted) throw new LatchkeyError('DENIED', `Access to "${entry.name}" was not given: ${answer.message}`);
-    }
-  }
+  return (await withConsent(session, () => session.api.templates.render({ template }), reason)).text;
 }
 
 /** Written owner-only and atomically: the file holds secrets, and a reader never sees half of it. */
@@ -58,10 +25,11 @@ export async function injectCommand(session: Session, options: { input?: string;
   return 0;
 }
 
-export async function varCommand(session: Session, args: string[], options: { json: boolean; secret: boolean; description?: string; out: (line: string) => void }): Promise<number> {
+export async function varCommand(session: Session, args: string[], options: { json: boolean; secret: boolean; description?: string; reason?: string; out: (line: string) => void }): Promise<number> {
   const [sub, key, value] = args;
   if (sub === 'get' && key) {
-    const v = await session.api.variables.get({ key });
+    // A secret variable is revealed only after the person allows it in the app.
+    const v = await withConsent(session, () => session.api.variables.get({ key }), options.reason ?? `latchkey var get ${key}`);
     options.out(options.json ? JSON.stringify(v) : v.value);
     return 0;
   }

@@ -102,9 +102,10 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     case 'var': {
-      const session = await openSession({ dataDir, kind: 'program', name: `latchkey var ${sub ?? ''}`.trim() });
+      // The key (never a value) in the label, so the modal reads "latchkey var get DEPLOY_TOKEN".
+      const session = await openSession({ dataDir, kind: 'program', name: `latchkey var ${sub ?? ''} ${rest[0] ?? ''}`.trim().slice(0, 100) });
       try {
-        return await varCommand(session, [sub ?? '', ...rest], { json: values.json, secret: values.secret, ...(values.description ? { description: values.description } : {}), out });
+        return await varCommand(session, [sub ?? '', ...rest], { json: values.json, secret: values.secret, ...(values.description ? { description: values.description } : {}), ...(values.reason ? { reason: values.reason } : {}), out });
       } finally {
         await session.close();
       }

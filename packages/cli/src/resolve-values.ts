@@ -1,17 +1,11 @@
 import { LatchkeyError } from '@latchkey/contracts';
 import type { ConnectionCatalogEntry } from '@latchkey/contracts';
 import type { EnvSpec } from './env-spec.js';
+import { withConsent } from './consent.js';
+import { findConnection } from './find-connection.js';
 import type { Session } from './session.js';
 
-/** A connection named by id or by its name (ids win; a name two connections share is refused). */
-export function findConnection(catalog: ConnectionCatalogEntry[], idOrName: string): ConnectionCatalogEntry {
-  const byId = catalog.find((c) => c.id === idOrName);
-  if (byId) return byId;
-  const byName = catalog.filter((c) => c.name === idOrName);
-  if (byName.length === 1) return byName[0]!;
-  if (byName.length > 1) throw new LatchkeyError('CONFLICT', `Two or more connections are named "${idOrName}": use its id (latchkey conn ls)`);
-  throw new LatchkeyError('NOT_FOUND', `No connection "${idOrName}" (latchkey conn ls lists them)`);
-}
+export { findConnection } from './find-connection.js';
 
 export interface ResolvedEnv {
   env: Record<string, string>;
@@ -21,12 +15,14 @@ export interface ResolvedEnv {
 
 /**
  * The values `latchkey run` injects. A value leaving Latchkey is a reveal: one access request
- * per connection with the `reveal` scope, which the person answers in the app's modal.
+ * per connection with the `reveal` scope, and one per secret variable, which the person answers
+ * in the app's modal.
  */
 export async function resolveEnv(session: Session, specs: EnvSpec[], reason: string): Promise<ResolvedEnv> {
-  const catalog = await session.api.connections.catalog();
-  const byConnection = new Map<string, { entry: ConnectionCatalogEntry; specs: EnvSpec[] }>();
-  for (const spec of specs) {
+  const connectionSpecs = specs.filter((s): s is Extract<EnvSpec, { connection: string }> => 'connection' in s);
+  const catalog = connectionSpecs.length ? await session.api.connections.catalog() : [];
+  const byConnection = new Map<string, { entry: ConnectionCatalogEntry; specs: typeof connectionSpecs }>();
+  for (const spec of connectionSpecs) {
     const entry = findConnection(catalog, spec.connection);
     const group = byConnection.get(entry.id) ?? { entry, specs: [] };
     group.specs.push(spec);
@@ -52,6 +48,13 @@ export async function resolveEnv(session: Session, specs: EnvSpec[], reason: str
       if (value === undefined || value === null) throw new LatchkeyError('NOT_FOUND', `"${entry.name}" has no field "${spec.field}"`);
       env[spec.name] = typeof value === 'string' ? value : JSON.stringify(value);
     }
+  }
+  // A secret variable is a reveal of its own: the broker refuses it until the person allows it.
+  for (const spec of specs) {
+    if (!('variable' in spec)) continue;
+    const { text, references } = await withConsent(session, () => session.api.templates.render({ template: `{{ var.${spec.variable} }}` }), reason);
+    env[spec.name] = text;
+    if (references.some((r) => r.secret)) secrets.push(text);
   }
   return { env, secrets };
 }

@@ -33,9 +33,9 @@ export interface RunOptions {
   stderr?: Writable;
 }
 
-/** `latchkey run --env NAME=conn:<id>.<field> -- cmd`: the child's exit code, or 1. */
+/** `latchkey run --env NAME=conn:<id>.<field> (or NAME=var:<key>) -- cmd`: the child's exit code, or 1. */
 export async function runCommand(session: Session, options: RunOptions): Promise<number> {
-  if (!options.command.length) throw new LatchkeyError('VALIDATION', 'Nothing to run: latchkey run --env NAME=conn:<id>.<field> -- <command> [args…]');
+  if (!options.command.length) throw new LatchkeyError('VALIDATION', 'Nothing to run: latchkey run --env NAME=conn:<id>.<field> | NAME=var:<key> -- <command> [args…]');
   const specs = options.envSpecs.map(parseEnvSpec);
   const reason = options.reason ?? `latchkey run ${options.command.join(' ').slice(0, 200)}`;
   const { env, secrets } = await resolveEnv(session, specs, reason);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, IsoDate, Requester } from './common.js';
+import { VariableKey } from './programs.js';
 import { Scope, SecretRef } from './secrets.js';
 
 /**
@@ -23,6 +24,17 @@ export const AccessRequestInput = z.strictObject({
 });
 export type AccessRequestInput = z.infer<typeof AccessRequestInput>;
 
+/**
+ * A requester (the CLI, an agent) asks for a secret variable's value. The only scope is `reveal`:
+ * the value leaves Latchkey, so the modal says so. The answer is a grant, no ref — the value is
+ * then read through a template or `variables:get` while the grant is active.
+ */
+export const VariableAccessRequestInput = z.strictObject({
+  key: VariableKey,
+  reason: z.string().trim().min(1, 'A reason is required').max(500),
+});
+export type VariableAccessRequestInput = z.infer<typeof VariableAccessRequestInput>;
+
 export const DenialReason = z.enum(['denied', 'timeout', 'aborted', 'throttled', 'not_found', 'unsupported_scope']);
 export type DenialReason = z.infer<typeof DenialReason>;
 
@@ -31,6 +43,13 @@ export const AccessResponse = z.discriminatedUnion('granted', [
   z.strictObject({ granted: z.literal(false), reason: DenialReason, message: z.string() }),
 ]);
 export type AccessResponse = z.infer<typeof AccessResponse>;
+
+/** `expiresAt`: when the grant ends (null: until revoked); a once-grant is spent by its first read. */
+export const VariableAccessResponse = z.discriminatedUnion('granted', [
+  z.strictObject({ granted: z.literal(true), grantId: Id, expiresAt: IsoDate.nullable() }),
+  z.strictObject({ granted: z.literal(false), reason: DenialReason, message: z.string() }),
+]);
+export type VariableAccessResponse = z.infer<typeof VariableAccessResponse>;
 
 export const GrantDuration = z.enum(['1h', '1d', '30d', 'forever']);
 export type GrantDuration = z.infer<typeof GrantDuration>;
@@ -53,40 +72,52 @@ export const ConsentDecision = z.discriminatedUnion('decision', [
 ]);
 export type ConsentDecision = z.infer<typeof ConsentDecision>;
 
-/** What the consent modal shows. */
-export const ConsentPrompt = z.strictObject({
-  promptId: Id,
-  requester: Requester,
-  connection: z.strictObject({ id: Id, name: z.string(), providerName: z.string(), target: z.string() }),
-  reason: z.string(),
-  /** What the requester says this call will do (AccessIntent); shown apart from the reason. */
-  intent: AccessIntent.optional(),
-  scopes: z.array(z.strictObject({ scope: Scope, description: z.string(), warning: z.boolean() })),
-  deadline: IsoDate,
-});
+/** What the consent modal shows: access to one connection, or the reveal of one secret variable. */
+export const ConsentPrompt = z
+  .strictObject({
+    promptId: Id,
+    requester: Requester,
+    connection: z.strictObject({ id: Id, name: z.string(), providerName: z.string(), target: z.string() }).optional(),
+    variable: z.strictObject({ key: VariableKey, description: z.string() }).optional(),
+    reason: z.string(),
+    /** What the requester says this call will do (AccessIntent); shown apart from the reason. */
+    intent: AccessIntent.optional(),
+    scopes: z.array(z.strictObject({ scope: Scope, description: z.string(), warning: z.boolean() })),
+    deadline: IsoDate,
+  })
+  .refine((p) => (p.connection === undefined) !== (p.variable === undefined), { message: 'A prompt names one connection or one variable', path: ['connection'] });
 export type ConsentPrompt = z.infer<typeof ConsentPrompt>;
 
 export const ConsentRespondInput = z.strictObject({ promptId: Id, response: ConsentDecision });
 
-export const Grant = z.strictObject({
-  id: Id,
-  requester: Requester,
-  connectionId: Id,
-  scopes: z.array(Scope),
-  kind: z.enum(['once', 'always']),
-  createdAt: IsoDate,
-  expiresAt: IsoDate.nullable(),
-  lastUsedAt: IsoDate.nullable(),
-  revokedAt: IsoDate.nullable(),
-  /**
-   * The connection's target (a digest of its host / URL / command fields) when the person
-   * allowed this. A grant covers only that target: after a change it re-issues nothing.
-   * Absent on grants made before targets were recorded.
-   */
-  target: z.string().max(128).optional(),
-  /** SQL under this grant runs in a read-only transaction (the person ticked "Read-only"). */
-  readOnly: z.boolean().optional(),
-});
+/**
+ * What a grant is for is exactly one of: a connection (`connectionId`) or a secret variable
+ * (`variableKey`, scope `reveal` only). A check that compares one of them never matches a grant
+ * for the other kind, so a variable grant cannot open a connection and the other way round.
+ */
+export const Grant = z
+  .strictObject({
+    id: Id,
+    requester: Requester,
+    connectionId: Id.optional(),
+    variableKey: VariableKey.optional(),
+    scopes: z.array(Scope),
+    kind: z.enum(['once', 'always']),
+    createdAt: IsoDate,
+    expiresAt: IsoDate.nullable(),
+    lastUsedAt: IsoDate.nullable(),
+    revokedAt: IsoDate.nullable(),
+    /**
+     * The connection's target (a digest of its host / URL / command fields) when the person
+     * allowed this; for a variable, the value it was allowed for (the blob's id, never the value).
+     * A grant covers only that target: after a change it re-issues nothing.
+     * Absent on grants made before targets were recorded.
+     */
+    target: z.string().max(128).optional(),
+    /** SQL under this grant runs in a read-only transaction (the person ticked "Read-only"). */
+    readOnly: z.boolean().optional(),
+  })
+  .refine((g) => (g.connectionId === undefined) !== (g.variableKey === undefined), { message: 'A grant is for one connection or one variable', path: ['connectionId'] });
 export type Grant = z.infer<typeof Grant>;
 
 /**

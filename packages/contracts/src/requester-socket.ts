@@ -5,6 +5,7 @@ import { Connection, ConnectionIdInput, ConnectionStatus, CreateConnectionInput,
 import { ErrorPayload } from './errors.js';
 import { ProviderCategory, ProviderId } from './providers.js';
 import { Id, Requester } from './common.js';
+import { VariableAccessRequestInput, VariableAccessResponse } from './consent.js';
 import { RenderTemplateInput, SetVariableInput, TemplateReference, Variable, VariableKey, VariableKeyInput } from './programs.js';
 
 /**
@@ -80,11 +81,14 @@ export const requesterChannels = {
   'connections:test': { input: ConnectionIdInput, output: TestResult },
   /**
    * `latchkey inject`: the template rendered for this requester — connections only through its
-   * active grants, secret fields only with `reveal` (programs' rules), so the text may hold secrets.
+   * active grants, secret fields only with `reveal`, a secret variable only through a grant for it
+   * (programs' rules), so the text may hold secrets.
    */
   'templates:render': { input: RenderTemplateInput, output: z.strictObject({ text: z.string(), references: z.array(TemplateReference) }) },
-  /** `latchkey var get`: a plain variable's value (secret variables never leave to a requester). */
+  /** `latchkey var get`: a variable's value; a secret one only while a grant for it (`variables:requestAccess`) is active. */
   'variables:get': { input: VariableKeyInput, output: z.strictObject({ key: VariableKey, value: z.string() }) },
+  /** Asks the person, in the app's modal, to reveal one secret variable to this requester. */
+  'variables:requestAccess': { input: VariableAccessRequestInput, output: VariableAccessResponse },
   /** `latchkey var set`: programs only (an agent is refused), audited as the issued requester. */
   'variables:set': { input: SetVariableInput, output: Variable },
   /**

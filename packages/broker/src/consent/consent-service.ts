@@ -1,5 +1,5 @@
 import { GRANT_DURATION_MS, LatchkeyError, describeScope, expandTemplate, isGrantActive } from '@latchkey/contracts';
-import type { AccessRequestInput, AccessResponse, ConsentDecision, ConsentPrompt, DenialReason, Grant, ProviderManifest, Requester, Scope } from '@latchkey/contracts';
+import type { AccessRequestInput, AccessResponse, ConsentDecision, ConsentPrompt, DenialReason, Grant, ProviderManifest, Requester, Scope, VariableAccessRequestInput, VariableAccessResponse } from '@latchkey/contracts';
 import { nanoid } from 'nanoid';
 import type { AuditService } from '../audit/audit-service.js';
 import { iso } from '../clock.js';
@@ -8,6 +8,7 @@ import type { BrokerEvents } from '../events.js';
 import type { Clock, ConsentPrompter, GrantRepository } from '../ports.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { BrokerOptions } from '../types.js';
+import type { VariableSubject } from '../programs/variables-service.js';
 import { RefRegistry, requesterKey } from './ref-registry.js';
 
 export interface ConsentDeps {
@@ -24,8 +25,9 @@ export interface ConsentDeps {
 
 const MAX_OPEN_PROMPTS_PER_REQUESTER = 3;
 
+type Denial = Extract<AccessResponse, { granted: false }>;
 /** Consent defaults to deny: only an explicit "allow" from the person grants anything. */
-type RequestRecorder = { ask(budget: 'person' | 'refusal'): Promise<void>; deny(reason: DenialReason, message: string): Promise<AccessResponse> };
+type RequestRecorder = { ask(budget: 'person' | 'refusal'): Promise<void>; deny(reason: DenialReason, message: string): Promise<Denial> };
 
 export class ConsentService {
   readonly #denials = new Map<string, number[]>();
@@ -51,7 +53,7 @@ export class ConsentService {
   grantedConnections(requester: Pick<Requester, 'kind' | 'id'>): Set<string> {
     const key = requesterKey(requester);
     const now = this.d.clock.now();
-    return new Set(this.d.grants.all().filter((g) => requesterKey(g.requester) === key && this.isActive(g, now)).map((g) => g.connectionId));
+    return new Set(this.d.grants.all().flatMap((g) => (g.connectionId !== undefined && requesterKey(g.requester) === key && this.isActive(g, now) ? [g.connectionId] : [])));
   }
 
   /**
@@ -60,7 +62,7 @@ export class ConsentService {
    * and a yes becomes a grant. Every path ends in a ref or an audited refusal.
    */
   async request(requester: Requester, input: AccessRequestInput): Promise<AccessResponse> {
-    const record = this.#requestRecorder(requester, input);
+    const record = this.#requestRecorder(requester, { connectionId: input.connectionId, scopes: input.scopes }, input.reason);
     // Synchronous up to the prompt's places being taken: a burst cannot all pass the checks first.
     const checked = this.#check(requester, input);
     if ('denial' in checked) return record.deny(...checked.denial);
@@ -72,7 +74,7 @@ export class ConsentService {
     const covering = this.d.grants
       .all()
       .find((g) => g.kind === 'always' && g.target === bound && this.isActive(g, now) && requesterKey(g.requester) === key && g.connectionId === connection.id && input.scopes.every((s) => g.scopes.includes(s)));
-    if (covering) return this.#issue(covering, bound, 'existing grant', input.reason);
+    if (covering) return this.#issue(covering, connection.id, bound, 'existing grant', input.reason);
 
     // No prompt for a ref that could not be handed out: the person would consent for nothing.
     try {
@@ -102,10 +104,75 @@ export class ConsentService {
       return record.deny('denied', `${requester.displayName} was not allowed to use "${connection.name}"`);
     }
     this.#denials.delete(throttleKey);
-    const grant = this.#grantFrom(decision, requester, connection.id, input, bound);
+    const grant = this.#grantFrom(decision, requester, { connectionId: connection.id }, input.scopes, bound);
     await this.d.grants.put(grant);
     this.d.events.emit('grants:changed', {});
-    return this.#issue(grant, bound, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
+    return this.#issue(grant, connection.id, bound, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
+  }
+
+  /**
+   * A secret variable's reveal, in the same steps as a connection's: checked (a secret variable,
+   * not refused too often lately), an "always" grant bound to its current value answers at once,
+   * otherwise the person is asked and a yes becomes a grant bound to that value. No ref is issued:
+   * the value is read through a template (or `variables:get`) while the grant is active.
+   */
+  async requestVariable(requester: Requester, input: VariableAccessRequestInput, subject: VariableSubject): Promise<VariableAccessResponse> {
+    const named = subject.kind === 'missing' ? input.key : subject.key;
+    const record = this.#requestRecorder(requester, { scopes: ['reveal'] }, `secret variable ${named}: ${input.reason}`);
+    if (subject.kind === 'missing') return record.deny('not_found', `No variable "${input.key}"`);
+    if (subject.kind === 'plain') return record.deny('unsupported_scope', `${subject.key} is not a secret variable: it is read without asking`);
+    const key = requesterKey(requester);
+    const throttleKey = `${key}|var:${subject.key}`;
+    const now = this.d.clock.now();
+    const throttled = this.#throttled(requester, throttleKey, `the secret variable ${subject.key}`, now);
+    if (throttled) return record.deny(...throttled.denial);
+    const covering = this.d.grants.all().find((g) => g.kind === 'always' && g.variableKey === subject.key && g.target === subject.binding && this.isActive(g, now) && requesterKey(g.requester) === key);
+    if (covering) return this.#answerVariable(covering, 'existing grant', input.reason);
+    const open = this.#open.get(key) ?? 0;
+    if (open >= MAX_OPEN_PROMPTS_PER_REQUESTER) return record.deny('throttled', `${requester.displayName} already has ${open} access requests waiting for an answer`);
+
+    const prompt: ConsentPrompt = {
+      promptId: nanoid(12),
+      requester,
+      variable: { key: subject.key, description: subject.description },
+      reason: input.reason,
+      scopes: [{ scope: 'reveal', description: `Read the value of the secret variable ${subject.key}: it leaves Latchkey, and the requester can keep, copy or pass it on`, warning: true }],
+      deadline: iso(now + this.d.options.consentTimeoutMs),
+    };
+    const answer = await this.#askPerson(prompt, key, throttleKey, record);
+    if ('granted' in answer) return answer;
+    const decision = answer.decision;
+    if (decision.decision === 'deny') {
+      this.#recordDenial(throttleKey);
+      return record.deny('denied', `${requester.displayName} was not allowed to reveal the secret variable ${subject.key}`);
+    }
+    this.#denials.delete(throttleKey);
+    const grant = this.#grantFrom(decision, requester, { variableKey: subject.key }, ['reveal'], subject.binding);
+    await this.d.grants.put(grant);
+    this.d.events.emit('grants:changed', {});
+    return this.#answerVariable(grant, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
+  }
+
+  async #answerVariable(grant: Grant, how: string, repeat?: string): Promise<VariableAccessResponse> {
+    const event = { type: 'access.grant' as const, requester: grant.requester, scopes: grant.scopes, grantId: grant.id };
+    const detail = `secret variable ${grant.variableKey}: ${how}`;
+    if (repeat === undefined) await this.d.audit.record({ ...event, detail }, 'person');
+    else await this.d.audit.recordCoalesced(`grant|${grant.id}|reveal`, { ...event, detail: `${detail} (asked: ${repeat.slice(0, 200)})` }, 'requests answered by this grant');
+    return { granted: true, grantId: grant.id, expiresAt: grant.expiresAt };
+  }
+
+  /**
+   * A variable's value was replaced or deleted, or it turned plain: its grants given for another
+   * value (`binding`: the one it has now; null: none) are revoked, each audited.
+   */
+  async dropVariableGrants(variableKey: string, binding: string | null, actor: Requester): Promise<void> {
+    const now = iso(this.d.clock.now());
+    const stale = this.d.grants.all().filter((g) => g.variableKey?.toUpperCase() === variableKey.toUpperCase() && !g.revokedAt && g.target !== binding);
+    for (const g of stale) {
+      await this.d.grants.put({ ...g, revokedAt: now });
+      await this.d.audit.record({ type: 'grant.revoke', requester: actor, grantId: g.id, scopes: g.scopes, detail: `for ${g.requester.displayName}; secret variable ${g.variableKey}: ${binding ? 'its value was replaced' : 'it was deleted or is no longer secret'}` });
+    }
+    if (stale.length) this.d.events.emit('grants:changed', {});
   }
 
   /**
@@ -113,15 +180,15 @@ export class ConsentService {
    * by the person (open prompts are capped); before a refusal it is budgeted like the refusal (the
    * flood vector); an always-grant answering again records one coalesced event instead (#issue).
    */
-  #requestRecorder(requester: Requester, input: AccessRequestInput) {
-    const base = { connectionId: input.connectionId, requester, scopes: input.scopes };
+  #requestRecorder(requester: Requester, subject: { connectionId?: string; scopes: Scope[] }, detail: string) {
+    const base = { ...subject, requester };
     let asked = false;
     const ask = async (budget: 'person' | 'refusal') => {
       if (asked) return;
       asked = true;
-      await this.d.audit.record({ type: 'access.request', ...base, detail: input.reason.slice(0, 500) }, budget);
+      await this.d.audit.record({ type: 'access.request', ...base, detail: detail.slice(0, 500) }, budget);
     };
-    const deny = async (reason: DenialReason, message: string): Promise<AccessResponse> => {
+    const deny = async (reason: DenialReason, message: string): Promise<Denial> => {
       await ask('refusal');
       await this.d.audit.record({ type: 'access.deny', outcome: 'denied', ...base, detail: `${reason}: ${message}` }, 'refusal');
       return { granted: false, reason, message };
@@ -144,6 +211,13 @@ export class ConsentService {
     const key = requesterKey(requester);
     const throttleKey = `${key}|${connection.id}`;
     const now = this.d.clock.now();
+    const throttled = this.#throttled(requester, throttleKey, `"${connection.name}"`, now);
+    if (throttled) return throttled;
+    return { connection, manifest, key, throttleKey, now };
+  }
+
+  /** Refused too often lately (per requester and connection or variable), counting prompts still open. */
+  #throttled(requester: Requester, throttleKey: string, what: string, now: number): { denial: [DenialReason, string] } | null {
     const recent = (this.#denials.get(throttleKey) ?? []).filter((t) => now - t < this.d.options.throttleWindowMs);
     this.#denials.set(throttleKey, recent);
     // Prompts still open count as denials-to-be, so a burst of requests cannot slip past the
@@ -151,13 +225,13 @@ export class ConsentService {
     const openHere = this.#open.get(throttleKey) ?? 0;
     if (recent.length > 0 && recent.length + openHere >= this.d.options.throttleDenials) {
       const waitMin = Math.ceil((this.d.options.throttleWindowMs - (now - recent[0]!)) / 60_000);
-      return { denial: ['throttled', `${requester.displayName} was refused access to "${connection.name}" ${recent.length === 1 ? 'once' : `${recent.length} times`} recently; it may ask again in ${waitMin} min`] };
+      return { denial: ['throttled', `${requester.displayName} was refused access to ${what} ${recent.length === 1 ? 'once' : `${recent.length} times`} recently; it may ask again in ${waitMin} min`] };
     }
-    return { connection, manifest, key, throttleKey, now };
+    return null;
   }
 
   /** Shows the prompt and waits for the person, holding the requester's places among open prompts meanwhile. */
-  async #askPerson(prompt: ConsentPrompt, key: string, throttleKey: string, record: RequestRecorder): Promise<{ decision: ConsentDecision } | AccessResponse> {
+  async #askPerson(prompt: ConsentPrompt, key: string, throttleKey: string, record: RequestRecorder): Promise<{ decision: ConsentDecision } | Denial> {
     const controller = new AbortController();
     // The prompt's place is taken before its request is recorded, so concurrent requests cannot
     // all pass the cap while the first records are being written.
@@ -185,21 +259,21 @@ export class ConsentService {
   }
 
   /** A yes, as the grant it makes: once (a short-lived single ref) or for the duration picked. */
-  #grantFrom(decision: Exclude<ConsentDecision, { decision: 'deny' }>, requester: Requester, connectionId: string, input: AccessRequestInput, target: string): Grant {
+  #grantFrom(decision: Exclude<ConsentDecision, { decision: 'deny' }>, requester: Requester, subject: { connectionId: string } | { variableKey: string }, scopes: readonly Scope[], target: string): Grant {
     const createdAt = this.d.clock.now();
     const ttl = decision.decision === 'once' ? this.d.options.onceRefTtlMs : GRANT_DURATION_MS[decision.duration];
     return {
       id: nanoid(12),
       requester,
-      connectionId,
-      scopes: [...input.scopes],
+      ...subject,
+      scopes: [...scopes],
       kind: decision.decision,
       createdAt: iso(createdAt),
       expiresAt: ttl === null ? null : iso(createdAt + ttl),
       lastUsedAt: null,
       revokedAt: null,
       target,
-      ...(decision.readOnly && input.scopes.includes('sql.query') ? { readOnly: true } : {}),
+      ...(decision.readOnly && scopes.includes('sql.query') ? { readOnly: true } : {}),
     };
   }
 
@@ -214,7 +288,7 @@ export class ConsentService {
   }
 
   /** `repeat` (the reason asked): an always-grant answering again, recorded coalesced per grant and window. */
-  async #issue(grant: Grant, target: string, how: string, repeat?: string): Promise<AccessResponse> {
+  async #issue(grant: Grant, connectionId: string, target: string, how: string, repeat?: string): Promise<AccessResponse> {
     const now = this.d.clock.now();
     // Refs of "always" grants are short-lived tickets; the grant re-issues them without a prompt.
     const grantEnd = grant.expiresAt ? Date.parse(grant.expiresAt) : Infinity;
@@ -222,14 +296,14 @@ export class ConsentService {
     const { ref: secretRef, expiresAt: refExpiresAt } = this.d.refs.issue({
       grantId: grant.id,
       requesterKey: requesterKey(grant.requester),
-      connectionId: grant.connectionId,
+      connectionId,
       target,
       scopes: new Set<Scope>(grant.scopes),
       expiresAt,
       usesLeft: grant.kind === 'once' ? 1 : undefined,
       readOnly: grant.readOnly === true,
     }, now);
-    const event = { type: 'access.grant' as const, connectionId: grant.connectionId, requester: grant.requester, scopes: grant.scopes, grantId: grant.id };
+    const event = { type: 'access.grant' as const, connectionId, requester: grant.requester, scopes: grant.scopes, grantId: grant.id };
     if (repeat === undefined) await this.d.audit.record({ ...event, detail: how }, 'person');
     else await this.d.audit.recordCoalesced(`grant|${grant.id}|${[...grant.scopes].sort().join(',')}`, { ...event, detail: `${how} (asked: ${repeat.slice(0, 200)})` }, 'requests answered by this grant');
     return { granted: true, secretRef, expiresAt: iso(refExpiresAt), grantId: grant.id };
@@ -248,7 +322,7 @@ export class ConsentService {
     const next: Grant = { ...g, revokedAt: iso(this.d.clock.now()) };
     await this.d.grants.put(next);
     const killed = this.d.refs.revokeGrant(grantId);
-    await this.d.audit.record({ type: 'grant.revoke', connectionId: g.connectionId, requester: actor, grantId, scopes: g.scopes, detail: `for ${g.requester.displayName}; ${killed} live ref(s) invalidated` });
+    await this.d.audit.record({ type: 'grant.revoke', connectionId: g.connectionId, requester: actor, grantId, scopes: g.scopes, detail: `for ${g.requester.displayName}; ${g.variableKey ? `secret variable ${g.variableKey}` : `${killed} live ref(s) invalidated`}` });
     this.d.events.emit('grants:changed', {});
     return next;
   }

@@ -1,4 +1,4 @@
-import type { Requester, TemplateReference, Variable } from '@latchkey/contracts';
+import type { Requester, TemplateReference, Variable, VariableAccessRequestInput, VariableAccessResponse } from '@latchkey/contracts';
 import type { Masker } from '../masking/masker.js';
 import type { ResolvedConnection } from '../ports.js';
 
@@ -25,11 +25,18 @@ export interface Executor {
 export interface ProgramsApi {
   /**
    * Renders a template for a requester (an extension, an agent, the CLI — identity from the channel
-   * it came on): a connection only through its active grant, secret fields only with `reveal`,
-   * secret variables never; each secret that leaves is audited as a reveal. A missing reference is
-   * NOT_FOUND naming it (`issues[0].path` is the expression).
+   * it came on): a connection only through its active grant, secret fields only with `reveal`, a
+   * secret variable only through a grant for that variable and its current value (see
+   * `requestVariableAccess`); each secret that leaves is audited as a reveal. A missing reference
+   * is NOT_FOUND naming it (`issues[0].path` is the expression).
    */
   renderTemplate(template: string, requester: Requester): Promise<RenderedTemplate>;
+  /**
+   * Asks the person (the consent modal) to reveal one secret variable to this requester. A yes is a
+   * grant (once, or for a duration) bound to the variable's current value; deny, timeout or a
+   * closed window is a refusal, audited. The requester is the caller's issued identity.
+   */
+  requestVariableAccess(input: VariableAccessRequestInput, requester: Requester): Promise<VariableAccessResponse>;
   /** Names an in-process executor; call once per executor at wiring. */
   executor(name: string): Executor;
   /**

@@ -14,7 +14,8 @@ import type { RenderedTemplate } from './programs-api.js';
 /**
  * Who a template is rendered for:
  * - `requester`: an extension, agent or the CLI. It sees a connection only through an active grant
- *   on it (for that target), a secret field or secret variable only with the `reveal` scope.
+ *   on it (for that target), a secret field only with the `reveal` scope, a secret variable only
+ *   through a reveal grant for that variable and its current value (ConsentService.requestVariable).
  * - `executor`: trusted code inside the broker's process, named by the host app at wiring.
  * - `preview`: the person's window; gets the text with every secret masked, nothing else.
  */
@@ -45,17 +46,44 @@ interface ConnectionUse {
   secretFields: Set<string>;
 }
 
+/** What a template takes: connections (by id) and, for a requester, the grants its secret variables are read under (by key). */
+interface Plan {
+  uses: Map<string, ConnectionUse>;
+  variableGrants: Map<string, Grant>;
+}
+
 export class ProgramsService {
+  /**
+   * "Once" grants a render has taken and not yet recorded as used. The record is an async write;
+   * until it lands, a concurrent render must not take the same grant again.
+   */
+  readonly #taken = new Set<string>();
+
   constructor(private readonly d: ProgramsDeps) {}
+
+  #usable(g: Grant, requester: Requester, now: number): boolean {
+    return g.requester.kind === requester.kind && g.requester.id === requester.id && isGrantActive(g, now) && !this.#taken.has(g.id);
+  }
 
   /** The caller's active grant on this connection for its current target, preferring one with `reveal`. */
   #grantFor(requester: Requester, c: EffectiveConnection): Grant | null {
     const now = this.d.clock.now();
     let best: Grant | null = null;
     for (const g of this.d.grants.all()) {
-      if (g.connectionId !== c.id || g.requester.kind !== requester.kind || g.requester.id !== requester.id) continue;
-      if (!isGrantActive(g, now) || (g.target !== undefined && g.target !== c.target)) continue;
+      if (g.connectionId !== c.id || !this.#usable(g, requester, now)) continue;
+      if (g.target !== undefined && g.target !== c.target) continue;
       if (!best || (g.scopes.includes('reveal') && !best.scopes.includes('reveal'))) best = g;
+    }
+    return best;
+  }
+
+  /** The caller's active reveal grant for this secret variable's current value (an "always" one first: it is not spent). */
+  #variableGrantFor(requester: Requester, key: string, binding: string): Grant | null {
+    const now = this.d.clock.now();
+    let best: Grant | null = null;
+    for (const g of this.d.grants.all()) {
+      if (g.variableKey !== key || g.target !== binding || !g.scopes.includes('reveal') || !this.#usable(g, requester, now)) continue;
+      if (!best || (g.kind === 'always' && best.kind === 'once')) best = g;
     }
     return best;
   }
@@ -64,16 +92,21 @@ export class ProgramsService {
    * Every check runs before anything is decrypted or recorded: a template that fails on its third
    * reference reveals nothing of its first two.
    */
-  #plan(refs: readonly TemplateReference[], caller: TemplateCaller): Map<string, ConnectionUse> {
+  #plan(refs: readonly TemplateReference[], caller: TemplateCaller): Plan {
     const uses = new Map<string, ConnectionUse>();
+    const variableGrants = new Map<string, Grant>();
     const requester = caller.as === 'requester';
     for (const ref of refs) {
       if (ref.kind === 'var') {
         const secret = this.d.variables.isSecret(ref.key);
         if (secret === null) throw new LatchkeyError('NOT_FOUND', `No variable "${ref.key}" (${ref.expression}): set it in Variables or as LATCHKEY_VAR_${ref.key.toUpperCase()}`, [{ path: ref.expression, message: 'not found' }]);
-        if (secret && requester) {
-          // Variables have no grant of their own yet: a secret one leaves only to in-process executors.
-          throw new LatchkeyError('DENIED', `${ref.expression} is a secret variable; it is given only to trusted executors inside Latchkey, not to requesters`, [{ path: ref.expression, message: 'secret' }]);
+        // The binding (a digest) is worked out only for a requester: executors render in loops.
+        const subject = secret && requester ? this.d.variables.subject(ref.key) : null;
+        if (subject?.kind === 'secret' && !variableGrants.has(subject.key)) {
+          // Only a grant the person gave for THIS variable and its current value; nothing else covers it.
+          const grant = this.#variableGrantFor(caller.requester, subject.key, subject.binding);
+          if (!grant) throw new LatchkeyError('DENIED', `${ref.expression} is a secret variable; it leaves Latchkey only after the person allows ${caller.requester.displayName} to reveal it (variables:requestAccess)`, [{ path: ref.expression, message: 'needs consent' }]);
+          variableGrants.set(subject.key, grant);
         }
         continue;
       }
@@ -108,7 +141,21 @@ export class ProgramsService {
         throw new LatchkeyError('NOT_FOUND', `${ref.expression} has no value`, [{ path: ref.expression, message: 'no value' }]);
       }
     }
-    return uses;
+    return { uses, variableGrants };
+  }
+
+  /** The once-grants this render uses, taken now (synchronously, after every check passed). */
+  #take(plan: Plan): string[] {
+    // A taken grant whose use is recorded now (or that is gone) is inactive by its own record.
+    const now = this.d.clock.now();
+    for (const id of this.#taken) {
+      const g = this.d.grants.get(id);
+      if (!g || !isGrantActive(g, now)) this.#taken.delete(id);
+    }
+    const once = [...plan.uses.values()].flatMap((u) => (u.grant?.kind === 'once' ? [u.grant.id] : []));
+    for (const g of plan.variableGrants.values()) if (g.kind === 'once') once.push(g.id);
+    for (const id of once) this.#taken.add(id);
+    return once;
   }
 
   async render(template: string, caller: TemplateCaller): Promise<RenderedTemplate> {
@@ -116,7 +163,19 @@ export class ProgramsService {
     if (typeof template !== 'string' || template.length > MAX_TEMPLATE_LENGTH) throw new LatchkeyError('VALIDATION', 'A template is at most 64 KiB');
     const { parts, refs } = compiled(template);
     if (!refs.length) return { text: template, masked: template, references: [] };
-    const uses = this.#plan(refs, caller);
+    const plan = this.#plan(refs, caller);
+    const taken = this.#take(plan);
+    try {
+      return await this.#produce(parts, refs, plan, caller);
+    } catch (error) {
+      // Nothing was handed over: the once-grants are still the person's "once".
+      for (const id of taken) this.#taken.delete(id);
+      throw error;
+    }
+  }
+
+  async #produce(parts: string[], refs: readonly TemplateReference[], plan: Plan, caller: TemplateCaller): Promise<RenderedTemplate> {
+    const { uses } = plan;
     const secrets = new Map<string, Record<string, string>>();
     for (const [id, use] of uses) if (use.secretFields.size) secrets.set(id, await this.d.connections.secrets(use.connection));
 
@@ -151,18 +210,19 @@ export class ProgramsService {
     for (let i = 0; i < values.length; i++) text += values[i]! + parts[i + 1]!;
 
     // No audit, no value: the records are durable before the text is handed over.
-    await this.#record(uses, secretVariables, caller);
+    await this.#record(plan, secretVariables, caller);
     if (produced.length) producedSecrets.add(produced);
     for (const use of uses.values()) {
       // The person trying a template in the tester is not a user of the connection.
       if (use.connection.record && caller.as !== 'preview') this.d.usage.count(use.connection.id, caller.requester, caller.as === 'executor' ? 'executor' : 'template');
       if (use.grant) this.d.consent.markUsed(use.grant.id);
     }
+    for (const grant of plan.variableGrants.values()) this.d.consent.markUsed(grant.id);
     const masked = produced.length ? maskerFor({}).mask(text) : text;
     return { text: caller.as === 'preview' ? masked : text, masked, references };
   }
 
-  async #record(uses: Map<string, ConnectionUse>, secretVariables: string[], caller: TemplateCaller): Promise<void> {
+  async #record({ uses, variableGrants }: Plan, secretVariables: string[], caller: TemplateCaller): Promise<void> {
     const { requester } = caller;
     const leaves = caller.as !== 'preview';
     const records: Promise<unknown>[] = [];
@@ -178,9 +238,13 @@ export class ProgramsService {
         records.push(this.d.audit.recordCoalesced(`template|${requester.kind}:${requester.id}|${use.connection.id}`, { type: 'template.use', connectionId, requester, ...(grantId ? { grantId } : {}), detail: use.connection.record ? undefined : use.connection.override!.entry.variable }, 'uses'));
       }
     }
-    if (leaves && secretVariables.length) {
+    if (leaves && secretVariables.length && caller.as === 'executor') {
       const detail = `template: secret variable ${[...new Set(secretVariables)].join(', ')}`;
       records.push(this.d.audit.recordCoalesced(`reveal|${requester.id}|var|${detail}`, { type: 'secret.reveal', requester, detail }, 'reveals'));
+    }
+    // A requester's reveal of a variable is its own record, with the grant the person gave.
+    if (caller.as === 'requester') {
+      for (const [key, grant] of variableGrants) records.push(this.d.audit.record({ type: 'secret.reveal', requester, scopes: ['reveal'], grantId: grant.id, detail: `template: secret variable ${key}` }));
     }
     await Promise.all(records);
   }

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { LatchkeyError, SetVariableInput, VariableKey } from '@latchkey/contracts';
 import type { AuditEventInput, Requester, ValueSource, Variable } from '@latchkey/contracts';
 import type { AuditJournal } from '../connections/audit-journal.js';
@@ -17,6 +18,13 @@ export interface VariableValue {
 }
 
 /**
+ * A variable as a reveal consent sees it: missing, plain (read without asking), or secret with
+ * what a grant for it is bound to — a digest of the stored blob's id (a new value is a new blob),
+ * or of this launch for a value the environment supplies. Never the value.
+ */
+export type VariableSubject = { kind: 'missing' } | { kind: 'plain'; key: string } | { kind: 'secret'; key: string; description: string; binding: string };
+
+/**
  * Variables (key, value, description, secret flag). A secret value is a cipher blob like a
  * connection's secret — blob durable before the record that points at it, old blob dropped after —
  * and never leaves through `list`. Each change and its audit event land in one atomic write
@@ -32,8 +40,34 @@ export class VariablesService {
       overrides: EnvironmentOverrides;
       events: BrokerEvents;
       clock: Clock;
+      /**
+       * After a change: the grants for `key` not bound to `binding` (its value now; null: no secret
+       * value) are dropped. A grant covers the value the person allowed, never a later one.
+       */
+      dropStaleGrants?: (key: string, binding: string | null, actor: Requester) => Promise<void>;
     },
   ) {}
+
+  /** An environment-supplied value may differ at the next launch: grants for it last this launch. */
+  readonly #launch = randomBytes(16).toString('hex');
+
+  #binding(key: string, source: string): string {
+    return createHash('sha256').update(`variable\0${key}\0${source}`).digest('hex').slice(0, 32);
+  }
+
+  subject(key: string): VariableSubject {
+    const r = this.#find(key);
+    if (!r) return this.d.overrides.variable(key) ? { kind: 'plain', key } : { kind: 'missing' };
+    if (!r.secret) return { kind: 'plain', key: r.id };
+    const source = this.d.overrides.variable(key) ? `environment\0${this.#launch}` : `blob\0${r.secretId ?? 'missing'}`;
+    return { kind: 'secret', key: r.id, description: r.description, binding: this.#binding(r.id, source) };
+  }
+
+  async #dropStale(key: string, actor: Requester): Promise<void> {
+    const now = this.subject(key);
+    // The value is already changed; a failed drop leaves grants that no longer match the binding.
+    await this.d.dropStaleGrants?.(key, now.kind === 'secret' ? now.binding : null, actor).catch(() => undefined);
+  }
 
   /** Secret ids the variables point at (the start-up sweep must not take them for orphans). */
   secretIds(): string[] {
@@ -114,6 +148,7 @@ export class VariablesService {
       throw error;
     }
     if (current?.secretId && current.secretId !== next.secretId) await this.d.secrets.drop([current.secretId]).catch(() => undefined);
+    await this.#dropStale(key, actor);
     this.d.events.emit('variables:changed', { keys: [key] });
     return this.#toPublic(next);
   }
@@ -123,6 +158,7 @@ export class VariablesService {
     if (!current) throw new LatchkeyError('NOT_FOUND', `No variable ${key}`);
     await this.#commit({ delete: [current.id] }, [{ type: 'variable.delete', requester: actor, detail: current.id }]);
     if (current.secretId) await this.d.secrets.drop([current.secretId]).catch(() => undefined);
+    await this.#dropStale(current.id, actor);
     this.d.events.emit('variables:changed', { keys: [current.id] });
   }
 

@@ -1,4 +1,4 @@
-import { LatchkeyError, VariableKey } from '@latchkey/contracts';
+import { LatchkeyError, VariableAccessRequestInput, VariableKey } from '@latchkey/contracts';
 import type { AccessResponse, AppChannels, Handlers, Requester } from '@latchkey/contracts';
 import type { AuditService } from '../audit/audit-service.js';
 import type { AuditJournal } from '../connections/audit-journal.js';
@@ -48,7 +48,15 @@ export function wirePrograms(d: {
 }) {
   const overrides = new EnvironmentOverrides(d.ports.environment ?? {});
   const usage = new UsageTracker({ store: d.ports.usage ?? null, events: d.events, clock: d.clock });
-  const variables = new VariablesService({ repo: d.ports.variables ?? noVariables, secrets: d.secrets, journal: d.journal, overrides, events: d.events, clock: d.clock });
+  const variables = new VariablesService({
+    repo: d.ports.variables ?? noVariables,
+    secrets: d.secrets,
+    journal: d.journal,
+    overrides,
+    events: d.events,
+    clock: d.clock,
+    dropStaleGrants: (key, binding, actor) => d.consent.dropVariableGrants(key, binding, actor),
+  });
   const programConnections = new ProgramConnections({ repo: d.ports.connections, connections: d.connections, registry: d.registry, overrides });
   const service = new ProgramsService({ connections: programConnections, variables, grants: d.ports.grants, consent: d.consent, audit: d.audit, usage, clock: d.clock });
 
@@ -66,6 +74,10 @@ export function wirePrograms(d: {
 
   const api: ProgramsApi = {
     renderTemplate: (template, requester) => service.render(template, { as: 'requester', requester }),
+    requestVariableAccess: (input, requester) => {
+      const parsed = VariableAccessRequestInput.parse(input);
+      return d.consent.requestVariable(requester, parsed, variables.subject(parsed.key));
+    },
     executor: (name): Executor => {
       const requester = executorRequester(name);
       return Object.freeze({

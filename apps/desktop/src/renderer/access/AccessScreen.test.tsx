@@ -144,4 +144,23 @@ describe('AccessScreen', () => {
     expect(within(rows()[0]!).getAllByRole('cell')[3]?.textContent).toBe('Used (once)');
     expect(within(rows()[0]!).queryByRole('button', { name: /^Revoke/ })).toBeNull();
   });
+  it('lists a secret variable grant under its requester, and revokes it', async () => {
+    const h = await setup({ decision: 'always', duration: '1h' });
+    await h.api.variables.set({ key: 'DEPLOY_TOKEN', value: 'dtok_canary_81f2', secret: true });
+    const cli: Requester = { kind: 'program', id: 'socket-AbCdEfGhIjKlMnOpQrStUvWx', displayName: 'latchkey run' };
+    await h.grantTo(AGENT);
+    expect(await h.broker.programs.requestVariableAccess({ key: 'DEPLOY_TOKEN', reason: 'Deploy' }, cli)).toMatchObject({ granted: true });
+    renderWithApi(h.api, <AccessScreen />);
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const group = document.querySelector('tbody[data-requester-group="program:socket-AbCdEfGhIjKlMnOpQrStUvWx"]')!;
+    const row = group.querySelector('tr[data-grant-id]') as HTMLElement;
+    expect(within(row).getAllByRole('cell').slice(0, 4).map((c) => c.textContent)).toEqual(['Program calling itself “latchkey run” (socket-AbCdEfGhIjKlMnOpQrStUvWx)', 'Secret variable DEPLOY_TOKEN', 'reveal', 'For 1 hour']);
+    await userEvent.click(within(row).getByRole('button', { name: /^Revoke/ }));
+    const confirm = await screen.findByRole('alertdialog');
+    expect(within(confirm).getByText(/no longer be able to read the secret variable DEPLOY_TOKEN/)).toBeTruthy();
+    await userEvent.click(within(confirm).getByRole('button', { name: 'Revoke' }));
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await expect(h.broker.programs.renderTemplate('{{ var.DEPLOY_TOKEN }}', cli)).rejects.toMatchObject({ code: 'DENIED' });
+    expect(document.body.innerHTML).not.toContain('dtok_canary_81f2');
+  });
 });

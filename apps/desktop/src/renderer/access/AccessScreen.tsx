@@ -64,7 +64,7 @@ export function AccessScreen() {
     setRevoking(true);
     try {
       await api.grants.revoke({ id: grant.id });
-      setNotice(`Revoked access for ${grant.requester.displayName} to ${connectionNames.get(grant.connectionId) ?? 'the connection'}.`);
+      setNotice(`Revoked access for ${grant.requester.displayName} to ${grant.variableKey ? `the secret variable ${grant.variableKey}` : (connectionNames.get(grant.connectionId ?? '') ?? 'the connection')}.`);
       setConfirming(null);
       await load();
     } catch (error) {
@@ -76,12 +76,14 @@ export function AccessScreen() {
   };
 
   const now = Date.now();
-  const nameOf = (id: string) => connectionNames.get(id) ?? `Deleted connection (${id})`;
+  // A grant is for a connection or for one secret variable (its value revealed).
+  const nameOf = (grant: Grant) =>
+    grant.variableKey ? `Secret variable ${grant.variableKey}` : (connectionNames.get(grant.connectionId ?? '') ?? `Deleted connection (${grant.connectionId})`);
 
   return (
     <DataScreen
       title="Access"
-      lead="Extensions and agents you allowed to use a connection. Revoking stops their access at once."
+      lead="Extensions, agents and programs you allowed to use a connection or to reveal a secret variable. Revoking stops their access at once."
       actions={
         <label className="data-screen-toggle">
           <input type="checkbox" checked={includeInactive} onChange={(e) => setIncludeInactive(e.target.checked)} /> Show revoked and expired grants
@@ -103,7 +105,7 @@ export function AccessScreen() {
           <thead>
             <tr>
               <th scope="col">Requester</th>
-              <th scope="col">Connection</th>
+              <th scope="col">Connection or variable</th>
               <th scope="col">Scopes</th>
               <th scope="col">Allowed</th>
               <th scope="col">Granted</th>
@@ -126,7 +128,7 @@ export function AccessScreen() {
               return (
                 <tr key={grant.id} data-grant-id={grant.id}>
                   <td>{requesterLabel(grant.requester)}</td>
-                  <td>{nameOf(grant.connectionId)}</td>
+                  <td>{nameOf(grant)}</td>
                   <td>{grant.scopes.join(', ')}{grant.readOnly ? ' (read-only)' : ''}</td>
                   <td>{grantStatus(grant, now)}</td>
                   <td>{formatDateTime(grant.createdAt)}</td>
@@ -137,7 +139,7 @@ export function AccessScreen() {
                       <button
                         type="button"
                         className="danger"
-                        aria-label={`Revoke ${grant.requester.displayName}'s access to ${nameOf(grant.connectionId)}`}
+                        aria-label={`Revoke ${grant.requester.displayName}'s access to ${nameOf(grant)}`}
                         onClick={() => setConfirming(grant)}
                       >
                         Revoke
@@ -160,8 +162,9 @@ export function AccessScreen() {
               <>
                 <AlertDialog.Title>Revoke access?</AlertDialog.Title>
                 <AlertDialog.Description>
-                  {requesterLabel(confirming.requester)} will no longer be able to use “{nameOf(confirming.connectionId)}”. References it
-                  already holds stop working at once; it has to ask again.
+                  {confirming.variableKey
+                    ? `${requesterLabel(confirming.requester)} will no longer be able to read the secret variable ${confirming.variableKey}; it has to ask again. A value it already read stays with it: replace the value if that matters.`
+                    : `${requesterLabel(confirming.requester)} will no longer be able to use “${nameOf(confirming)}”. References it already holds stop working at once; it has to ask again.`}
                 </AlertDialog.Description>
                 <div className="form-actions">
                   <span className="spacer" />

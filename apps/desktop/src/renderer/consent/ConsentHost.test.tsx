@@ -214,4 +214,22 @@ describe('ConsentHost', () => {
       vi.useRealTimers();
     }
   });
+  it('names a secret variable and says that its value leaves Latchkey', async () => {
+    const h = await setup();
+    await h.api.variables.set({ key: 'DEPLOY_TOKEN', value: 'dtok_canary_81f2', secret: true, description: 'Deploys to production' });
+    const cli: Requester = { kind: 'program', id: 'socket-AbCdEfGhIjKlMnOpQrStUvWx', displayName: 'latchkey var get DEPLOY_TOKEN' };
+    const response = h.broker.programs.requestVariableAccess({ key: 'DEPLOY_TOKEN', reason: 'Deploy the site' }, cli);
+    renderWithApi(h.api, <ConsentHost />);
+    const dialog = await screen.findByRole('alertdialog');
+    expect(within(dialog).getByRole('heading', { name: /^Reveal/ }).textContent).toBe('Reveal the secret variable DEPLOY_TOKEN to Program calling itself “latchkey var get DEPLOY_TOKEN” (socket-AbCdEfGhIjKlMnOpQrStUvWx)?');
+    expect(within(dialog).getByTestId('consent-variable').textContent).toBe('DEPLOY_TOKEN · Deploys to production');
+    expect(within(dialog).queryByTestId('consent-connection')).toBeNull();
+    const reveal = within(dialog).getByRole('listitem');
+    expect(reveal.className).toContain('consent-scope-warning');
+    expect(reveal.textContent).toMatch(/DEPLOY_TOKEN: it leaves Latchkey/);
+    expect((within(dialog).getByRole('combobox', { name: 'How long' }) as HTMLSelectElement).value).toBe('once');
+    expect(document.body.innerHTML).not.toContain('dtok_canary_81f2');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Allow once' }));
+    await expect(response).resolves.toMatchObject({ granted: true });
+  });
 });

@@ -5,6 +5,7 @@ import { CONSENT_LAYER_ATTRIBUTE, useInertBelow } from './inert-below.js';
 import { PromptDetails } from './PromptDetails.js';
 import { useConsentQueue } from './useConsentQueue.js';
 import { useApi } from '../api.js';
+import { requesterLabel } from '../ui/format.js';
 import { X } from 'lucide-react';
 
 function secondsLeft(deadline: string, now: number): number {
@@ -89,7 +90,9 @@ export function ConsentHost() {
           }}
         >
           <header className="consent-header">
-            <AlertDialog.Title className="consent-title">Allow access to “{current.connection.name}”?</AlertDialog.Title>
+            <AlertDialog.Title className="consent-title">
+              {current.variable ? `Reveal the secret variable ${current.variable.key} to ${requesterLabel(current.requester)}?` : `Allow access to “${current.connection?.name}”?`}
+            </AlertDialog.Title>
             {position && (
               <span className="consent-position" data-testid="consent-position">
                 {position}

@@ -21,7 +21,7 @@ function IntentText({ intent }: { intent: NonNullable<ConsentPrompt['intent']> }
 }
 
 /**
- * Who asks, for which connection and target, in their own words (set apart as a quotation so it
+ * Who asks, for which connection and target (or which secret variable), in their own words (set apart as a quotation so it
  * cannot pass for Latchkey's), and what each scope would allow, warnings first in colour.
  */
 export function PromptDetails({ prompt }: { prompt: ConsentPrompt }) {
@@ -31,11 +31,24 @@ export function PromptDetails({ prompt }: { prompt: ConsentPrompt }) {
         <dl className="consent-facts">
           <dt>Who is asking</dt>
           <dd data-testid="consent-requester">{requesterLabel(prompt.requester)}</dd>
-          <dt>Connection</dt>
-          <dd data-testid="consent-connection">
-            {prompt.connection.name} <span className="muted">· {prompt.connection.providerName}</span>
-            {prompt.connection.target && <span className="consent-target">{prompt.connection.target}</span>}
-          </dd>
+          {prompt.connection && (
+            <>
+              <dt>Connection</dt>
+              <dd data-testid="consent-connection">
+                {prompt.connection.name} <span className="muted">· {prompt.connection.providerName}</span>
+                {prompt.connection.target && <span className="consent-target">{prompt.connection.target}</span>}
+              </dd>
+            </>
+          )}
+          {prompt.variable && (
+            <>
+              <dt>Secret variable</dt>
+              <dd data-testid="consent-variable">
+                <code>{prompt.variable.key}</code>
+                {prompt.variable.description && <span className="muted"> · {prompt.variable.description}</span>}
+              </dd>
+            </>
+          )}
           <dt>Their reason</dt>
           <dd data-testid="consent-reason" className="consent-reason">
             {prompt.reason}
@@ -63,7 +76,11 @@ export function PromptDetails({ prompt }: { prompt: ConsentPrompt }) {
             </li>
           ))}
         </ul>
-        <p className="muted consent-note">It never sees the stored credential unless a warning above says so; Latchkey adds it to each request.</p>
+        <p className="muted consent-note">
+          {prompt.variable
+            ? 'Its value leaves Latchkey: Latchkey cannot take it back, only refuse the next read.'
+            : 'It never sees the stored credential unless a warning above says so; Latchkey adds it to each request.'}
+        </p>
       </section>
     </>
   );
