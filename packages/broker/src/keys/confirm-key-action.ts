@@ -11,9 +11,10 @@ import type { CommandApprover } from '../ports.js';
  * one-time code printed in the headless host's terminal), shown the action in words of its own.
  * Never remembered, unlike a command line.
  */
-export type ConfirmedAction = 'export-recovery-kit' | 'rotate-master-key' | 'export-connections-with-secrets';
+export type ConfirmedAction = 'export-recovery-kit' | 'rotate-master-key' | 'export-connections-with-secrets' | 'import-agent-config';
 
-const ACTIONS: Record<ConfirmedAction, { purpose: ActionPurpose; audit: AuditType; what: string }> = {
+/** What the person is shown; a function of the action's subject (a file path) where it has one. */
+const ACTIONS: Record<ConfirmedAction, { purpose: ActionPurpose | ((subject: string) => ActionPurpose); audit: AuditType; what: string }> = {
   'export-recovery-kit': {
     purpose: {
       title: 'Make a recovery kit of your master key?',
@@ -44,15 +45,27 @@ const ACTIONS: Record<ConfirmedAction, { purpose: ActionPurpose; audit: AuditTyp
     audit: 'connection.export',
     what: 'export of secrets',
   },
+  'import-agent-config': {
+    // The file is named in the title (the line the headless host prints) and whole in the detail.
+    purpose: (path) => ({
+      title: `Move the secrets in ${path.length > 120 ? `…${path.slice(-119)}` : path} into Latchkey?`,
+      detail: `The page asked to move the keys and tokens in ${path.slice(0, 700)} into new Latchkey connections and rewrite that file so its MCP servers start through latchkey mcp-proxy. A copy of the original is kept beside it. Confirm only if you just asked for this import.`,
+      allow: 'Move the secrets',
+      deny: 'Don’t change the file',
+    }),
+    audit: 'connection.import',
+    what: 'import of an agent config',
+  },
 };
 
 export function createKeyActionConfirmation(approver: CommandApprover | null, audit: AuditService, closed: AbortSignal) {
-  return async function confirmKeyAction(action: ConfirmedAction, requester: Requester): Promise<void> {
+  return async function confirmKeyAction(action: ConfirmedAction, requester: Requester, subject = ''): Promise<void> {
     const spec = ACTIONS[action];
+    const purpose = typeof spec.purpose === 'function' ? spec.purpose(subject) : spec.purpose;
     if (!approver) throw new LatchkeyError('UNAVAILABLE', `Nothing here can ask you to confirm this ${spec.what}, so it is not made.`);
     // command/args stay for approvers that only know command lines; the purpose is what is shown.
     const approved = await approver
-      .approve({ command: 'latchkey', args: [action], envNames: [], connectionName: spec.purpose.title, purpose: spec.purpose }, closed)
+      .approve({ command: 'latchkey', args: [action], envNames: [], connectionName: purpose.title, purpose }, closed)
       .catch(() => false);
     if (approved) return;
     await audit.record({ type: spec.audit, outcome: 'denied', requester, detail: `${action}: not confirmed` }).catch(() => undefined);
