@@ -1,4 +1,4 @@
-import type { OllamaOptions } from './ollama/ollama-service.js';
+import type { OllamaOptions } from './ollama/ollama-options.js';
 import type {
   AppChannels,
   AuditEventInput,

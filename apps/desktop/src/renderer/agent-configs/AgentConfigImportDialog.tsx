@@ -19,11 +19,12 @@ function ServerChange({ change }: { change: AgentConfigServerChange }) {
       <div className="agent-config-diff">
         <figure>
           <figcaption>Now</figcaption>
-          <pre>{change.before}</pre>
+          {/* Focusable: a long entry scrolls, and a keyboard must be able to scroll it. */}
+          <pre tabIndex={0}>{change.before}</pre>
         </figure>
         <figure>
           <figcaption>After</figcaption>
-          <pre>{change.after}</pre>
+          <pre tabIndex={0}>{change.after}</pre>
         </figure>
       </div>
     </li>
@@ -195,7 +196,7 @@ export function AgentConfigImportDialog({ open, onOpenChange, onDone }: { open: 
               <ul>
                 {step.result.connections.map((c) => (
                   <li key={c.id}>
-                    {c.name} (for {c.server})
+                    {c.name}, for the server “{c.server}”
                   </li>
                 ))}
               </ul>
