@@ -1,11 +1,12 @@
 import { LatchkeyError } from '@latchkey/contracts';
 import type { AgentConfigImportResult, AgentConfigList, AgentConfigPreview, AgentConfigServerChange, Requester } from '@latchkey/contracts';
-import { MASK, connectionDraft, planAgentConfig, rewriteEntry, rewrittenText, shownEntry, type AgentConfigPlan, type ServerEntry, type ServerPlan } from '@latchkey/agent-config';
+import { connectionDraft, planAgentConfig, rewriteEntry, rewrittenText, shownEntry, type AgentConfigPlan, type ServerEntry, type ServerPlan } from '@latchkey/agent-config';
 import type { AuditService } from '../audit/audit-service.js';
 import type { ConnectionsService } from '../connections/connections-service.js';
 import type { ConfirmedAction } from '../keys/confirm-key-action.js';
 import { createMasker } from '../masking/masker.js';
 import type { AgentConfigFiles, Clock } from '../ports.js';
+import { shownToPage } from './shown-to-page.js';
 
 export interface AgentConfigImportDeps {
   files: AgentConfigFiles | null;
@@ -17,16 +18,6 @@ export interface AgentConfigImportDeps {
 }
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
-/** Every env and header value as ••••: the page learns names, never values (moved or staying). */
-function namesOnly(entry: ServerEntry): ServerEntry {
-  const out: ServerEntry = { ...entry };
-  for (const key of ['env', 'headers'] as const) {
-    const values = entry[key];
-    if (values && typeof values === 'object' && !Array.isArray(values)) out[key] = Object.fromEntries(Object.keys(values).map((k) => [k, MASK]));
-  }
-  return out;
-}
 
 /**
  * Import from agent configs, for the app: the agents' files found here, a dry run the page may
@@ -49,7 +40,7 @@ export class AgentConfigImport {
     const launcher = this.d.files!.launcher ?? { command: 'latchkey', args: [] };
     // The masker also catches a moved value in an encoded form (in args, in a URL) the plan did not see.
     const masker = createMasker(plan.secrets);
-    const show = (entry: ServerEntry) => clip(masker.mask(JSON.stringify(namesOnly(entry), null, 2)), 20_000);
+    const show = (entry: ServerEntry) => clip(masker.mask(JSON.stringify(shownToPage(entry), null, 2)), 20_000);
     const changes: AgentConfigServerChange[] = plan.servers
       .filter((s) => s.moves.length)
       .map((s) => ({
