@@ -20,7 +20,7 @@ export default tseslint.config(
     // Tests may start loopback peers; the code under test may not reach for Node's I/O.
     ignores: ['**/*.test.ts', '**/*.bench.ts', '**/testing/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['electron', 'react', 'react-dom', '@latchkey/store', '@latchkey/node-cipher', '@latchkey/transports', '@latchkey/extension-host', 'node:fs', 'node:fs/promises', 'fs', 'node:child_process', 'node:net', 'node:http'] }],
+      'no-restricted-imports': ['error', { patterns: ['electron', 'react', 'react-dom', '@latchkey/store', '@latchkey/node-cipher', '@latchkey/transports', '@latchkey/extension-host', '@latchkey/agent-config/node', 'node:fs', 'node:fs/promises', 'fs', 'node:child_process', 'node:net', 'node:http'] }],
     },
   },
   {

@@ -9,6 +9,7 @@ import { createTransports } from '@latchkey/transports';
 import { loadBridgeScript } from './bridge/bundle.js';
 import { startBridgeServer } from './server.js';
 import { startRequesterSocket, type RequesterSocketServer } from '@latchkey/requester-socket';
+import { headlessAgentConfigFiles } from './agent-config-files.js';
 
 export interface HeadlessHostOptions {
   /** The data folder: connections.json, secrets.json, audit/. */
@@ -95,6 +96,8 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
     usage: store.usage,
     environment: options.env ?? process.env,
     announceCommandCode: options.announceCommandCode ?? ((line) => void process.stderr.write(`${line}\n`)),
+    // Import from agent configs (issue 13): the host reads and rewrites the files, the broker plans.
+    agentConfigs: headlessAgentConfigFiles(options.dataDir, options.env ?? process.env),
     ...(options.brokerOptions ? { options: options.brokerOptions } : {}),
   });
   // Start-up checks: a wrong master key is caught in createBroker (a key check value); here audit

@@ -29,6 +29,7 @@ import { wirePrograms } from './programs/wire-programs.js';
 import { DEFAULT_OLLAMA_OPTIONS, OllamaService } from './ollama/ollama-service.js';
 import { runExtensionCommand } from './extensions/run-command.js';
 import { installExtension } from './extensions/install.js';
+import { AgentConfigImport } from './agent-configs/agent-config-import.js';
 
 /** Blobs the broker keeps for itself in the secret store; no connection points at them. */
 const BROKER_BLOB_IDS: readonly string[] = [AUDIT_KEY_ID, APPROVED_COMMANDS_ID];
@@ -102,6 +103,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const confirmKeyAction = createKeyActionConfirmation(ports.commandApprover ?? codeApprover, audit, closing.signal);
   const programs = wirePrograms({ ports, connections, secrets, registry, consent, audit, journal, events, clock });
   const transfer = new TransferService({ repo: ports.connections, connections, registry, audit, clock, confirm: confirmKeyAction });
+  const agentConfigs = new AgentConfigImport({ files: ports.agentConfigs ?? null, connections, audit, clock, confirm: (who, subject) => confirmKeyAction('import-agent-config', who, subject) });
   const operations = new OperationsService({ refs, consent, connections, audit, masking: secrets.masking, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs, onUse: (id, who) => programs.usage.count(id, who, 'ref') });
 
   const ollama = new OllamaService({ connections, audit, masking: secrets.masking, transports: ports.transports, events, options: { ...DEFAULT_OLLAMA_OPTIONS, ...options.ollama } });
@@ -215,6 +217,9 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       return extensions.inspectFolder(i.path);
     },
     'extensions:installFromFolder': (i, c) => installExtension({ extensions: () => extensions, audit, changed: () => events.emit('extensions:changed', {}), confirm: (who, subject) => confirmKeyAction('install-extension', who, subject) }, i, c.requester),
+    'agentConfigs:list': () => agentConfigs.list(),
+    'agentConfigs:preview': (i) => agentConfigs.preview(i.path),
+    'agentConfigs:import': (i, c) => agentConfigs.import(i.path, c.requester),
   };
 
   const extension: Handlers<ExtensionChannels, CallContext> = {

@@ -392,3 +392,19 @@ export interface UsageStore {
   load(): readonly UsageRecord[];
   save(records: readonly UsageRecord[]): Promise<void>;
 }
+
+/**
+ * Agents' config files on this machine (Claude Desktop, a project's `.mcp.json`, VS Code's
+ * `mcp.json`), read and replaced by the host: the broker touches no file. The hosts fill it with
+ * @latchkey/agent-config/node; omit it and Import from agent configs is unavailable.
+ */
+export interface AgentConfigFiles {
+  /** The agents' usual files that exist here, each with why it cannot be imported as it is (or null). */
+  known(): Promise<{ agent: string; path: string; problem: string | null }[]>;
+  /** A page-named file's text: an absolute plain path to a regular `.json` file, not a link, bounded in size. */
+  read(path: string): Promise<string>;
+  /** Backs the file up and replaces it, if it still reads `original`; on failure it is as it was. */
+  replace(path: string, original: string, next: string, now: Date): Promise<{ backup: string }>;
+  /** How an agent starts `latchkey` here (the words before `mcp-proxy <connection>`), or null when nothing can. */
+  readonly launcher: { command: string; args: string[] } | null;
+}

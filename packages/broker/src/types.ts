@@ -1,4 +1,4 @@
-import type { OllamaOptions } from './ollama/ollama-service.js';
+import type { OllamaOptions } from './ollama/ollama-options.js';
 import type {
   AppChannels,
   AuditEventInput,
@@ -17,7 +17,7 @@ import type {
 } from '@latchkey/contracts';
 import type { AuditRate, AuditTimer } from './audit/rate-limit.js';
 import type { z } from 'zod';
-import type { AuditSink, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, MasterKeyVault, SecretStore, StoreGenerationsPort, Transports, UsageStore, VariableRepository } from './ports.js';
+import type { AgentConfigFiles, AuditSink, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, MasterKeyVault, SecretStore, StoreGenerationsPort, Transports, UsageStore, VariableRepository } from './ports.js';
 import type { ProgramsApi } from './programs/programs-api.js';
 
 /** Who is calling. Set by the transport from the sender it verified, never from the payload. */
@@ -79,6 +79,8 @@ export interface BrokerPorts {
    * reads no environment). Other names are ignored; values stay in memory.
    */
   environment?: Readonly<Record<string, string | undefined>>;
+  /** Agents' config files (Import from agent configs); omit and that import is unavailable. */
+  agentConfigs?: AgentConfigFiles;
 }
 
 export interface BrokerOptions {

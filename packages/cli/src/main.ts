@@ -111,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     case 'import-mcp': {
-      const { defaultConfigFiles } = await import('./import-mcp/agent-config.js');
+      const { defaultConfigFiles } = await import('@latchkey/agent-config/node');
       const { importMcp } = await import('./import-mcp/import-mcp.js');
       const files = [sub, ...rest].filter((f): f is string => !!f);
       const targets = files.length ? files : defaultConfigFiles();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentConfigImportResult, AgentConfigList, AgentConfigPathInput, AgentConfigPreview } from './agent-configs.js';
 import { AuditPage, AuditQuery, AuditVerifyResult } from './audit.js';
 import { CommandConfirmInput, CommandConfirmResult, CommandPrompt } from './commands.js';
 import { AccessRequestInput, AccessResponse, ConsentPrompt, ConsentRespondInput, Grant, ListGrantsInput, RevokeGrantInput } from './consent.js';
@@ -110,6 +111,10 @@ export const appChannels = {
   'extensions:runCommand': channel(RunExtensionCommandInput, RunExtensionCommandResult),
   'extensions:inspectFolder': channel(ExtensionFolderInput, ExtensionFolderPreview),
   'extensions:installFromFolder': channel(InstallExtensionInput, ExtensionInfo),
+  // Import from agent configs (issue 13): known files, a masked dry run, the import (confirmed by the person).
+  'agentConfigs:list': channel(Empty, AgentConfigList),
+  'agentConfigs:preview': channel(AgentConfigPathInput, AgentConfigPreview),
+  'agentConfigs:import': channel(AgentConfigPathInput, AgentConfigImportResult),
 } satisfies ChannelMap;
 export type AppChannels = typeof appChannels;
 

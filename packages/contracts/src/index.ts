@@ -22,3 +22,4 @@ export * from './programs.js';
 export * from './transfer.js';
 export * from './oauth2.js';
 export * from './ollama.js';
+export * from './agent-configs.js';

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createAgentConfigFiles } from '@latchkey/agent-config/node';
 import { createBroker } from '@latchkey/broker';
 import { startRequesterSocket } from '@latchkey/requester-socket';
 import { startExtensionHost, utilityProcessRuntime } from '@latchkey/extension-host';
@@ -23,6 +25,8 @@ const rendererRoot = join(here, '../renderer');
 const preload = join(here, '../preload/index.cjs');
 const extensionRuntime = join(here, 'extension-runtime.mjs');
 const builtInExtensions = app.isPackaged ? join(process.resourcesPath, 'extensions') : fileURLToPath(new URL('../../../../extensions', import.meta.url));
+// Import from agent configs: rewritten entries start the checkout's `latchkey` (a packaged app ships no CLI yet).
+const checkoutLatchkey = app.isPackaged ? null : fileURLToPath(new URL('../../../../scripts/latchkey', import.meta.url));
 const trusted: TrustedRenderer = !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? { devServerUrl: process.env.ELECTRON_RENDERER_URL } : {};
 
 // The app's own origin: a standard, secure scheme, so the renderer is not file:// (which shares
@@ -76,6 +80,10 @@ async function start(): Promise<void> {
     variables: store.variables,
     usage: store.usage,
     environment: process.env,
+    agentConfigs: createAgentConfigFiles({
+      machine: { home: app.getPath('home'), platform: process.platform, env: process.env },
+      launcher: checkoutLatchkey && existsSync(checkoutLatchkey) ? { command: checkoutLatchkey, args: ['--data-dir', dataDir] } : null,
+    }),
     // A new command line is confirmed in a native dialog no page can draw or answer.
     commandApprover: nativeCommandApprover((options) => {
       const parent = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];

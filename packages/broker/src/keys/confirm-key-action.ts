@@ -12,14 +12,16 @@ import type { CommandApprover } from '../ports.js';
  * one-time code printed in the headless host's terminal), shown the action in words of its own.
  * Never remembered, unlike a command line.
  *
- * Installing an extension is the same kind of act: the page names a folder and code from it would
- * run as an extension. The person confirms it there too, shown the package by name.
+ * Installing an extension and importing an agent's config are the same kind of act: the page
+ * names a folder whose code would run as an extension, or a file outside Latchkey to rewrite and
+ * take secrets from. The person confirms them there too, shown the package or the file by name.
  */
 export interface ConfirmedSubjects {
   'export-recovery-kit': undefined;
   'rotate-master-key': undefined;
   'export-connections-with-secrets': undefined;
   'install-extension': { path: string; preview: ExtensionFolderPreview };
+  'import-agent-config': { path: string };
 }
 export type ConfirmedAction = keyof ConfirmedSubjects;
 
@@ -80,6 +82,20 @@ const ACTIONS: { [A in ConfirmedAction]: ActionSpec<A> } = {
     what: 'export of secrets',
   },
   'install-extension': { purpose: installPurpose, audit: 'extension.install', what: 'installation' },
+  'import-agent-config': {
+    // The file is named in the title (the line the headless host prints) and whole in the detail.
+    purpose: ({ path }) => {
+      const shown = showable(path);
+      return {
+        title: `Move the secrets in ${shown.length > 120 ? `…${shown.slice(-119)}` : shown} into Latchkey?`,
+        detail: `The page asked to move the keys and tokens in ${shown.slice(0, 700)} into new Latchkey connections and rewrite that file so its MCP servers start through latchkey mcp-proxy. A copy of the original is kept beside it. Confirm only if you just asked for this import.`,
+        allow: 'Move the secrets',
+        deny: 'Don’t change the file',
+      };
+    },
+    audit: 'connection.import',
+    what: 'import of an agent config',
+  },
 };
 
 export function createKeyActionConfirmation(approver: CommandApprover | null, audit: AuditService, closed: AbortSignal) {

@@ -1,42 +1,16 @@
-import { copyFileSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LatchkeyError, parseBoundedJson } from '@latchkey/contracts';
-import { writePrivateFile } from '../inject.js';
+import { LatchkeyError } from '@latchkey/contracts';
+import { connectionDraft, planAgentConfig, rewriteEntry, rewrittenText, shownEntry, type Launcher, type ServerEntry } from '@latchkey/agent-config';
+import { readAgentConfigFile, replaceAgentConfigFile } from '@latchkey/agent-config/node';
 import type { Session } from '../session.js';
-import { findSecrets, serversKey, type ServerEntry } from './agent-config.js';
 
 const BIN = fileURLToPath(new URL('../../bin/latchkey.mjs', import.meta.url));
-const MASK = '••••';
+/** The person at their terminal names the file: read as given (relative, through links), up to the parser's cap. */
+const CLI_READ = { strict: false, maxBytes: 16 * 1024 * 1024 };
 
 export interface ImportPlan {
   file: string;
   servers: { name: string; moves: string[]; left: string[]; before: ServerEntry; after: ServerEntry | null }[];
-}
-
-/** The entry as it will read: started through `latchkey mcp-proxy <connection>`; secrets gone. */
-function rewritten(entry: ServerEntry, connectionId: string, moved: Set<string>, dataDir: string): ServerEntry {
-  const keep: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(entry.env ?? {})) if (!moved.has(k)) keep[k] = v;
-  const out: ServerEntry = { command: process.execPath, args: [BIN, '--data-dir', dataDir, 'mcp-proxy', connectionId] };
-  if (entry.type) out.type = 'stdio';
-  if (Object.keys(keep).length) out.env = keep;
-  return out;
-}
-
-/** A copy for showing: every moved value, and every value that looks secret, as ••••. */
-function masked(entry: ServerEntry, secrets: string[]): ServerEntry {
-  let text = JSON.stringify(entry);
-  for (const s of secrets) text = text.split(s).join(MASK);
-  return JSON.parse(text) as ServerEntry;
-}
-
-export function planImport(file: string): { doc: Record<string, unknown>; key: 'mcpServers' | 'servers'; found: ReturnType<typeof findSecrets>[] } {
-  const doc = parseBoundedJson(readFileSync(file, 'utf8'), { maxLength: 4 * 1024 * 1024 }) as Record<string, unknown>;
-  const key = doc && typeof doc === 'object' ? serversKey(doc) : null;
-  if (!key) throw new LatchkeyError('VALIDATION', `${file} holds no "mcpServers" or "servers"`);
-  const servers = doc[key] as Record<string, ServerEntry>;
-  return { doc, key, found: Object.entries(servers).map(([name, entry]) => findSecrets(name, entry)) };
 }
 
 /**
@@ -44,56 +18,42 @@ export function planImport(file: string): { doc: Record<string, unknown>; key: '
  * Authorization header (remote) becomes a Latchkey MCP connection holding that secret, and the
  * entry starts through `latchkey mcp-proxy <connection>` instead. The original file is copied
  * first (owner-only: it still holds the secrets — delete it once the agent works). `dryRun`
- * changes nothing and shows the change with every secret as ••••.
+ * changes nothing and shows the change with every secret as ••••. The reading, planning and
+ * writing are @latchkey/agent-config's, shared with the app's Import from agent configs.
  */
 export async function importMcp(session: Session | null, file: string, options: { dryRun: boolean; dataDir: string; out: (line: string) => void }): Promise<ImportPlan> {
-  const { doc, key, found } = planImport(file);
-  const servers = doc[key] as Record<string, ServerEntry>;
+  const original = await readAgentConfigFile(file, CLI_READ);
+  const planned = planAgentConfig(original, file);
+  const launcher: Launcher = { command: process.execPath, args: [BIN, '--data-dir', options.dataDir] };
   const plan: ImportPlan = { file, servers: [] };
-  const allSecrets = found.flatMap((f) => [...Object.values(f.env), ...(f.bearer ? [f.bearer] : [])]);
-  const next: Record<string, ServerEntry> = { ...servers };
+  const ids = new Map<string, string>();
 
-  for (const f of found) {
-    const entry = servers[f.server]!;
-    const moves = [...Object.keys(f.env).map((k) => `env ${k}`), ...(f.bearer ? ['header Authorization'] : [])];
+  for (const s of planned.servers) {
+    const moves = s.moves.map((m) => `${m.kind} ${m.name}`);
     if (!moves.length) {
-      if (f.left.length) plan.servers.push({ name: f.server, moves, left: f.left, before: entry, after: null });
+      if (s.found.left.length) plan.servers.push({ name: s.name, moves, left: s.found.left, before: s.entry, after: null });
       continue;
     }
-    let connectionId = `(new connection for ${f.server})`;
+    let connectionId = `(new connection for ${s.name})`;
     if (!options.dryRun) {
       if (!session) throw new LatchkeyError('UNAVAILABLE', 'Importing needs the running app');
-      const stdio = typeof entry.command === 'string';
-      const created = await session.api.connections.import({
-        providerId: 'mcp',
-        name: `${f.server} (imported from ${basename(file)})`.slice(0, 100),
-        config: stdio
-          ? { transport: 'stdio', command: entry.command!, args: (entry.args ?? []).map(String) }
-          : { transport: 'http', url: String(entry.url ?? '') },
-        secrets: stdio ? { env: JSON.stringify(f.env) } : { token: f.bearer! },
-      });
-      connectionId = created.id;
+      connectionId = (await session.api.connections.import(connectionDraft(s, file))).id;
+      ids.set(s.name, connectionId);
     }
-    const after = rewritten(entry, connectionId, new Set(Object.keys(f.env)), options.dataDir);
-    next[f.server] = after;
-    plan.servers.push({ name: f.server, moves, left: f.left, before: entry, after });
+    plan.servers.push({ name: s.name, moves, left: s.found.left, before: shownEntry(s, planned.secrets), after: rewriteEntry(s, connectionId, launcher) });
   }
 
   for (const s of plan.servers) {
     options.out(`${s.name}: ${s.moves.length ? `moves ${s.moves.join(', ')} into Latchkey` : 'nothing to move'}${s.left.length ? `; left in place (not supported): ${s.left.join(', ')}` : ''}`);
     if (!s.after) continue;
-    for (const line of JSON.stringify(masked(s.before, allSecrets), null, 2).split('\n')) options.out(`- ${line}`);
+    for (const line of JSON.stringify(s.before, null, 2).split('\n')) options.out(`- ${line}`);
     for (const line of JSON.stringify(s.after, null, 2).split('\n')) options.out(`+ ${line}`);
   }
   if (!plan.servers.some((s) => s.after)) options.out(`${file}: no secrets to move`);
-  if (options.dryRun || !plan.servers.some((s) => s.after)) return plan;
+  if (options.dryRun || !ids.size) return plan;
 
   // The backup first, owner-only; then the rewrite, atomically.
-  const backup = `${file}.latchkey-backup-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  copyFileSync(file, backup);
-  const { chmodSync } = await import('node:fs');
-  chmodSync(backup, 0o600);
-  writePrivateFile(file, `${JSON.stringify({ ...doc, [key]: next }, null, 2)}\n`);
+  const { backup } = await replaceAgentConfigFile(file, original, rewrittenText(planned, ids, launcher), { ...CLI_READ, now: new Date() });
   options.out(`${file} rewritten; the original is in ${backup} (it still holds the secrets: delete it once the agent works).`);
   return plan;
 }

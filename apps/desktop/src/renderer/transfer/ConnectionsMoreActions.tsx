@@ -1,16 +1,17 @@
 import { useState } from 'react';
 import type { Connection } from '@latchkey/contracts';
-import { Download, FlaskConical, Upload, X } from 'lucide-react';
+import { Bot, Download, FlaskConical, Upload, X } from 'lucide-react';
+import { AgentConfigImportDialog } from '../agent-configs/AgentConfigImportDialog';
 import { useApi } from '../api';
 import { useAppCommands } from '../palette/app-commands';
 import { ExportDialog } from './ExportDialog';
 import { ImportDialog } from './ImportDialog';
 import { useTestAll } from './useTestAll';
 
-/** Test all, Import and Export, in a row of their own under the header (the header stays narrow enough for 800 px). */
+/** Test all, Import, Export and Import from agent configs, in a row of their own under the header (the header stays narrow enough for 800 px). */
 export function ConnectionsMoreActions({ connections, onNotice, reload }: { connections: Connection[]; onNotice(message: string): void; reload(): Promise<unknown> }) {
   const api = useApi();
-  const [dialog, setDialog] = useState<'import' | 'export' | null>(null);
+  const [dialog, setDialog] = useState<'import' | 'export' | 'agent-configs' | null>(null);
   const testAll = useTestAll(api, reload);
   const s = testAll.state;
   useAppCommands(['import', 'export', 'test-all'], (command) => {
@@ -32,6 +33,10 @@ export function ConnectionsMoreActions({ connections, onNotice, reload }: { conn
         <button type="button" className="icon-button" disabled={connections.length === 0} onClick={() => setDialog('export')}>
           <Download size={16} aria-hidden="true" />
           Export…
+        </button>
+        <button type="button" className="icon-button" onClick={() => setDialog('agent-configs')}>
+          <Bot size={16} aria-hidden="true" />
+          Import from agent configs…
         </button>
       </div>
       {s && (
@@ -58,6 +63,7 @@ export function ConnectionsMoreActions({ connections, onNotice, reload }: { conn
         </div>
       )}
       <ImportDialog open={dialog === 'import'} onOpenChange={(open) => setDialog(open ? 'import' : null)} onDone={(m) => (onNotice(m), void reload())} />
+      <AgentConfigImportDialog open={dialog === 'agent-configs'} onOpenChange={(open) => setDialog(open ? 'agent-configs' : null)} onDone={() => void reload()} />
       <ExportDialog open={dialog === 'export'} onOpenChange={(open) => setDialog(open ? 'export' : null)} onDone={onNotice} />
     </>
   );

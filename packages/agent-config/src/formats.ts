@@ -1,7 +1,3 @@
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-
 /**
  * Agent config files that hold MCP servers, and the one shape they share after reading:
  * Claude Desktop's `claude_desktop_config.json` and `.mcp.json` keep them under `mcpServers`,
@@ -17,22 +13,12 @@ export interface ServerEntry {
   [key: string]: unknown;
 }
 
-export function serversKey(doc: Record<string, unknown>): 'mcpServers' | 'servers' | null {
+export type ServersKey = 'mcpServers' | 'servers';
+
+export function serversKey(doc: Record<string, unknown>): ServersKey | null {
   if (doc.mcpServers && typeof doc.mcpServers === 'object') return 'mcpServers';
   if (doc.servers && typeof doc.servers === 'object') return 'servers';
   return null;
-}
-
-/** Where the agents keep them on this machine (those that exist), in the current folder too. */
-export function defaultConfigFiles(cwd = process.cwd(), home = homedir()): string[] {
-  const candidates = [
-    join(home, '.config', 'Claude', 'claude_desktop_config.json'),
-    join(home, 'Library', 'Application Support', 'Claude', 'claude_desktop_config.json'),
-    resolve(cwd, '.mcp.json'),
-    resolve(cwd, '.vscode', 'mcp.json'),
-    join(home, '.config', 'Code', 'User', 'mcp.json'),
-  ];
-  return candidates.filter((p) => existsSync(p));
 }
 
 const SECRET_NAME = /(key|token|secret|passw|pwd|credential|auth|cookie|session)/i;
