@@ -60,7 +60,14 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const clock = ports.clock ?? systemClock;
   const events = new BrokerEvents();
   // The chain is keyed whenever the cipher can protect a key (stored as one more cipher blob).
-  const audit = new AuditService(ports.audit, clock, { cipher: ports.cipher, secrets: ports.secrets, ...(options.auditRates ? { rates: options.auditRates } : {}), ...(options.auditTimer ? { timer: options.auditTimer } : {}) });
+  const audit = new AuditService(ports.audit, clock, {
+    cipher: ports.cipher,
+    secrets: ports.secrets,
+    ...(options.auditRates ? { rates: options.auditRates } : {}),
+    ...(options.auditTimer ? { timer: options.auditTimer } : {}),
+    // Where a rollback of the data folder does not reach (the OS keychain): audit/audit-anchor.ts.
+    ...(ports.auditAnchor ? { anchor: { store: ports.auditAnchor, ...(ports.storeSeqs ? { storeSeqs: ports.storeSeqs } : {}), ...(options.auditAnchorEvery ? { every: options.auditAnchorEvery } : {}) } } : {}),
+  });
   const registry = new ProviderRegistry();
   const refs = new RefRegistry();
   const secrets = new SecretsService(ports.cipher, ports.secrets, new Set([APPROVED_COMMANDS_ID]));

@@ -17,7 +17,7 @@ import type {
 } from '@latchkey/contracts';
 import type { AuditRate, AuditTimer } from './audit/rate-limit.js';
 import type { z } from 'zod';
-import type { AuditSink, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, MasterKeyVault, SecretStore, StoreGenerationsPort, Transports, UsageStore, VariableRepository } from './ports.js';
+import type { AuditAnchorStore, AuditSink, StoreSeqs, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, MasterKeyVault, SecretStore, StoreGenerationsPort, Transports, UsageStore, VariableRepository } from './ports.js';
 import type { ProgramsApi } from './programs/programs-api.js';
 
 /** Who is calling. Set by the transport from the sender it verified, never from the payload. */
@@ -79,6 +79,13 @@ export interface BrokerPorts {
    * reads no environment). Other names are ignored; values stay in memory.
    */
   environment?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where the audit log's anchor is kept outside the data folder (the OS keychain). Omit it and a
+   * rollback of the whole data folder to an older copy cannot be detected (the status says so).
+   */
+  auditAnchor?: AuditAnchorStore;
+  /** The store files' durable journal seqs (each only grows; null when unknown): anchored with the audit head. */
+  storeSeqs?: () => StoreSeqs;
 }
 
 export interface BrokerOptions {
@@ -98,6 +105,8 @@ export interface BrokerOptions {
   auditRates?: Record<RequesterKind, AuditRate>;
   /** The audit budget's time (refill and waiting); monotonic real time by default, a test may drive it. */
   auditTimer?: AuditTimer;
+  /** How often the audit anchor follows the log: every `events` durable events or `ms` (defaults in audit/audit-anchor.ts), and at close. */
+  auditAnchorEvery?: { events: number; ms: number };
   /** Ollama model operations' bounds (ollama/ollama-service.ts); defaults there. */
   ollama?: Partial<OllamaOptions>;
 }
