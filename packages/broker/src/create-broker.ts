@@ -103,6 +103,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     audit,
     approver: ports.commandApprover ?? codeApprover,
     timeoutMs: options.commandConsentTimeoutMs,
+    keyOpensStore: () => ports.cipher.isAvailable() && !secrets.wrongKey,
   });
   ports.transports.useCommandGate?.(commands.gate);
   const closing = new AbortController();
@@ -121,6 +122,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     audit,
     now: () => clock.now(),
     changed: () => events.emit('system:status', status()),
+    reopen: async () => (await audit.reopenKey(), await commands.reopen()),
   });
   const status = () => ({
     // A key other than the one the secrets were saved with is no cipher at all for this store.

@@ -251,6 +251,42 @@ export class AuditService {
     }
   }
 
+  /**
+   * The master key was restored (a recovery kit) while running: the audit key opens again, every
+   * keyed event is checked with it again, the head's seals and the anchor are checked, and the
+   * chain is keyed from the next event on (a checkpoint says so). With no audit key stored at all,
+   * one is made now. Resolves once that is durable and the log checked again.
+   */
+  async reopenKey(): Promise<void> {
+    const store = this.#keyStore;
+    if (!store || this.#key) return;
+    const state = readAuditKey(store.cipher, store.secrets);
+    if (state.status === 'none' && store.cipher.isAvailable()) {
+      this.#keyState = state;
+      this.#startKey(store.cipher, store.secrets);
+      await this.flush();
+      return;
+    }
+    if (state.status !== 'keyed') return;
+    this.#keyState = state;
+    this.#key = state.key;
+    // It existed before this start: its seals on the head and its anchor are checked as at a start.
+    this.#keyAtOpen ??= { ...state.key };
+    await this.#append({ type: 'audit.checkpoint', outcome: 'ok', detail: `The audit key opened again (the master key was restored): events from ${this.#seq} on are keyed again.` });
+    await this.#checkAgain();
+  }
+
+  /** Reads the whole log again with the key now at hand, then says what it finds. */
+  async #checkAgain(): Promise<void> {
+    await this.#startupCheck?.catch(() => undefined);
+    while (this.#scanning) await this.#scanning.catch(() => undefined);
+    this.#verifier = new ChainVerifier(() => this.#key);
+    this.#index = new AuditIndex();
+    this.#scanFrom = undefined;
+    await this.#catchUp();
+    await this.#evaluate();
+  }
+
   /** Refuses a call up front when its requester has no audit budget left (nothing runs, nothing is written). */
   admit(requester: Requester): void {
     if (!this.#budget.has(requester)) throw this.#refuse(requester, 'budget spent');
