@@ -67,6 +67,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     ...(options.auditTimer ? { timer: options.auditTimer } : {}),
     // Where a rollback of the data folder does not reach (the OS keychain): audit/audit-anchor.ts.
     ...(ports.auditAnchor ? { anchor: { store: ports.auditAnchor, ...(ports.storeSeqs ? { storeSeqs: ports.storeSeqs } : {}), ...(options.auditAnchorEvery ? { every: options.auditAnchorEvery } : {}) } } : {}),
+    ...(ports.auditAnchorAbsent ? { anchorAbsent: ports.auditAnchorAbsent } : {}),
   });
   const registry = new ProviderRegistry();
   const refs = new RefRegistry();

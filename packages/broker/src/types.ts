@@ -84,6 +84,8 @@ export interface BrokerPorts {
    * rollback of the whole data folder to an older copy cannot be detected (the status says so).
    */
   auditAnchor?: AuditAnchorStore;
+  /** Without an anchor: why, in words, for the audit status ("the master key comes from LATCHKEY_MASTER_KEY …"). */
+  auditAnchorAbsent?: string | undefined;
   /** The store files' durable journal seqs (each only grows; null when unknown): anchored with the audit head. */
   storeSeqs?: () => StoreSeqs;
 }

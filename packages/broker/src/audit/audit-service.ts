@@ -24,6 +24,8 @@ export interface AuditServiceOptions {
    * whole folder cannot be detected, and the status says so.
    */
   anchor?: { store: AuditAnchorStore; storeSeqs?: () => StoreSeqs; every?: { events: number; ms: number } };
+  /** Without an anchor: why, in words (the host knows: a key from the environment, no keychain). */
+  anchorAbsent?: string;
 }
 
 /**
@@ -110,6 +112,7 @@ export class AuditService {
   readonly #startTail: { seq: number; hash: string } | null;
   readonly #startHead: AuditHead | null;
   readonly #anchor: AuditAnchor | null;
+  readonly #anchorAbsent: string;
   /** The store files' journal seqs when the broker started, to compare with the anchor's. */
   readonly #filesAtOpen: Record<string, number>;
   /** Problems already recorded in an audit.integrity event this run (a re-check records only new ones). */
@@ -134,6 +137,7 @@ export class AuditService {
     this.#keyStore = options.cipher && options.secrets ? { cipher: options.cipher, secrets: options.secrets } : null;
     this.#anchor = options.anchor ? new AuditAnchor(options.anchor.store, options.anchor.every ?? DEFAULT_ANCHOR_EVERY, options.anchor.storeSeqs) : null;
     this.#filesAtOpen = this.#anchor?.files() ?? {};
+    this.#anchorAbsent = options.anchorAbsent ?? 'this host keeps no anchor of the audit log outside the data folder';
     this.#verifier = new ChainVerifier(() => this.#key);
     this.#integrity = { state: 'checking', keyed: this.#key !== null, message: 'Checking the audit log…', problems: [], checkedAt: null };
     if (this.#keyState.status === 'none' && options.cipher?.isAvailable() && options.secrets) this.#startKey(options.cipher, options.secrets);
@@ -212,7 +216,7 @@ export class AuditService {
   async #checkAnchor(): Promise<{ problems: string[]; note: string }> {
     const anchor = this.#anchor;
     if (!anchor) {
-      return { problems: [], note: 'A rollback to an older copy of the whole data folder cannot be detected here: no anchor of the log is kept outside the folder (no OS keychain is in use).' };
+      return { problems: [], note: `A rollback to an older copy of the whole data folder cannot be detected here: ${this.#anchorAbsent}.` };
     }
     const where = anchor.store.where;
     const key = this.#keyAtOpen ?? this.#key;
