@@ -80,9 +80,15 @@ export async function createNodeKeys(options: NodeCipherOptions = {}): Promise<N
   const service = options.service ?? 'latchkey';
   const account = options.account ?? 'master-key';
   const timeoutMs = options.keychainTimeoutMs ?? 10_000;
-  const result: KeyResult & { minted?: boolean } = await keyFromKeychain({ service, account, createIfMissing: options.createIfMissing ?? true, timeoutMs });
-  if (!result.ok) return { cipher: unavailable('none', result.reason), vault: null, anchor: null, noAnchor: NO_ANCHOR_KEYCHAIN };
+  const result: KeyResult & { minted?: boolean; missing?: boolean } = await keyFromKeychain({ service, account, createIfMissing: options.createIfMissing ?? true, timeoutMs });
   const slots = keychainSlots(service, account, timeoutMs);
+  if (!result.ok && result.missing) {
+    // The keychain answers but lost the key while secrets exist: no key until one is restored from
+    // a recovery kit, which the vault stores back in the keychain and swaps in (no restart).
+    const cipher = new SwappableCipher('os-keychain', null, result.reason);
+    return { cipher, vault: keychainVault(cipher, slots, false), anchor: keychainAnchorStore(service, timeoutMs), noAnchor: null };
+  }
+  if (!result.ok) return { cipher: unavailable('none', result.reason), vault: null, anchor: null, noAnchor: NO_ANCHOR_KEYCHAIN };
   const key = options.opensStore ? await settleKeychainRotation(slots, result.key, options.opensStore).catch(() => result.key) : result.key;
   const cipher = new SwappableCipher('os-keychain', key);
   return { cipher, vault: keychainVault(cipher, slots, result.minted === true), anchor: keychainAnchorStore(service, timeoutMs), noAnchor: null };
