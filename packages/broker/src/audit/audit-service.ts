@@ -117,6 +117,8 @@ export class AuditService {
   readonly #filesAtOpen: Record<string, number>;
   /** Problems already recorded in an audit.integrity event this run (a re-check records only new ones). */
   readonly #reported = new Set<string>();
+  /** What the anchor check said, for a clean status (integrity() adds it, or why the anchor cannot be written now). */
+  #anchorNote = '';
 
   constructor(
     private readonly sink: AuditSink,
@@ -150,7 +152,12 @@ export class AuditService {
 
   /** Whether the chain is keyed and what the startup check found; `checking` until it is done. */
   integrity(): AuditIntegrity {
-    return { ...this.#integrity, keyed: this.#key !== null, problems: [...this.#integrity.problems] };
+    const integrity = { ...this.#integrity, keyed: this.#key !== null, problems: [...this.#integrity.problems] };
+    if (integrity.state !== 'ok') return integrity;
+    // What the anchor outside the folder protects, as of now: a keychain that refuses it is said, not pretended.
+    const failure = this.#anchor?.failure;
+    const note = failure ? `The anchor could not be written to ${this.#anchor!.store.where} (${failure}), so a rollback of the data folder cannot be detected until it can.` : this.#anchorNote;
+    return { ...integrity, message: `${integrity.message} ${note}` };
   }
 
   /**
@@ -189,6 +196,9 @@ export class AuditService {
     );
     const outside = await this.#checkAnchor();
     problems.push(...outside.problems);
+    // From now on the anchor follows the log (it starts at the newest durable event).
+    if (this.#anchor && this.#key) await this.#anchor.start(this.#key, this.sink.tail());
+    this.#anchorNote = outside.note;
     const stretches = this.#verifier.unkeyedFrom;
     const keyedNote =
       (this.#key ? 'keyed (HMAC-SHA256)' : `not keyed: ${this.#keyState.status === 'keyed' ? '' : this.#keyState.reason}; anyone who can write the files could recompute it`) +
@@ -200,15 +210,13 @@ export class AuditService {
       checkedAt: iso(this.clock.now()),
       message: problems.length
         ? `The audit log was changed outside Latchkey: ${problems.length} problem(s) found at startup.`
-        : `Audit log checked at startup: ${this.#index.size.toLocaleString('en-US')} events, chain ${keyedNote}. ${outside.note}`,
+        : `Audit log checked at startup: ${this.#index.size.toLocaleString('en-US')} events, chain ${keyedNote}.`,
     };
     const fresh = problems.filter((p) => !this.#reported.has(p));
     if (fresh.length) {
       for (const p of fresh) this.#reported.add(p);
       await this.#append({ type: 'audit.integrity', outcome: 'error', detail: fresh.join(' ').slice(0, DETAIL_MAX) }).catch(() => undefined);
     }
-    // From now on the anchor follows the log (it starts at the newest durable event).
-    if (this.#anchor && this.#key) await this.#anchor.start(this.#key, this.sink.tail());
     return this.integrity();
   }
 
@@ -523,6 +531,7 @@ export class AuditService {
       },
       (error: unknown) => {
         this.#key = null;
+        this.#anchor?.stop(); // nothing more is sealed with a key that was never saved
         this.#keyState = { status: 'none', reason: `the audit key could not be saved (${describe(error)})` };
         this.#release(error);
       },
