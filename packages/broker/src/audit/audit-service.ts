@@ -209,7 +209,7 @@ export class AuditService {
       problems,
       checkedAt: iso(this.clock.now()),
       message: problems.length
-        ? `The audit log was changed outside Latchkey: ${problems.length} problem(s) found at startup.`
+        ? `${problems.some((p) => STORE_FILE_ROLLBACK.test(p)) ? 'The data folder' : 'The audit log'} was changed outside Latchkey: ${problems.length} problem(s) found at startup.`
         : `Audit log checked at startup: ${this.#index.size.toLocaleString('en-US')} events, chain ${keyedNote}.`,
     };
     const fresh = problems.filter((p) => !this.#reported.has(p));
@@ -650,6 +650,9 @@ export class AuditService {
     }
   }
 }
+
+/** A problem about a store file (not the log) put back from an older copy. */
+const STORE_FILE_ROLLBACK = /^[\w.]+\.json was replaced by an older copy/;
 
 /** What a store file rolled back to an older copy brings back, in words. */
 const ROLLED_BACK: Record<string, string> = {
