@@ -179,8 +179,10 @@ export class AuditAnchor {
 
   async #write(): Promise<void> {
     const key = this.#key;
-    const latest = this.#latest;
-    if (!key || !latest) return;
+    // An empty log is anchored too (seq -1): the anchor then exists before the first event, so
+    // every head seal from this start on says so, and a missing anchor is news at the next start.
+    const latest = this.#latest ?? { seq: -1, hash: '' };
+    if (!key) return;
     const since = this.#since;
     // Read now, after the event is durable: each seq only grows, so the anchor stays behind the files.
     const mark: AnchorMark = { seq: latest.seq, hash: latest.hash, files: this.files() };

@@ -245,7 +245,7 @@ export class AuditService {
         const problems: string[] = [];
         const { mark } = reading;
         const tail = this.#startTail;
-        if (!tail || tail.seq < mark.seq) {
+        if (mark.seq >= 0 && (!tail || tail.seq < mark.seq)) {
           const gone = mark.seq - (tail?.seq ?? -1);
           problems.push(`The audit log ends at ${tail ? `event ${tail.seq}` : 'no event'}, but its anchor in ${where} says event ${mark.seq} was already written: the log and its head were replaced by an older copy (rolled back), and at least ${gone} event(s) are gone.`);
         } else {
