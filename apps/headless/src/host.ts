@@ -65,7 +65,7 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
   // not mint a new key, which would make every stored secret unreadable.
   // The key check tells which key opens the store: a rotation that stopped part way is finished here.
   const check = store.secrets.keyCheck();
-  const { cipher, vault } = await createNodeKeys({
+  const { cipher, vault, anchor, noAnchor } = await createNodeKeys({
     env: options.env ?? process.env,
     createIfMissing: !store.hasSecrets(),
     ...(options.keyWhere ? { keyWhere: options.keyWhere } : {}),
@@ -83,6 +83,8 @@ export async function createHeadlessHost(options: HeadlessHostOptions): Promise<
   const broker = createBroker({
     cipher,
     ...(vault ? { keys: vault } : {}),
+    // The audit head and the store files' seqs, anchored in the OS keychain (none with LATCHKEY_MASTER_KEY).
+    ...(anchor ? { auditAnchor: anchor, storeSeqs: () => store.journalSeqs() } : { auditAnchorAbsent: noAnchor ?? undefined }),
     connections: store.connections,
     grants: store.grants,
     secrets: store.secrets,

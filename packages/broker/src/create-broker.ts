@@ -61,7 +61,15 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const clock = ports.clock ?? systemClock;
   const events = new BrokerEvents();
   // The chain is keyed whenever the cipher can protect a key (stored as one more cipher blob).
-  const audit = new AuditService(ports.audit, clock, { cipher: ports.cipher, secrets: ports.secrets, ...(options.auditRates ? { rates: options.auditRates } : {}), ...(options.auditTimer ? { timer: options.auditTimer } : {}) });
+  const audit = new AuditService(ports.audit, clock, {
+    cipher: ports.cipher,
+    secrets: ports.secrets,
+    ...(options.auditRates ? { rates: options.auditRates } : {}),
+    ...(options.auditTimer ? { timer: options.auditTimer } : {}),
+    // Where a rollback of the data folder does not reach (the OS keychain): audit/audit-anchor.ts.
+    ...(ports.auditAnchor ? { anchor: { store: ports.auditAnchor, ...(ports.storeSeqs ? { storeSeqs: ports.storeSeqs } : {}), ...(options.auditAnchorEvery ? { every: options.auditAnchorEvery } : {}) } } : {}),
+    ...(ports.auditAnchorAbsent ? { anchorAbsent: ports.auditAnchorAbsent } : {}),
+  });
   const registry = new ProviderRegistry();
   const refs = new RefRegistry();
   const secrets = new SecretsService(ports.cipher, ports.secrets, new Set([APPROVED_COMMANDS_ID]));
@@ -97,6 +105,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     audit,
     approver: ports.commandApprover ?? codeApprover,
     timeoutMs: options.commandConsentTimeoutMs,
+    keyOpensStore: () => ports.cipher.isAvailable() && !secrets.wrongKey,
   });
   ports.transports.useCommandGate?.(commands.gate);
   const closing = new AbortController();
@@ -116,6 +125,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     audit,
     now: () => clock.now(),
     changed: () => events.emit('system:status', status()),
+    reopen: async () => (await audit.reopenKey(), await commands.reopen()),
   });
   const status = () => ({
     // A key other than the one the secrets were saved with is no cipher at all for this store.

@@ -223,6 +223,26 @@ export interface AuditSink {
   onRetention?(listener: (drop: AuditRetention) => void): void;
 }
 
+/**
+ * Small records kept where a rollback of the data folder does not reach (the OS keychain): the
+ * audit log's anchor (audit/audit-anchor.ts). Not secret; the broker keys what it writes.
+ */
+export interface AuditAnchorStore {
+  /** Where, in words, for the person ("the OS keychain (service "latchkey")"). */
+  readonly where: string;
+  /** The value stored under `name`, or null when there is none. */
+  read(name: string): Promise<string | null>;
+  /** Resolves once the value is stored; rejects when it is not. */
+  write(name: string, value: string): Promise<void>;
+}
+
+/**
+ * Per store file, the last durable journal seq: it only grows (a compaction or a replace keeps or
+ * raises it), so a value lower than one seen before means the file was replaced by an older copy.
+ * Null when the file was damaged at load (its seq says nothing then).
+ */
+export type StoreSeqs = Readonly<Record<string, number | null>>;
+
 /** Shows a consent request to the person and resolves with their decision. */
 export interface ConsentPrompter {
   /** Resolves with the decision, or rejects/aborts (→ deny) when the signal fires. */

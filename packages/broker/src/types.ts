@@ -17,7 +17,7 @@ import type {
 } from '@latchkey/contracts';
 import type { AuditRate, AuditTimer } from './audit/rate-limit.js';
 import type { z } from 'zod';
-import type { AgentConfigFiles, AuditSink, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, MasterKeyVault, SecretStore, StoreGenerationsPort, Transports, UsageStore, VariableRepository } from './ports.js';
+import type { AgentConfigFiles, AuditAnchorStore, AuditSink, StoreSeqs, Cipher, Clock, CommandApprover, ConnectionRepository, ConsentPrompter, GrantRepository, MasterKeyVault, SecretStore, StoreGenerationsPort, Transports, UsageStore, VariableRepository } from './ports.js';
 import type { ProgramsApi } from './programs/programs-api.js';
 
 /** Who is calling. Set by the transport from the sender it verified, never from the payload. */
@@ -81,6 +81,15 @@ export interface BrokerPorts {
   environment?: Readonly<Record<string, string | undefined>>;
   /** Agents' config files (Import from agent configs); omit and that import is unavailable. */
   agentConfigs?: AgentConfigFiles;
+  /**
+   * Where the audit log's anchor is kept outside the data folder (the OS keychain). Omit it and a
+   * rollback of the whole data folder to an older copy cannot be detected (the status says so).
+   */
+  auditAnchor?: AuditAnchorStore;
+  /** Without an anchor: why, in words, for the audit status ("the master key comes from LATCHKEY_MASTER_KEY …"). */
+  auditAnchorAbsent?: string | undefined;
+  /** The store files' durable journal seqs (each only grows; null when unknown): anchored with the audit head. */
+  storeSeqs?: () => StoreSeqs;
 }
 
 export interface BrokerOptions {
@@ -100,6 +109,8 @@ export interface BrokerOptions {
   auditRates?: Record<RequesterKind, AuditRate>;
   /** The audit budget's time (refill and waiting); monotonic real time by default, a test may drive it. */
   auditTimer?: AuditTimer;
+  /** How often the audit anchor follows the log: every `events` durable events or `ms` (defaults in audit/audit-anchor.ts), and at close. */
+  auditAnchorEvery?: { events: number; ms: number };
   /** Ollama model operations' bounds (ollama/ollama-service.ts); defaults there. */
   ollama?: Partial<OllamaOptions>;
 }

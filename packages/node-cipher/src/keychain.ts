@@ -32,7 +32,7 @@ function describe(error: unknown): string {
  * Reads the master key from the OS keychain (Secret Service on Linux, Keychain on macOS,
  * Credential Manager on Windows), creating it on first use.
  */
-export async function keyFromKeychain(options: KeychainOptions): Promise<KeyResult & { minted?: boolean }> {
+export async function keyFromKeychain(options: KeychainOptions): Promise<KeyResult & { minted?: boolean; missing?: boolean }> {
   const where = `The OS keychain item "${options.service}" / "${options.account}"`;
   let stored: string | undefined;
   let entry: AsyncEntryType;
@@ -49,7 +49,8 @@ export async function keyFromKeychain(options: KeychainOptions): Promise<KeyResu
     return checkKeyBytes(Buffer.from(stored.trim(), 'base64'), where, `remove it only if no secrets were saved with it, or ${ENV_FIX}`);
   }
   if (!options.createIfMissing) {
-    return { ok: false, reason: `${where} is missing, so the secrets saved under it cannot be read. Restore the keychain, or ${ENV_FIX} if that is the key they were saved with.` };
+    // The keychain answered: a key restored from a recovery kit can be stored there (index.ts).
+    return { ok: false, missing: true, reason: `${where} is missing, so the secrets saved under it cannot be read. Restore the key from a recovery kit (Settings → Keys), restore the keychain, or ${ENV_FIX} if that is the key they were saved with.` };
   }
   const key = randomBytes(MASTER_KEY_BYTES);
   try {

@@ -10,39 +10,48 @@ import { MASTER_KEY_BYTES } from './master-key.js';
  * The cipher the broker holds, whose key can change under it (rotation, a recovery kit) without
  * every service that holds the Cipher being told: they keep the same object.
  */
-/** Takes ownership of the key it is given and wipes it, as createAesGcm does. */
+/**
+ * Takes ownership of the key it is given and wipes it, as createAesGcm does. With no key (`null`:
+ * the keychain lost its item while secrets exist) it is unavailable, saying `missing`, until a key
+ * restored from a recovery kit is swapped in.
+ */
 export class SwappableCipher implements Cipher {
-  #aes: AesGcm;
-  #raw: Buffer;
+  #aes: AesGcm | null;
+  #raw: Buffer | null;
 
   constructor(
     readonly backend: string,
-    key: Buffer,
+    key: Buffer | null,
+    private readonly missing = 'there is no master key',
   ) {
-    this.#raw = Buffer.from(key);
-    this.#aes = createAesGcm(key);
+    this.#raw = key ? Buffer.from(key) : null;
+    this.#aes = key ? createAesGcm(key) : null;
   }
 
   isAvailable(): boolean {
-    return true;
+    return this.#aes !== null;
   }
   unavailableReason(): string | null {
-    return null;
+    return this.#aes ? null : this.missing;
   }
   encrypt(plaintext: string): Uint8Array {
-    return this.#aes.encrypt(plaintext);
+    return this.#cipher().encrypt(plaintext);
   }
   decrypt(blob: Uint8Array): string {
-    return this.#aes.decrypt(blob);
+    return this.#cipher().decrypt(blob);
   }
-  /** A copy: the caller wipes it. */
-  exportKey(): Uint8Array {
-    return new Uint8Array(Buffer.from(this.#raw));
+  #cipher(): AesGcm {
+    if (!this.#aes) throw new Error(`Secrets cannot be encrypted or decrypted: ${this.missing}`);
+    return this.#aes;
+  }
+  /** A copy: the caller wipes it. Null while there is no key. */
+  exportKey(): Uint8Array | null {
+    return this.#raw ? new Uint8Array(Buffer.from(this.#raw)) : null;
   }
   swap(key: Uint8Array): void {
     const next = Buffer.from(key);
     this.#aes = createAesGcm(Buffer.from(next));
-    this.#raw.fill(0);
+    this.#raw?.fill(0);
     this.#raw = next;
   }
 }

@@ -1,4 +1,4 @@
-import type { AuditSink, ConnectionRepository, GrantRepository, SecretStore, StoreGenerationsPort, UsageStore, VariableRepository } from '@latchkey/broker';
+import type { AuditSink, ConnectionRepository, StoreSeqs, GrantRepository, SecretStore, StoreGenerationsPort, UsageStore, VariableRepository } from '@latchkey/broker';
 import { LatchkeyError, type StoreProblem } from '@latchkey/contracts';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { openSecretsFile } from './secrets-file.js';
 import { storeGenerations } from './store-generations.js';
 import type { CompactionPolicy } from './journaled-document.js';
 import { openUsageFile } from './usage-file.js';
+import { journalPathOf } from './journal-file.js';
 
 export { writeFileAtomic, AtomicJsonFile, realIo, type FileIo } from './atomic-file.js';
 export { storageError } from './storage-error.js';
@@ -56,6 +57,12 @@ export interface FileStore {
   settle(): Promise<void>;
   /** Appends (one fsync each), compactions and journal bytes per file, since open (tests and the bench). */
   journalStats(): Record<'connections' | 'secrets', { appends: number; compactions: number; journalBytes: number; seq: number }>;
+  /**
+   * The last durable journal seq of connections.json (connections, grants, variables) and of
+   * secrets.json: each only grows, so the broker anchors them outside the folder with the audit
+   * head and a rollback of either file shows. Null for a file reported damaged (its seq then says nothing).
+   */
+  journalSeqs(): StoreSeqs;
   /** Refuses further changes, waits for pending writes, releases the audit file and the folder lock. Idempotent. */
   close(): Promise<void>;
 }
@@ -121,6 +128,13 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       await Promise.all([connectionsFile.document.drain(), secretsFile.document.drain()]);
     },
     journalStats: () => ({ connections: statsOf(connectionsFile.document), secrets: statsOf(secretsFile.document) }),
+    journalSeqs: () => {
+      const damaged = (path: string) => problems.some((p) => p.file === path || p.file === journalPathOf(path));
+      return {
+        'connections.json': damaged(paths['connections.json']) ? null : connectionsFile.document.seq,
+        'secrets.json': damaged(paths['secrets.json']) ? null : secretsFile.document.seq,
+      };
+    },
     close() {
       closing ??= (async () => {
         await Promise.all([connectionsFile.close(), secretsFile.close(), usage.close()]);

@@ -1,12 +1,13 @@
 import { AuditEvent, AuditEventInput, AuditQuery, LatchkeyError } from '@latchkey/contracts';
 import type { AuditIntegrity, AuditPage, AuditVerifyResult, AuditEventInput as AuditEventInputT, AuditQuery as AuditQueryT, Requester } from '@latchkey/contracts';
 import { iso } from '../clock.js';
-import type { AuditHead, AuditRetention, AuditSink, Cipher, Clock, SecretStore } from '../ports.js';
+import type { AuditAnchorStore, AuditHead, AuditRetention, AuditSink, Cipher, Clock, SecretStore, StoreSeqs } from '../ports.js';
+import { AuditAnchor, DEFAULT_ANCHOR_EVERY } from './audit-anchor.js';
 import { newAuditKey, readAuditKey, storeAuditKey, type AuditKey, type AuditKeyState } from './audit-key.js';
 import { AuditIndex } from './audit-index.js';
 import { ChainVerifier } from './chain-verifier.js';
 import { GENESIS_HASH, hashEvent, sealHead } from './hash.js';
-import { checkHead } from './head-check.js';
+import { checkHead, headSaysAnchored } from './head-check.js';
 import { MAX_WAIT_MS, MAX_WAITING_PER_REQUESTER, RequesterBudget, realAuditTimer, type AuditRate, type AuditTimer } from './rate-limit.js';
 import type { RequesterKind } from '@latchkey/contracts';
 
@@ -17,6 +18,14 @@ export interface AuditServiceOptions {
   rates?: Record<RequesterKind, AuditRate>;
   /** The budget's time (refill, waiting); monotonic real time unless a test drives it. */
   timer?: AuditTimer;
+  /**
+   * Where the log's anchor is kept outside the data folder (the OS keychain), with the store
+   * files' journal seqs to anchor beside its head (audit-anchor.ts). Absent: a rollback of the
+   * whole folder cannot be detected, and the status says so.
+   */
+  anchor?: { store: AuditAnchorStore; storeSeqs?: () => StoreSeqs; every?: { events: number; ms: number } };
+  /** Without an anchor: why, in words (the host knows: a key from the environment, no keychain). */
+  anchorAbsent?: string;
 }
 
 /**
@@ -89,12 +98,12 @@ export class AuditService {
   #confirming = false;
   #keyState: AuditKeyState;
   #key: AuditKey | null = null;
-  /** The key that existed before this start (not one created now): it says a log was there. */
-  readonly #keyAtOpen: AuditKey | null;
+  /** The key that existed before this start (not one created now): it says a log was there. Set again when a restored master key opens it. */
+  #keyAtOpen: AuditKey | null;
   /** While a new key is being stored, events chained with it wait here, in order. */
   #held: Held[] | null = null;
-  readonly #verifier: ChainVerifier;
-  readonly #index = new AuditIndex();
+  #verifier: ChainVerifier;
+  #index = new AuditIndex();
   #scanFrom: number | undefined = undefined;
   #scanning: Promise<void> | null = null;
   #integrity: AuditIntegrity;
@@ -102,6 +111,14 @@ export class AuditService {
   /** The log's end and the head outside it as they were when the broker started: what the startup check compares. */
   readonly #startTail: { seq: number; hash: string } | null;
   readonly #startHead: AuditHead | null;
+  readonly #anchor: AuditAnchor | null;
+  readonly #anchorAbsent: string;
+  /** The store files' journal seqs when the broker started, to compare with the anchor's. */
+  readonly #filesAtOpen: Record<string, number>;
+  /** Problems already recorded in an audit.integrity event this run (a re-check records only new ones). */
+  readonly #reported = new Set<string>();
+  /** What the anchor check said, for a clean status (integrity() adds it, or why the anchor cannot be written now). */
+  #anchorNote = '';
 
   constructor(
     private readonly sink: AuditSink,
@@ -120,6 +137,9 @@ export class AuditService {
     // A copy: whether the key was still pending at open must not change when it is confirmed later.
     this.#keyAtOpen = this.#key ? { ...this.#key } : null;
     this.#keyStore = options.cipher && options.secrets ? { cipher: options.cipher, secrets: options.secrets } : null;
+    this.#anchor = options.anchor ? new AuditAnchor(options.anchor.store, options.anchor.every ?? DEFAULT_ANCHOR_EVERY, options.anchor.storeSeqs) : null;
+    this.#filesAtOpen = this.#anchor?.files() ?? {};
+    this.#anchorAbsent = options.anchorAbsent ?? 'this host keeps no anchor of the audit log outside the data folder';
     this.#verifier = new ChainVerifier(() => this.#key);
     this.#integrity = { state: 'checking', keyed: this.#key !== null, message: 'Checking the audit log…', problems: [], checkedAt: null };
     if (this.#keyState.status === 'none' && options.cipher?.isAvailable() && options.secrets) this.#startKey(options.cipher, options.secrets);
@@ -132,7 +152,12 @@ export class AuditService {
 
   /** Whether the chain is keyed and what the startup check found; `checking` until it is done. */
   integrity(): AuditIntegrity {
-    return { ...this.#integrity, keyed: this.#key !== null, problems: [...this.#integrity.problems] };
+    const integrity = { ...this.#integrity, keyed: this.#key !== null, problems: [...this.#integrity.problems] };
+    if (integrity.state !== 'ok') return integrity;
+    // What the anchor outside the folder protects, as of now: a keychain that refuses it is said, not pretended.
+    const failure = this.#anchor?.failure;
+    const note = failure ? `The anchor could not be written to ${this.#anchor!.store.where} (${failure}), so a rollback of the data folder cannot be detected until it can.` : this.#anchorNote;
+    return { ...integrity, message: `${integrity.message} ${note}` };
   }
 
   /**
@@ -146,6 +171,15 @@ export class AuditService {
 
   async #checkAtStartup(): Promise<AuditIntegrity> {
     await this.#catchUp();
+    return this.#evaluate();
+  }
+
+  /**
+   * Compares the log with its head and its anchor as they were at start, says what it finds,
+   * records new problems, and starts keeping the anchor. Run at startup, and again when a restored
+   * master key opens the audit key (the seals and the anchor can be checked only then).
+   */
+  async #evaluate(): Promise<AuditIntegrity> {
     const problems: string[] = [];
     const broken = this.#verifier.broken;
     if (broken) problems.push(`Chain broken in ${broken.file}: ${broken.reason}.`);
@@ -160,6 +194,11 @@ export class AuditService {
         eventAt: (seq) => this.#eventAt(seq),
       }),
     );
+    const outside = await this.#checkAnchor();
+    problems.push(...outside.problems);
+    // From now on the anchor follows the log (it starts at the newest durable event).
+    if (this.#anchor && this.#key) await this.#anchor.start(this.#key, this.sink.tail());
+    this.#anchorNote = outside.note;
     const stretches = this.#verifier.unkeyedFrom;
     const keyedNote =
       (this.#key ? 'keyed (HMAC-SHA256)' : `not keyed: ${this.#keyState.status === 'keyed' ? '' : this.#keyState.reason}; anyone who can write the files could recompute it`) +
@@ -170,13 +209,94 @@ export class AuditService {
       problems,
       checkedAt: iso(this.clock.now()),
       message: problems.length
-        ? `The audit log was changed outside Latchkey: ${problems.length} problem(s) found at startup.`
+        ? `${problems.some((p) => STORE_FILE_ROLLBACK.test(p)) ? 'The data folder' : 'The audit log'} was changed outside Latchkey: ${problems.length} problem(s) found at startup.`
         : `Audit log checked at startup: ${this.#index.size.toLocaleString('en-US')} events, chain ${keyedNote}.`,
     };
-    if (problems.length) {
-      await this.#append({ type: 'audit.integrity', outcome: 'error', detail: problems.join(' ').slice(0, DETAIL_MAX) }).catch(() => undefined);
+    const fresh = problems.filter((p) => !this.#reported.has(p));
+    if (fresh.length) {
+      for (const p of fresh) this.#reported.add(p);
+      await this.#append({ type: 'audit.integrity', outcome: 'error', detail: fresh.join(' ').slice(0, DETAIL_MAX) }).catch(() => undefined);
     }
     return this.integrity();
+  }
+
+  /** The anchor outside the data folder against the log and the store files as they were at start. */
+  async #checkAnchor(): Promise<{ problems: string[]; note: string }> {
+    const anchor = this.#anchor;
+    if (!anchor) {
+      return { problems: [], note: `A rollback to an older copy of the whole data folder cannot be detected here: ${this.#anchorAbsent}.` };
+    }
+    const where = anchor.store.where;
+    const key = this.#keyAtOpen ?? this.#key;
+    if (!key) return { problems: [], note: `The anchor kept in ${where} cannot be checked until the audit key can be opened, so a rollback of the data folder cannot be ruled out yet.` };
+    const reading = await anchor.read(key);
+    const anchored = `The log's head is anchored in ${where}, so a rollback of the data folder to an older copy is detected at start (except for the last events before a crash).`;
+    switch (reading.status) {
+      case 'unreadable':
+        return { problems: [], note: `The anchor kept in ${where} could not be read (${reading.reason}), so a rollback of the data folder could not be ruled out this time.` };
+      case 'forged':
+        return { problems: [`The anchor of the audit log kept in ${where} was not written by Latchkey (its seal does not check), so a rollback of the data folder cannot be ruled out.`], note: '' };
+      case 'missing':
+        if (headSaysAnchored(this.#startHead, key)) {
+          return { problems: [`The anchor of the audit log kept in ${where} is missing although the log was anchored there (the keychain was reset, or the item deleted), so a rollback of the data folder to an older copy cannot be ruled out.`], note: '' };
+        }
+        return { problems: [], note: anchored };
+      case 'found': {
+        const problems: string[] = [];
+        const { mark } = reading;
+        const tail = this.#startTail;
+        if (mark.seq >= 0 && (!tail || tail.seq < mark.seq)) {
+          const gone = mark.seq - (tail?.seq ?? -1);
+          problems.push(`The audit log ends at ${tail ? `event ${tail.seq}` : 'no event'}, but its anchor in ${where} says event ${mark.seq} was already written: the log and its head were replaced by an older copy (rolled back), and at least ${gone} event(s) are gone.`);
+        } else {
+          const stored = this.#eventAt(mark.seq);
+          if (stored && stored.hash !== mark.hash) problems.push(`Event ${mark.seq} differs from the one anchored in ${where}: the log was replaced by another copy.`);
+        }
+        for (const [name, seq] of Object.entries(mark.files)) {
+          const now = this.#filesAtOpen[name];
+          if (now !== undefined && now < seq) {
+            problems.push(`${name} was replaced by an older copy, or deleted (journal record ${now}; its anchor in ${where} says record ${seq} was already written): ${ROLLED_BACK[name] ?? 'changes made since are gone'}.`);
+          }
+        }
+        return { problems, note: anchored };
+      }
+    }
+  }
+
+  /**
+   * The master key was restored (a recovery kit) while running: the audit key opens again, every
+   * keyed event is checked with it again, the head's seals and the anchor are checked, and the
+   * chain is keyed from the next event on (a checkpoint says so). With no audit key stored at all,
+   * one is made now. Resolves once that is durable and the log checked again.
+   */
+  async reopenKey(): Promise<void> {
+    const store = this.#keyStore;
+    if (!store || this.#key) return;
+    const state = readAuditKey(store.cipher, store.secrets);
+    if (state.status === 'none' && store.cipher.isAvailable()) {
+      this.#keyState = state;
+      this.#startKey(store.cipher, store.secrets);
+      await this.flush();
+      return;
+    }
+    if (state.status !== 'keyed') return;
+    this.#keyState = state;
+    this.#key = state.key;
+    // It existed before this start: its seals on the head and its anchor are checked as at a start.
+    this.#keyAtOpen ??= { ...state.key };
+    await this.#append({ type: 'audit.checkpoint', outcome: 'ok', detail: `The audit key opened again (the master key was restored): events from ${this.#seq} on are keyed again.` });
+    await this.#checkAgain();
+  }
+
+  /** Reads the whole log again with the key now at hand, then says what it finds. */
+  async #checkAgain(): Promise<void> {
+    await this.#startupCheck?.catch(() => undefined);
+    while (this.#scanning) await this.#scanning.catch(() => undefined);
+    this.#verifier = new ChainVerifier(() => this.#key);
+    this.#index = new AuditIndex();
+    this.#scanFrom = undefined;
+    await this.#catchUp();
+    await this.#evaluate();
   }
 
   /** Refuses a call up front when its requester has no audit budget left (nothing runs, nothing is written). */
@@ -244,6 +364,8 @@ export class AuditService {
     }
     await Promise.all([...this.#runs.values()].map((r) => r.write.catch(() => undefined)));
     await this.flush();
+    // After the last event: at a clean close the anchor names exactly the end of the log.
+    await this.#anchor?.settle();
   }
 
   #writeCount(key: string, run: Run): void {
@@ -335,13 +457,14 @@ export class AuditService {
     // The input was parsed by the caller and the rest is ours: no second parse on this hot path.
     const event: AuditEvent = { ...base, hash: hashEvent(base, key?.key)! };
     this.#prevHash = event.hash;
-    const seal = key ? sealHead(key.key, event) : undefined;
+    const seal = key ? sealHead(key.key, event, this.#anchor?.anchored ?? false) : undefined;
     const epoch = this.#epoch;
     // Handed to the sink at once, in order: the sink coalesces appends made in the same tick
     // into one durable write, so concurrent operations share an fsync instead of queueing.
     const write = this.#held ? new Promise<void>((resolve, reject) => this.#held!.push({ event, seal, resolve, reject })) : this.sink.append(event, seal);
     const settled = write.then(
       () => {
+        this.#anchor?.noteDurable(event.seq, event.hash);
         if (key?.pending && key === this.#key) this.#confirmKey(key);
       },
       () => {
@@ -408,6 +531,7 @@ export class AuditService {
       },
       (error: unknown) => {
         this.#key = null;
+        this.#anchor?.stop(); // nothing more is sealed with a key that was never saved
         this.#keyState = { status: 'none', reason: `the audit key could not be saved (${describe(error)})` };
         this.#release(error);
       },
@@ -526,6 +650,15 @@ export class AuditService {
     }
   }
 }
+
+/** A problem about a store file (not the log) put back from an older copy. */
+const STORE_FILE_ROLLBACK = /^[\w.]+\.json was replaced by an older copy/;
+
+/** What a store file rolled back to an older copy brings back, in words. */
+const ROLLED_BACK: Record<string, string> = {
+  'connections.json': 'connections deleted, grants revoked and variables changed since then may be back',
+  'secrets.json': 'secrets replaced or deleted since then may be back',
+};
 
 /** A long detail (a test message, say) is cut to what the contract allows instead of failing the audit. */
 function fitDetail(input: AuditEventInputT): AuditEventInputT {

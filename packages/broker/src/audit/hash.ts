@@ -22,7 +22,22 @@ export function hashEvent(event: Record<string, unknown>, key?: Uint8Array | nul
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
-/** The broker's seal over the head kept outside the log: a head someone wrote by hand does not carry it. */
-export function sealHead(key: Uint8Array, head: { seq: number; hash: string }): string {
-  return createHmac('sha256', key).update(`latchkey-audit-head\n${head.seq}\n${head.hash}`).digest('hex');
+/** Marks a seal made while the head is also anchored outside the data folder (audit-anchor.ts). */
+export const ANCHORED_SEAL = 'a1:';
+
+/**
+ * The broker's seal over the head kept outside the log: a head someone wrote by hand does not
+ * carry it. `anchored`: the head is also anchored in the OS keychain; such a seal says so in its
+ * own input, so stripping the mark leaves a seal that checks under neither form, and a missing
+ * anchor is then news (head-check.ts).
+ */
+export function sealHead(key: Uint8Array, head: { seq: number; hash: string }, anchored = false): string {
+  if (!anchored) return createHmac('sha256', key).update(`latchkey-audit-head\n${head.seq}\n${head.hash}`).digest('hex');
+  return ANCHORED_SEAL + createHmac('sha256', key).update(`latchkey-audit-head-anchored\n${head.seq}\n${head.hash}`).digest('hex');
+}
+
+/** Whether `seal` is the broker's over `head`, in either form; `anchored` says which form it is. */
+export function checkSeal(key: Uint8Array, head: { seq: number; hash: string }, seal: string): { valid: boolean; anchored: boolean } {
+  const anchored = seal.startsWith(ANCHORED_SEAL);
+  return { valid: seal === sealHead(key, head, anchored), anchored };
 }

@@ -1,6 +1,6 @@
 import type { AuditHead } from '../ports.js';
 import type { AuditKey } from './audit-key.js';
-import { sealHead } from './hash.js';
+import { checkSeal } from './hash.js';
 
 export interface HeadCheckInput {
   /** The head as stored outside the log when the sink opened. */
@@ -30,7 +30,7 @@ export function checkHead({ head, tail, key, expectHead, eventAt }: HeadCheckInp
   const problems: string[] = [];
   const marks = [head.seq >= 0 ? head : null, head.pending ?? null].filter((m): m is NonNullable<typeof m> => m !== null);
   // A seal is checked wherever there is one, and required where the event it names is keyed (or gone).
-  const sealBad = (m: (typeof marks)[number]) => (m.seal ? m.seal !== sealHead(key!.key, m) : m.seq >= key!.since && eventAt(m.seq)?.keyed !== false);
+  const sealBad = (m: (typeof marks)[number]) => (m.seal ? !checkSeal(key!.key, m, m.seal).valid : m.seq >= key!.since && eventAt(m.seq)?.keyed !== false);
   if (key && marks.some(sealBad)) {
     problems.push('The head kept outside the audit log has no valid seal: it was not written by Latchkey.');
   }
@@ -53,4 +53,10 @@ export function checkHead({ head, tail, key, expectHead, eventAt }: HeadCheckInp
     problems.push(`The audit log has ${tail.seq - high} event(s) after its recorded head (event ${high}): written outside Latchkey, or the head could not be written.`);
   }
   return problems;
+}
+
+/** Whether the broker sealed this head while it was also anchored outside the data folder: its anchor must exist then. */
+export function headSaysAnchored(head: AuditHead | null, key: AuditKey | null): boolean {
+  if (!head || !key) return false;
+  return [head.seq >= 0 ? head : null, head.pending ?? null].some((m) => m?.seal !== undefined && checkSeal(key.key, m, m.seal).valid && checkSeal(key.key, m, m.seal).anchored);
 }

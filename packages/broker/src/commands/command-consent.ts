@@ -15,6 +15,11 @@ export interface CommandConsentDeps {
   audit: AuditService;
   /** Null: nobody can approve, so no command line starts (fail closed). */
   approver: CommandApprover | null;
+  /**
+   * Whether the cipher holds the key the store was saved with. Under no key or another key the
+   * stored list cannot be read, and must not be written over (it would be lost under that key).
+   */
+  keyOpensStore: () => boolean;
   timeoutMs: number;
 }
 
@@ -94,7 +99,7 @@ export class CommandConsent {
     if (this.#approved) return this.#approved;
     this.#approved = [];
     const blob = this.d.secrets.get(APPROVED_COMMANDS_ID);
-    if (blob && this.d.cipher.isAvailable()) {
+    if (blob && this.d.keyOpensStore()) {
       try {
         const parsed: unknown = JSON.parse(this.d.cipher.decrypt(blob));
         if (Array.isArray(parsed)) this.#approved = parsed.filter((k): k is string => typeof k === 'string').slice(-MAX_APPROVALS);
@@ -107,7 +112,23 @@ export class CommandConsent {
 
   async #remember(key: string): Promise<void> {
     const next = [...this.#approvals().filter((k) => k !== key), key].slice(-MAX_APPROVALS);
-    if (this.d.cipher.isAvailable()) await this.d.secrets.put(APPROVED_COMMANDS_ID, this.d.cipher.encrypt(JSON.stringify(next)));
+    // Without the store's key the approval lasts for this run (and is saved by reopen()).
+    if (this.d.keyOpensStore()) await this.d.secrets.put(APPROVED_COMMANDS_ID, this.d.cipher.encrypt(JSON.stringify(next)));
+    this.#approved = next;
+  }
+
+  /**
+   * The master key was restored while running: the stored list is read again, and approvals given
+   * meanwhile (kept in memory) are added to it and saved.
+   */
+  async reopen(): Promise<void> {
+    const meanwhile = this.#approved ?? [];
+    this.#approved = null;
+    const stored = this.#approvals();
+    const added = meanwhile.filter((k) => !stored.includes(k));
+    if (!added.length) return;
+    const next = [...stored, ...added].slice(-MAX_APPROVALS);
+    if (this.d.keyOpensStore()) await this.d.secrets.put(APPROVED_COMMANDS_ID, this.d.cipher.encrypt(JSON.stringify(next)));
     this.#approved = next;
   }
 }

@@ -16,6 +16,8 @@ export interface KeyServiceDeps {
   now: () => number;
   /** The key state changed: system:status is pushed again. */
   changed: () => void;
+  /** A restored key is in use: what depended on it (the audit key, approvals) opens again, in place. */
+  reopen?: () => Promise<void>;
 }
 
 export interface RotationResult {
@@ -170,6 +172,8 @@ export class KeyService {
         }
         const { where } = await vault.adopt(key);
         this.d.secrets.recheck();
+        // Before the record: the restore is then written with the audit key it reopened.
+        await this.d.reopen?.().catch((error: unknown) => console.error('keys: reopening what depends on the restored key failed', error));
         await this.d.audit.record({ type: 'key.recovery', outcome: 'ok', requester, detail: `The master key was restored from a recovery kit and is kept in ${where}` });
         this.d.changed();
         return { where };
