@@ -1,9 +1,11 @@
 import * as oauth from 'oauth4webapi';
 import { OAuth2Error, TOKEN_FIELD } from '@latchkey/broker';
 import type { DevicePoll, OAuth2ClientCredentials, OAuth2Endpoints, OAuth2Protocol, PendingAuthorization, ResolvedConnection, TestOutcome, TokenResponse } from '@latchkey/broker';
+import { boundedFetch, MAX_RESPONSE_BYTES } from './bounded-fetch.js';
 import { listenForRedirect } from './loopback-redirect.js';
+import { discoverProtectedResource, metadataUrlAllowed } from './resource-discovery.js';
 
-const TIMEOUT_S = 30;
+const TIMEOUT_MS = 30_000;
 
 /** oauth4webapi refuses http; endpoints.ts already allowed it only for this machine (127.0.0.1, ::1). */
 function server(e: OAuth2Endpoints, url: string): oauth.AuthorizationServer {
@@ -22,8 +24,14 @@ const insecureOnLoopback = (url: string) => {
   return u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === '[::1]' || u.hostname === 'localhost');
 };
 
-function options(url: string, resource?: string) {
-  return { [oauth.allowInsecureRequests]: insecureOnLoopback(url), signal: AbortSignal.timeout(TIMEOUT_S * 1000), ...(resource ? { additionalParameters: { resource } } : {}) };
+/** Every request: http only on this machine, a deadline, and a bounded body (bounded-fetch.ts). */
+function requestOptions(timeoutMs: number) {
+  return (url: string, resource?: string) => ({
+    [oauth.allowInsecureRequests]: insecureOnLoopback(url),
+    [oauth.customFetch]: boundedFetch,
+    signal: AbortSignal.timeout(timeoutMs),
+    ...(resource ? { additionalParameters: { resource } } : {}),
+  });
 }
 
 function clientAuth(c: OAuth2ClientCredentials): oauth.ClientAuth {
@@ -72,7 +80,11 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export const oauth4webapiProtocol: OAuth2Protocol = {
+/** The protocol over oauth4webapi; `timeoutMs` bounds each request (tests shorten it to meet a peer that never answers). */
+export function createOAuth2Protocol(opts: { timeoutMs?: number } = {}): OAuth2Protocol {
+  const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
+  const options = requestOptions(timeoutMs);
+  return {
   listen: (signal) => listenForRedirect(signal),
 
   async authorize(e, c, input): Promise<PendingAuthorization> {
@@ -158,10 +170,11 @@ export const oauth4webapiProtocol: OAuth2Protocol = {
 
   discover: (resourceUrl) =>
     guarded(async () => {
-      const resource = new URL(resourceUrl);
-      const rs = await oauth.processResourceDiscoveryResponse(resource, await oauth.resourceDiscoveryRequest(resource, options(resourceUrl)));
-      const issuer = rs.authorization_servers?.[0];
+      const rs = await discoverProtectedResource(resourceUrl, { timeoutMs, maxBytes: MAX_RESPONSE_BYTES });
+      const issuer = rs.authorizationServers[0];
       if (!issuer) throw new OAuth2Error('invalid_response', 'The server names no authorization server in its protected-resource metadata');
+      // The same rule as the metadata URL: the server chose this address, not the person.
+      if (!metadataUrlAllowed(resourceUrl, issuer)) throw new OAuth2Error('refused', 'The server names an authorization server Latchkey will not contact (it must be https, or http only between programs on this machine, and carry no credentials)');
       const issuerUrl = new URL(issuer);
       // RFC 8414's well-known path first, OpenID discovery after (the MCP authorization spec asks for both).
       let as: oauth.AuthorizationServer;
@@ -176,6 +189,7 @@ export const oauth4webapiProtocol: OAuth2Protocol = {
         issuer: as.issuer,
         tokenUrl: as.token_endpoint,
         resource: rs.resource,
+        ...(rs.scopes ? { scopes: rs.scopes } : {}),
         ...(as.authorization_endpoint ? { authorizeUrl: as.authorization_endpoint } : {}),
         ...(as.revocation_endpoint ? { revocationUrl: as.revocation_endpoint } : {}),
         ...(as.device_authorization_endpoint ? { deviceAuthorizationUrl: as.device_authorization_endpoint } : {}),
@@ -204,7 +218,10 @@ export const oauth4webapiProtocol: OAuth2Protocol = {
       const response = await oauth.revocationRequest(as, client, clientAuth(c), token, { ...options(e.revocationUrl), additionalParameters: { token_type_hint: hint } });
       await oauth.processRevocationResponse(response);
     }),
-};
+  };
+}
+
+export const oauth4webapiProtocol: OAuth2Protocol = createOAuth2Protocol();
 
 /**
  * An OAuth2 connection's test: whether it holds a token. The broker refreshed it first
