@@ -95,7 +95,7 @@ interface Document {
   scopesSupported?: unknown;
 }
 
-/** One metadata document, or `undefined` when the server did not answer 200 with one. */
+/** One metadata document, or the status when the server did not answer 200 (a fallback address then tries the next). */
 async function fetchDocument(url: URL, limits: DiscoveryLimits): Promise<Document | { status: number }> {
   const response = await boundedFetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(limits.timeoutMs) }, limits.maxBytes);
   if (response.status !== 200) return { status: response.status };
