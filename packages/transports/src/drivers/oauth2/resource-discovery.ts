@@ -37,7 +37,8 @@ const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
 
 /** Addresses that are this machine, as URL parsing normalizes them (no DNS is resolved here). */
 export function isThisMachine(url: URL): boolean {
-  const h = url.hostname.toLowerCase();
+  // A trailing dot names the same host ("localhost." is localhost).
+  const h = url.hostname.toLowerCase().replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '0.0.0.0') return true;
   // IPv6: loopback, unspecified, and IPv4-mapped loopback (URL writes ::ffff:127.0.0.1 as ::ffff:7fxx:xxxx).
