@@ -15,3 +15,4 @@ export { CONNECTION_PREFIX, VARIABLE_PREFIX } from './programs/environment-overr
 export { OAuth2Error, type DeviceAuthorization, type DevicePoll, type OAuth2Protocol, type OAuth2Endpoints, type OAuth2ClientCredentials, type TokenResponse, type PendingAuthorization, type RedirectListener } from './oauth2/protocol.js';
 export { TOKEN_FIELD } from './oauth2/token-set.js';
 export { readLines } from './ollama/read-lines.js';
+export { checkedUrl as checkedOAuth2Url } from './oauth2/endpoints.js';

@@ -82,7 +82,9 @@ export class OAuth2Service {
     };
     let pending;
     try {
-      pending = await protocol.authorize(endpoints, client, { redirectUri: listener.redirectUri, scopes: scopesOf(connection), openid: endpoints.issuer !== undefined && scopesOf(connection).includes('openid'), ...(spec.authorizeParams ? { extraParams: spec.authorizeParams } : {}) });
+      // A discovered server's own scopes (MCP authorization spec, scope selection) join the chosen ones.
+      const scopes = [...new Set([...scopesOf(connection), ...(endpoints.scopes ?? [])])];
+      pending = await protocol.authorize(endpoints, client, { redirectUri: listener.redirectUri, scopes, openid: endpoints.issuer !== undefined && scopesOf(connection).includes('openid'), ...(spec.authorizeParams ? { extraParams: spec.authorizeParams } : {}) });
     } catch (error) {
       cleanup();
       throw this.#failure(connection, error);

@@ -16,6 +16,11 @@ export interface OAuth2Endpoints {
   resource?: string;
   /** RFC 7591: where a client registers itself, when the server offers it. */
   registrationUrl?: string;
+  /**
+   * Discovered only: the scopes the protected resource asks for (its 401's `scope`, else its
+   * metadata's `scopes_supported`), added to the ones chosen in the form at sign-in.
+   */
+  scopes?: string[];
 }
 
 export interface OAuth2ClientCredentials {

@@ -4,6 +4,14 @@
  * naming the OpenID provider as its authorization server, and `requireBearerAuth` refuses calls
  * without a live access token minted for this resource (RFC 8707 audience). Tool "whoami"
  * answers with the token's subject.
+ *
+ * Discovery modes (options): by default the SDK's router publishes the metadata at the
+ * path-suffixed well-known address and the 401 names it. `metadataPath` publishes it elsewhere
+ * instead (a path only the 401's `resource_metadata` can lead to, or the root well-known
+ * address), with no well-known document at all unless that path is one; `announce: false` sends
+ * a 401 without `resource_metadata`; `requiredScopes` puts a `scope` in the 401 and refuses
+ * tokens without it (the metadata then lists no scopes, so the header is the only place to learn
+ * them). `hits` lists the paths asked for.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,8 +24,16 @@ import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.
 import type { OAuthMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { OidcPeer } from './oidc-peer.js';
 
-export async function startOAuthMcpServer(peer: OidcPeer): Promise<{ url: string; calls: number; pointTo(issuer: string): void; stop(): Promise<void> }> {
+export interface OAuthMcpOptions {
+  metadataPath?: string;
+  announce?: boolean;
+  requiredScopes?: string[];
+}
+
+export async function startOAuthMcpServer(peer: OidcPeer, opts: OAuthMcpOptions = {}): Promise<{ url: string; calls: number; hits: string[]; pointTo(issuer: string): void; stop(): Promise<void> }> {
   const app = express();
+  const hits: string[] = [];
+  app.use((req, _res, next) => (hits.push(`${req.method} ${req.path}`), next()));
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -27,9 +43,16 @@ export async function startOAuthMcpServer(peer: OidcPeer): Promise<{ url: string
   const state = { url: resource.href, calls: 0, issuer: null as string | null };
   // A server taken over later: its metadata names another authorization server.
   app.get('/.well-known/oauth-protected-resource/mcp', (_req, res, next) => (state.issuer ? void res.json({ resource: resource.href, authorization_servers: [state.issuer] }) : next()));
-  app.use(mcpAuthMetadataRouter({ oauthMetadata, resourceServerUrl: resource, scopesSupported: ['mcp:tools'], resourceName: 'Latchkey test MCP server' }));
+  let metadataUrl = getOAuthProtectedResourceMetadataUrl(resource);
+  if (opts.metadataPath) {
+    metadataUrl = new URL(opts.metadataPath, resource).href;
+    app.get(opts.metadataPath, (_req, res) => void res.json({ resource: resource.href, authorization_servers: [state.issuer ?? peer.issuer], ...(opts.requiredScopes ? {} : { scopes_supported: ['mcp:tools'] }), resource_name: 'Latchkey test MCP server' }));
+  } else {
+    app.use(mcpAuthMetadataRouter({ oauthMetadata, resourceServerUrl: resource, scopesSupported: ['mcp:tools'], resourceName: 'Latchkey test MCP server' }));
+  }
   const auth = requireBearerAuth({
-    resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(resource),
+    ...(opts.announce === false ? {} : { resourceMetadataUrl: metadataUrl }),
+    ...(opts.requiredScopes ? { requiredScopes: opts.requiredScopes } : {}),
     verifier: {
       async verifyAccessToken(token) {
         const at = await peer.provider.AccessToken.find(token);
@@ -59,6 +82,7 @@ export async function startOAuthMcpServer(peer: OidcPeer): Promise<{ url: string
     get calls() {
       return state.calls;
     },
+    hits,
     pointTo(issuer: string) {
       state.issuer = issuer;
     },

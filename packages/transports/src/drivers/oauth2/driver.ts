@@ -1,9 +1,11 @@
 import * as oauth from 'oauth4webapi';
 import { OAuth2Error, TOKEN_FIELD } from '@latchkey/broker';
 import type { DevicePoll, OAuth2ClientCredentials, OAuth2Endpoints, OAuth2Protocol, PendingAuthorization, ResolvedConnection, TestOutcome, TokenResponse } from '@latchkey/broker';
+import { boundedFetch, MAX_RESPONSE_BYTES } from './bounded-fetch.js';
 import { listenForRedirect } from './loopback-redirect.js';
+import { discoverProtectedResource, metadataUrlAllowed } from './resource-discovery.js';
 
-const TIMEOUT_S = 30;
+const TIMEOUT_MS = 30_000;
 
 /** oauth4webapi refuses http; endpoints.ts already allowed it only for this machine (127.0.0.1, ::1). */
 function server(e: OAuth2Endpoints, url: string): oauth.AuthorizationServer {
@@ -22,8 +24,14 @@ const insecureOnLoopback = (url: string) => {
   return u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === '[::1]' || u.hostname === 'localhost');
 };
 
-function options(url: string, resource?: string) {
-  return { [oauth.allowInsecureRequests]: insecureOnLoopback(url), signal: AbortSignal.timeout(TIMEOUT_S * 1000), ...(resource ? { additionalParameters: { resource } } : {}) };
+/** Every request: http only on this machine, a deadline, and a bounded body (bounded-fetch.ts). */
+function requestOptions(timeoutMs: number) {
+  return (url: string, resource?: string) => ({
+    [oauth.allowInsecureRequests]: insecureOnLoopback(url),
+    [oauth.customFetch]: boundedFetch,
+    signal: AbortSignal.timeout(timeoutMs),
+    ...(resource ? { additionalParameters: { resource } } : {}),
+  });
 }
 
 function clientAuth(c: OAuth2ClientCredentials): oauth.ClientAuth {
@@ -72,139 +80,148 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export const oauth4webapiProtocol: OAuth2Protocol = {
-  listen: (signal) => listenForRedirect(signal),
+/** The protocol over oauth4webapi; `timeoutMs` bounds each request (tests shorten it to meet a peer that never answers). */
+export function createOAuth2Protocol(opts: { timeoutMs?: number } = {}): OAuth2Protocol {
+  const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
+  const options = requestOptions(timeoutMs);
+  return {
+    listen: (signal) => listenForRedirect(signal),
 
-  async authorize(e, c, input): Promise<PendingAuthorization> {
-    if (!e.authorizeUrl) throw new OAuth2Error('invalid_response', 'The provider has no authorization URL');
-    const codeVerifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
-    const nonce = input.openid ? oauth.generateRandomNonce() : undefined;
-    const url = new URL(e.authorizeUrl);
-    // set(), not append(): a redirect_uri or state written into the manifest's URL is replaced, never sent beside ours.
-    const params: Record<string, string> = {
-      ...input.extraParams,
-      response_type: 'code',
-      client_id: c.clientId,
-      redirect_uri: input.redirectUri,
-      code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-      state,
-    };
-    if (input.scopes.length) params['scope'] = input.scopes.join(' ');
-    if (nonce) params['nonce'] = nonce;
-    if (e.resource) params['resource'] = e.resource;
-    // A refresh token from OpenID providers needs offline_access granted on a consent screen.
-    if (input.scopes.includes('offline_access')) params['prompt'] = 'consent';
-    for (const k of ['redirect_uri', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_type', 'client_id', 'scope', 'prompt', 'request', 'request_uri', 'resource']) url.searchParams.delete(k);
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    return { url: url.toString(), state, codeVerifier, ...(nonce ? { nonce } : {}) };
-  },
-
-  exchangeCode: (e, c, input) =>
-    guarded(async () => {
-      const as = server(e, e.tokenUrl);
-      const client: oauth.Client = { client_id: c.clientId };
-      const params = oauth.validateAuthResponse(as, client, input.params, input.pending.state);
-      const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth(c), params, input.redirectUri, input.pending.codeVerifier, options(e.tokenUrl, e.resource));
-      const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: input.pending.nonce ?? oauth.expectNoNonce, requireIdToken: input.pending.nonce !== undefined });
-      return toResponse(result);
-    }),
-
-  refresh: (e, c, refreshToken) =>
-    guarded(async () => {
-      const as = server(e, e.tokenUrl);
-      const client: oauth.Client = { client_id: c.clientId };
-      const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth(c), refreshToken, options(e.tokenUrl, e.resource));
-      return toResponse(await oauth.processRefreshTokenResponse(as, client, response));
-    }),
-
-  clientCredentials: (e, c, scopes) =>
-    guarded(async () => {
-      const as = server(e, e.tokenUrl);
-      const client: oauth.Client = { client_id: c.clientId };
-      const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth(c), scopes.length ? { scope: scopes.join(' ') } : {}, options(e.tokenUrl));
-      return toResponse(await oauth.processClientCredentialsResponse(as, client, response));
-    }),
-
-  deviceAuthorization: (e, c, scopes) =>
-    guarded(async () => {
-      if (!e.deviceAuthorizationUrl) throw new OAuth2Error('invalid_response', 'The provider has no device authorization URL');
-      const as = server(e, e.deviceAuthorizationUrl);
-      const client: oauth.Client = { client_id: c.clientId };
-      const response = await oauth.deviceAuthorizationRequest(as, client, clientAuth(c), scopes.length ? { scope: scopes.join(' ') } : {}, options(e.deviceAuthorizationUrl));
-      const r = await oauth.processDeviceAuthorizationResponse(as, client, response);
-      return {
-        deviceCode: r.device_code,
-        userCode: r.user_code,
-        verificationUri: r.verification_uri,
-        ...(r.verification_uri_complete ? { verificationUriComplete: r.verification_uri_complete } : {}),
-        expiresIn: r.expires_in,
-        ...(typeof r.interval === 'number' && r.interval > 0 ? { interval: r.interval } : {}),
+    async authorize(e, c, input): Promise<PendingAuthorization> {
+      if (!e.authorizeUrl) throw new OAuth2Error('invalid_response', 'The provider has no authorization URL');
+      const codeVerifier = oauth.generateRandomCodeVerifier();
+      const state = oauth.generateRandomState();
+      const nonce = input.openid ? oauth.generateRandomNonce() : undefined;
+      const url = new URL(e.authorizeUrl);
+      // set(), not append(): a redirect_uri or state written into the manifest's URL is replaced, never sent beside ours.
+      const params: Record<string, string> = {
+        ...input.extraParams,
+        response_type: 'code',
+        client_id: c.clientId,
+        redirect_uri: input.redirectUri,
+        code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+        state,
       };
-    }),
+      if (input.scopes.length) params['scope'] = input.scopes.join(' ');
+      if (nonce) params['nonce'] = nonce;
+      if (e.resource) params['resource'] = e.resource;
+      // A refresh token from OpenID providers needs offline_access granted on a consent screen.
+      if (input.scopes.includes('offline_access')) params['prompt'] = 'consent';
+      for (const k of ['redirect_uri', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_type', 'client_id', 'scope', 'prompt', 'request', 'request_uri', 'resource']) url.searchParams.delete(k);
+      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+      return { url: url.toString(), state, codeVerifier, ...(nonce ? { nonce } : {}) };
+    },
 
-  pollDeviceCode: async (e, c, deviceCode): Promise<DevicePoll> => {
-    const as = server(e, e.tokenUrl);
-    const client: oauth.Client = { client_id: c.clientId };
-    try {
-      const response = await oauth.deviceCodeGrantRequest(as, client, clientAuth(c), deviceCode, options(e.tokenUrl));
-      return { tokens: toResponse(await oauth.processDeviceCodeResponse(as, client, response)) };
-    } catch (error) {
-      if (error instanceof oauth.ResponseBodyError && (error.error === 'authorization_pending' || error.error === 'slow_down')) return { wait: error.error === 'slow_down' ? 'slow_down' : 'pending' };
-      throw classify(error);
-    }
-  },
+    exchangeCode: (e, c, input) =>
+      guarded(async () => {
+        const as = server(e, e.tokenUrl);
+        const client: oauth.Client = { client_id: c.clientId };
+        const params = oauth.validateAuthResponse(as, client, input.params, input.pending.state);
+        const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth(c), params, input.redirectUri, input.pending.codeVerifier, options(e.tokenUrl, e.resource));
+        const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: input.pending.nonce ?? oauth.expectNoNonce, requireIdToken: input.pending.nonce !== undefined });
+        return toResponse(result);
+      }),
 
-  discover: (resourceUrl) =>
-    guarded(async () => {
-      const resource = new URL(resourceUrl);
-      const rs = await oauth.processResourceDiscoveryResponse(resource, await oauth.resourceDiscoveryRequest(resource, options(resourceUrl)));
-      const issuer = rs.authorization_servers?.[0];
-      if (!issuer) throw new OAuth2Error('invalid_response', 'The server names no authorization server in its protected-resource metadata');
-      const issuerUrl = new URL(issuer);
-      // RFC 8414's well-known path first, OpenID discovery after (the MCP authorization spec asks for both).
-      let as: oauth.AuthorizationServer;
+    refresh: (e, c, refreshToken) =>
+      guarded(async () => {
+        const as = server(e, e.tokenUrl);
+        const client: oauth.Client = { client_id: c.clientId };
+        const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth(c), refreshToken, options(e.tokenUrl, e.resource));
+        return toResponse(await oauth.processRefreshTokenResponse(as, client, response));
+      }),
+
+    clientCredentials: (e, c, scopes) =>
+      guarded(async () => {
+        const as = server(e, e.tokenUrl);
+        const client: oauth.Client = { client_id: c.clientId };
+        const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth(c), scopes.length ? { scope: scopes.join(' ') } : {}, options(e.tokenUrl));
+        return toResponse(await oauth.processClientCredentialsResponse(as, client, response));
+      }),
+
+    deviceAuthorization: (e, c, scopes) =>
+      guarded(async () => {
+        if (!e.deviceAuthorizationUrl) throw new OAuth2Error('invalid_response', 'The provider has no device authorization URL');
+        const as = server(e, e.deviceAuthorizationUrl);
+        const client: oauth.Client = { client_id: c.clientId };
+        const response = await oauth.deviceAuthorizationRequest(as, client, clientAuth(c), scopes.length ? { scope: scopes.join(' ') } : {}, options(e.deviceAuthorizationUrl));
+        const r = await oauth.processDeviceAuthorizationResponse(as, client, response);
+        return {
+          deviceCode: r.device_code,
+          userCode: r.user_code,
+          verificationUri: r.verification_uri,
+          ...(r.verification_uri_complete ? { verificationUriComplete: r.verification_uri_complete } : {}),
+          expiresIn: r.expires_in,
+          ...(typeof r.interval === 'number' && r.interval > 0 ? { interval: r.interval } : {}),
+        };
+      }),
+
+    pollDeviceCode: async (e, c, deviceCode): Promise<DevicePoll> => {
+      const as = server(e, e.tokenUrl);
+      const client: oauth.Client = { client_id: c.clientId };
       try {
-        as = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, { ...options(issuer), algorithm: 'oauth2' }));
-      } catch {
-        as = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, { ...options(issuer), algorithm: 'oidc' }));
+        const response = await oauth.deviceCodeGrantRequest(as, client, clientAuth(c), deviceCode, options(e.tokenUrl));
+        return { tokens: toResponse(await oauth.processDeviceCodeResponse(as, client, response)) };
+      } catch (error) {
+        if (error instanceof oauth.ResponseBodyError && (error.error === 'authorization_pending' || error.error === 'slow_down')) return { wait: error.error === 'slow_down' ? 'slow_down' : 'pending' };
+        throw classify(error);
       }
-      if (!as.token_endpoint) throw new OAuth2Error('invalid_response', 'The authorization server names no token endpoint');
-      if (as.code_challenge_methods_supported && !as.code_challenge_methods_supported.includes('S256')) throw new OAuth2Error('invalid_response', 'The authorization server does not offer PKCE with S256');
-      return {
-        issuer: as.issuer,
-        tokenUrl: as.token_endpoint,
-        resource: rs.resource,
-        ...(as.authorization_endpoint ? { authorizeUrl: as.authorization_endpoint } : {}),
-        ...(as.revocation_endpoint ? { revocationUrl: as.revocation_endpoint } : {}),
-        ...(as.device_authorization_endpoint ? { deviceAuthorizationUrl: as.device_authorization_endpoint } : {}),
-        ...(as.registration_endpoint ? { registrationUrl: as.registration_endpoint } : {}),
-      };
-    }),
+    },
 
-  register: (e, input) =>
-    guarded(async () => {
-      if (!e.registrationUrl) throw new OAuth2Error('invalid_response', 'The authorization server offers no client registration');
-      const as: oauth.AuthorizationServer = { issuer: e.issuer ?? new URL(e.tokenUrl).origin, token_endpoint: e.tokenUrl, registration_endpoint: e.registrationUrl };
-      const response = await oauth.dynamicClientRegistrationRequest(
-        as,
-        { redirect_uris: [input.redirectUri], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], application_type: 'native', client_name: input.clientName },
-        options(e.registrationUrl),
-      );
-      const client = await oauth.processDynamicClientRegistrationResponse(response);
-      return client.client_id;
-    }),
+    discover: (resourceUrl) =>
+      guarded(async () => {
+        const rs = await discoverProtectedResource(resourceUrl, { timeoutMs, maxBytes: MAX_RESPONSE_BYTES });
+        const issuer = rs.authorizationServers[0];
+        if (!issuer) throw new OAuth2Error('invalid_response', 'The server names no authorization server in its protected-resource metadata');
+        // The same rule as the metadata URL: the server chose this address, not the person.
+        if (!metadataUrlAllowed(resourceUrl, issuer)) throw new OAuth2Error('refused', 'The server names an authorization server Latchkey will not contact (it must be https, or http only between programs on this machine, and carry no credentials)');
+        const issuerUrl = new URL(issuer);
+        // RFC 8414's well-known path first, OpenID discovery after (the MCP authorization spec asks for both).
+        let as: oauth.AuthorizationServer;
+        try {
+          as = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, { ...options(issuer), algorithm: 'oauth2' }));
+        } catch {
+          as = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, { ...options(issuer), algorithm: 'oidc' }));
+        }
+        if (!as.token_endpoint) throw new OAuth2Error('invalid_response', 'The authorization server names no token endpoint');
+        if (as.code_challenge_methods_supported && !as.code_challenge_methods_supported.includes('S256')) throw new OAuth2Error('invalid_response', 'The authorization server does not offer PKCE with S256');
+        return {
+          issuer: as.issuer,
+          tokenUrl: as.token_endpoint,
+          resource: rs.resource,
+          ...(rs.scopes ? { scopes: rs.scopes } : {}),
+          ...(as.authorization_endpoint ? { authorizeUrl: as.authorization_endpoint } : {}),
+          ...(as.revocation_endpoint ? { revocationUrl: as.revocation_endpoint } : {}),
+          ...(as.device_authorization_endpoint ? { deviceAuthorizationUrl: as.device_authorization_endpoint } : {}),
+          ...(as.registration_endpoint ? { registrationUrl: as.registration_endpoint } : {}),
+        };
+      }),
 
-  revoke: (e, c, token, hint) =>
-    guarded(async () => {
-      if (!e.revocationUrl) return;
-      const as = server(e, e.revocationUrl);
-      const client: oauth.Client = { client_id: c.clientId };
-      const response = await oauth.revocationRequest(as, client, clientAuth(c), token, { ...options(e.revocationUrl), additionalParameters: { token_type_hint: hint } });
-      await oauth.processRevocationResponse(response);
-    }),
-};
+    register: (e, input) =>
+      guarded(async () => {
+        if (!e.registrationUrl) throw new OAuth2Error('invalid_response', 'The authorization server offers no client registration');
+        const as: oauth.AuthorizationServer = { issuer: e.issuer ?? new URL(e.tokenUrl).origin, token_endpoint: e.tokenUrl, registration_endpoint: e.registrationUrl };
+        const response = await oauth.dynamicClientRegistrationRequest(
+          as,
+          { redirect_uris: [input.redirectUri], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], application_type: 'native', client_name: input.clientName },
+          options(e.registrationUrl),
+        );
+        const client = await oauth.processDynamicClientRegistrationResponse(response);
+        return client.client_id;
+      }),
+
+    revoke: (e, c, token, hint) =>
+      guarded(async () => {
+        if (!e.revocationUrl) return;
+        const as = server(e, e.revocationUrl);
+        const client: oauth.Client = { client_id: c.clientId };
+        const response = await oauth.revocationRequest(as, client, clientAuth(c), token, { ...options(e.revocationUrl), additionalParameters: { token_type_hint: hint } });
+        await oauth.processRevocationResponse(response);
+      }),
+  };
+}
+
+export const oauth4webapiProtocol: OAuth2Protocol = createOAuth2Protocol();
 
 /**
  * An OAuth2 connection's test: whether it holds a token. The broker refreshed it first

@@ -255,3 +255,41 @@ describe('remote MCP server (MCP authorization spec)', () => {
     }
   });
 });
+
+describe('remote MCP server: where its metadata is found (MCP authorization spec, discovery order)', () => {
+  const agent = { requester: { kind: 'extension' as const, id: 'acme.tools', displayName: 'Acme tools' } };
+  const WELL_KNOWN = '/.well-known/oauth-protected-resource';
+
+  it.each([
+    { label: "only at a path the 401's resource_metadata names (no well-known document)", opts: { metadataPath: '/meta/tools-resource.json' }, fetched: ['GET /meta/tools-resource.json'], notFetched: [`GET ${WELL_KNOWN}/mcp`, `GET ${WELL_KNOWN}`] },
+    { label: 'at the path-suffixed well-known address, the 401 naming none', opts: { announce: false }, fetched: [`GET ${WELL_KNOWN}/mcp`], notFetched: [`GET ${WELL_KNOWN}`] },
+    { label: 'at the root well-known address only, the 401 naming none', opts: { announce: false, metadataPath: WELL_KNOWN }, fetched: [`GET ${WELL_KNOWN}/mcp`, `GET ${WELL_KNOWN}`], notFetched: [] },
+    { label: "only where the 401 says, with the scope the 401 asks for (the metadata lists none)", opts: { metadataPath: '/meta/scoped.json', requiredScopes: ['mcp:tools'] }, fetched: ['GET /meta/scoped.json'], notFetched: [`GET ${WELL_KNOWN}/mcp`] },
+  ])('signs in and calls a tool when the metadata is $label', async ({ opts, fetched, notFetched }) => {
+    const mcp = await startOAuthMcpServer(w.peer, opts);
+    try {
+      const c = await w.call<{ id: string }>('connections:create', { providerId: 'mcp-oauth', name: `tools ${fetched.join(' ')}`, config: { transport: 'http', url: mcp.url } });
+      const started = await w.call<SignInStarted>('connections:signIn', { id: c.id });
+      const url = new URL(started.authorizeUrl!);
+      expect(url.origin).toBe(w.peer.issuer);
+      expect(url.searchParams.get('resource')).toBe(mcp.url);
+      // The server's scope (its 401's, else its metadata's) joins the form's.
+      expect(url.searchParams.get('scope')?.split(' ').sort()).toEqual(['mcp:tools', 'offline_access']);
+      expect(mcp.hits.filter((h) => h.startsWith('GET '))).toEqual(fetched);
+      for (const h of notFetched) expect(mcp.hits).not.toContain(h);
+
+      expect((await signInAsPerson(started.authorizeUrl!, 'hana')).status).toBe(200);
+      expect(await w.call<Connection>('connections:get', { id: c.id })).toMatchObject({ status: 'ok', secretFields: { oauth2Token: 'set' } });
+      const tokens = await remember(c.id);
+      expect((await w.peer.provider.AccessToken.find(tokens!.accessToken))?.aud).toBe(mcp.url);
+
+      const granted = await w.extension('secrets:requestAccess', { connectionId: c.id, reason: 'MCP test', scopes: ['mcp.callTool'] }, agent);
+      const ref = (granted as { value: { secretRef: string } }).value.secretRef;
+      const called = await w.extension('mcp:callTool', { ref, call: { name: 'whoami', args: {} } }, agent);
+      w.outputs.push(called);
+      expect(JSON.stringify(called)).toContain('you are hana');
+    } finally {
+      await mcp.stop();
+    }
+  });
+});
