@@ -41,7 +41,7 @@ How it reaches Latchkey:
   token in <data dir>/requester.token). Each invocation is its own requester: the app asks the
   person, naming it as what it calls itself. With no app running and LATCHKEY_MASTER_KEY set (CI),
   the CLI opens the store itself (the folder lock keeps the app out meanwhile); each access is
-  then allowed once and audited as the CLI.
+  then allowed once and audited as the CLI. A run child never inherits LATCHKEY_MASTER_KEY.
 
 Add to an MCP client (Claude Desktop's claude_desktop_config.json, .mcp.json):
   { "mcpServers": { "latchkey": { "command": "<repo>/scripts/latchkey", "args": ["mcp"] } } }
