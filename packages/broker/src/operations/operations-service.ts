@@ -94,7 +94,10 @@ export class OperationsService {
   async #run<T extends object>(requester: Requester, connection: ResolvedConnection, scope: Scope, fn: () => Promise<T>): Promise<T> {
     const masker = this.d.masking.maskerFor(connection.secrets);
     try {
-      return masker.maskFields(await fn());
+      const result = masker.maskFields(await fn());
+      // A body cut at its size cap may end in a secret's first characters, which match no needle.
+      const cut = result as { truncated?: unknown; body?: unknown };
+      return cut.truncated === true && typeof cut.body === 'string' ? { ...result, body: masker.trimCut(cut.body) } : result;
     } catch (error) {
       const message = masker.mask(error instanceof Error ? error.message : String(error)).slice(0, 1000);
       await this.d.audit.record({ type: 'ref.use', outcome: 'error', connectionId: connection.id, requester, scopes: [scope], detail: message });
