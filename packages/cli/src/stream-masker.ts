@@ -19,9 +19,12 @@ export interface StreamMasker {
   end(): string;
 }
 
-/** Complete terminal escape sequences: CSI, OSC (ended by BEL or ST), and two-character ESC forms. */
+/**
+ * What a terminal draws as nothing: complete escape sequences (CSI, OSC ended by BEL or ST,
+ * two-character ESC forms) and NUL, which sits between the characters of UTF-16 text.
+ */
 // eslint-disable-next-line no-control-regex -- terminal escape sequences are control characters
-const ESCAPE_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)|\x1b[@-Z\\^_]/g;
+const ESCAPE_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)|\x1b[@-Z\\^_]|\0+/g;
 /** A sequence still arriving at the end of the text (bounded: an endless one is not held). */
 // eslint-disable-next-line no-control-regex -- as above
 const PARTIAL_SEQUENCE = /\x1b(?:\[[0-?]{0,64}[ -/]{0,8}|\][^\x07\x1b]{0,4096}\x1b?)?$/;
@@ -38,7 +41,7 @@ interface ScreenView {
 }
 
 function screenView(text: string): ScreenView {
-  if (!text.includes('\x1b')) return { text, at: (i) => i };
+  if (!text.includes('\x1b') && !text.includes('\0')) return { text, at: (i) => i };
   const parts: string[] = [];
   const viewStart: number[] = [];
   const origStart: number[] = [];
