@@ -113,7 +113,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   const programs = wirePrograms({ ports, connections, secrets, registry, consent, audit, journal, events, clock });
   const transfer = new TransferService({ repo: ports.connections, connections, registry, audit, clock, confirm: confirmKeyAction });
   const agentConfigs = new AgentConfigImport({ files: ports.agentConfigs ?? null, connections, audit, clock, confirm: (who, subject) => confirmKeyAction('import-agent-config', who, subject) });
-  const operations = new OperationsService({ refs, consent, connections, audit, masking: secrets.masking, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs, onUse: (id, who) => programs.usage.count(id, who, 'ref') });
+  const operations = new OperationsService({ refs, consent, connections, audit, masking: secrets.masking, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs, onUse: (id, who) => programs.usage.count(id, who, 'ref'), commandGate: commands.gate });
 
   const ollama = new OllamaService({ connections, audit, masking: secrets.masking, transports: ports.transports, events, options: { ...DEFAULT_OLLAMA_OPTIONS, ...options.ollama } });
 
@@ -263,6 +263,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       if (c.requester.kind !== 'program') throw new LatchkeyError('FORBIDDEN', 'Only the person\'s own programs (latchkey import-mcp) may add connections');
       return connections.create(i, c.requester);
     },
+    'mcp:launch': (i, c) => operations.mcpLaunch(c.requester, i.ref),
   };
 
   return {

@@ -312,6 +312,8 @@ export interface Transports {
    * transport that starts one must ask the gate first and refuse to start without it (fail closed).
    */
   useCommandGate?(gate: CommandGate): void;
+  /** The command line a stdio MCP connection starts (null: a remote server), as the MCP transport builds it. */
+  mcpCommandLine?(connection: ResolvedConnection): Promise<CommandLine | null>;
   /** Drops pooled clients for a connection (after its secret changes or it is deleted). */
   release(connectionId: string): Promise<void>;
   /** OAuth2 sign-in, refresh and revocation (oauth4webapi); absent where the host offers none. */

@@ -32,7 +32,9 @@ Commands:
                               The original is backed up first (0600); --dry-run shows the change.
   mcp-proxy <id|name>         Starts an imported MCP server with its environment filled by
                               Latchkey (after the person allows it), output masked; or forwards
-                              to a remote one with its token added.
+                              to a remote one with its token added. A local server's command
+                              line runs only once the person approved that exact line in the
+                              app (a new or changed line asks again).
   help, --help                This text.
 
 Options:
@@ -44,7 +46,7 @@ How it reaches Latchkey:
   token in <data dir>/requester.token). Each invocation is its own requester: the app asks the
   person, naming it as what it calls itself. With no app running and LATCHKEY_MASTER_KEY set (CI),
   the CLI opens the store itself (the folder lock keeps the app out meanwhile); each access is
-  then allowed once and audited as the CLI.
+  then allowed once and audited as the CLI. A run child never inherits LATCHKEY_MASTER_KEY.
 
 Add to an MCP client (Claude Desktop's claude_desktop_config.json, .mcp.json):
   { "mcpServers": { "latchkey": { "command": "<repo>/scripts/latchkey", "args": ["mcp"] } } }

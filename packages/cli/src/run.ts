@@ -7,6 +7,19 @@ import { resolveEnv } from './resolve-values.js';
 import type { Session } from './session.js';
 import { createStreamMasker } from './stream-masker.js';
 
+/**
+ * What the child inherits: our environment without Latchkey's own authority. LATCHKEY_MASTER_KEY
+ * opens every connection (CI mode), and LATCHKEY_CONN_* / LATCHKEY_VAR_* overrides carry connection
+ * URIs with their passwords and secret values: the child gets only the values it was granted.
+ */
+export function childEnvironment(parent: NodeJS.ProcessEnv, injected: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(parent)) if (!isLatchkeyAuthority(name)) env[name] = value;
+  return { ...env, ...injected };
+}
+
+const isLatchkeyAuthority = (name: string) => name === 'LATCHKEY_MASTER_KEY' || /^LATCHKEY_(CONN|VAR)_/i.test(name);
+
 /** Copies a child's stream to ours, masked; resolves when it ends. */
 function pipeMasked(from: Readable, to: Writable, secrets: string[]): Promise<void> {
   const masker = createStreamMasker(secrets);
@@ -40,7 +53,7 @@ export async function runCommand(session: Session, options: RunOptions): Promise
   const reason = options.reason ?? `latchkey run ${options.command.join(' ').slice(0, 200)}`;
   const { env, secrets } = await resolveEnv(session, specs, reason);
   await session.close(); // nothing more to ask; the child runs on its own
-  const child = spawn(options.command[0]!, options.command.slice(1), { env: { ...process.env, ...env }, stdio: ['inherit', 'pipe', 'pipe'] });
+  const child = spawn(options.command[0]!, options.command.slice(1), { env: childEnvironment(process.env, env), stdio: ['inherit', 'pipe', 'pipe'] });
   const done = Promise.all([pipeMasked(child.stdout!, options.stdout ?? process.stdout, secrets), pipeMasked(child.stderr!, options.stderr ?? process.stderr, secrets)]);
   const code = await new Promise<number>((resolve) => {
     child.on('error', (error) => {

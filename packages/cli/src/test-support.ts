@@ -3,7 +3,9 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { appChannels, createDispatcher, type ConsentDecision, type ConsentPrompt, type Requester } from '@latchkey/contracts';
+import type { CommandApprover } from '@latchkey/broker';
 import { ScriptedPrompter, createTestBroker } from '@latchkey/broker/testing';
+import { createTransports } from '@latchkey/transports';
 import { startRequesterSocket } from '@latchkey/requester-socket';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,11 @@ export const CANARY = 'Tok-Canary-7d1f!x&y"z';
 const app: Requester = { kind: 'app', id: 'renderer', displayName: 'Latchkey' };
 
 /** The app as the CLI sees it: a broker (in-memory ports) serving the real requester socket in a temp folder. */
-export async function startTestApp(answer: (p: ConsentPrompt) => ConsentDecision | 'hang' = () => ({ decision: 'once' })) {
+export async function startTestApp(
+  answer: (p: ConsentPrompt) => ConsentDecision | 'hang' = () => ({ decision: 'once' }),
+  /** For tests that start local processes: the real transports and the person's command-line answers. */
+  local?: { commandApprover: CommandApprover },
+) {
   const dir = mkdtempSync(join(tmpdir(), 'lkc-'));
   const upstream: HttpServer = createHttpServer((req, res) => {
     // An API that echoes the credential back, as careless APIs do.
@@ -24,7 +30,8 @@ export async function startTestApp(answer: (p: ConsentPrompt) => ConsentDecision
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   const baseUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   const prompter = new ScriptedPrompter(answer);
-  const t = createTestBroker({ prompter });
+  const realTransports = local ? createTransports() : undefined;
+  const t = createTestBroker({ prompter, ...(local && realTransports ? { transports: realTransports, commandApprover: local.commandApprover } : {}) });
   const socket = await startRequesterSocket({ dataDir: dir, broker: t.broker });
   const created = await createDispatcher(appChannels, t.broker.app)('connections:create', { providerId: 'http', name: 'Acme API', config: { baseUrl, authType: 'bearer' }, secrets: { token: CANARY } }, { requester: app });
   if (!created.ok) throw new Error(created.error.message);
@@ -38,6 +45,7 @@ export async function startTestApp(answer: (p: ConsentPrompt) => ConsentDecision
     async close() {
       await socket.close();
       await t.broker.close();
+      await realTransports?.close();
       await new Promise<void>((r) => upstream.close(() => r()));
       rmSync(dir, { recursive: true, force: true });
     },

@@ -7,6 +7,7 @@ import { ProviderCategory, ProviderId } from './providers.js';
 import { Id, Requester } from './common.js';
 import { VariableAccessRequestInput, VariableAccessResponse } from './consent.js';
 import { RenderTemplateInput, SetVariableInput, TemplateReference, Variable, VariableKey, VariableKeyInput } from './programs.js';
+import { SecretRef } from './secrets.js';
 
 /**
  * The local requester socket: how programs (the `latchkey` CLI) and agents (`latchkey mcp`)
@@ -74,6 +75,18 @@ export const ConnectionCatalogEntry = z.strictObject({
 });
 export type ConnectionCatalogEntry = z.infer<typeof ConnectionCatalogEntry>;
 
+/**
+ * How `latchkey mcp-proxy` starts an MCP server for an agent: exactly what the broker resolved for
+ * the ref, in the same step (a stdio command line the person approved through the broker's command
+ * consent, with its environment; or a remote URL with its token). Never read from settings the
+ * proxy fetched separately: those could change between the two reads.
+ */
+export const McpLaunch = z.discriminatedUnion('transport', [
+  z.strictObject({ transport: z.literal('stdio'), command: z.string(), args: z.array(z.string()), env: z.record(z.string(), z.string()), cwd: z.string().optional() }),
+  z.strictObject({ transport: z.literal('http'), url: z.string(), token: z.string().nullable() }),
+]);
+export type McpLaunch = z.infer<typeof McpLaunch>;
+
 /** Every call a socket requester may make: the extension surface plus a catalog and tests. */
 export const requesterChannels = {
   ...extensionChannels,
@@ -96,5 +109,7 @@ export const requesterChannels = {
    * Programs only; secrets travel inwards only (the answer is the public Connection).
    */
   'connections:import': { input: CreateConnectionInput, output: Connection },
+  /** `latchkey mcp-proxy`: programs only; a ref with `reveal` on an MCP connection. */
+  'mcp:launch': { input: z.strictObject({ ref: SecretRef }), output: McpLaunch },
 } satisfies ChannelMap;
 export type RequesterChannels = typeof requesterChannels;

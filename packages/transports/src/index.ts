@@ -128,6 +128,8 @@ export function createTransports(options: Partial<TransportsOptions> = {}): Tran
     smtpSend: (c, message) => operate('smtp', 'smtp.send', c, message),
     webhookSend: (c, request) => operate('webhook', 'webhook.send', c, request),
     mcpCallTool: (c, call) => operate('mcp', 'mcp.callTool', c, call),
+    // The same line the MCP driver would start, for the broker's command consent (loaded on use).
+    mcpCommandLine: async (c) => (await import('./drivers/mcp/driver.js')).stdioCommandLine(c),
     oauth2: lazyOAuth2,
 
     useCommandGate(next: CommandGate) {

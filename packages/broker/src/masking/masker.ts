@@ -22,9 +22,18 @@ export interface Masker {
    * latency, counts) and keep their type; every other field is the peer's and is masked deep.
    */
   maskFields<T extends object>(result: T): T;
+  /**
+   * A masked text that a size cap cut short: the cut may have split a secret, and a secret's first
+   * part matches no needle, so the characters that could hold one are dropped — up to
+   * {@link MAX_ENCODED_CHARS} times the longest secret (its widest encoding).
+   */
+  trimCut(masked: string): string;
   /** How many search patterns were compiled (for measurements). */
   readonly needleCount: number;
 }
+
+/** The most characters one character of a secret takes in any form the masker reads (`&#x0000FFFF;`). */
+export const MAX_ENCODED_CHARS = 12;
 
 /**
  * Compiles every secret's needles once. Matches from all needles are merged, so overlapping
@@ -83,7 +92,12 @@ export function maskerOf(matchers: readonly SecretMatcher[]): Masker {
     return out as T;
   };
 
-  return { mask, maskDeep, maskFields, needleCount: matchers.reduce((n, m) => n + m.needleCount, 0) };
+  const trimCut = (masked: string): string => {
+    const longest = matchers.reduce((n, m) => Math.max(n, m.longestValue), 0);
+    return longest === 0 ? masked : masked.slice(0, Math.max(0, masked.length - (MAX_ENCODED_CHARS * longest + 16)));
+  };
+
+  return { mask, maskDeep, maskFields, trimCut, needleCount: matchers.reduce((n, m) => n + m.needleCount, 0) };
 }
 
 /**

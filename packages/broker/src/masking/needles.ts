@@ -57,17 +57,34 @@ function literalTextForms(secret: string): string[] {
 
 const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
-/** All needles for one secret value: text encodings, base64 at every alignment, hex (bytea, dumps). */
+/** UTF-16 code units as bytes, little-endian (what Windows, .NET and PowerShell write). */
+function utf16le(secret: string): Uint8Array {
+  const out = new Uint8Array(secret.length * 2);
+  for (let i = 0; i < secret.length; i++) {
+    const u = secret.charCodeAt(i);
+    out[2 * i] = u & 0xff;
+    out[2 * i + 1] = u >> 8;
+  }
+  return out;
+}
+const swapped = (le: Uint8Array): Uint8Array => le.map((_, i) => le[i ^ 1]!);
+/** How a UTF-16 body reads once taken as UTF-8 (every body is): for ASCII, a NUL beside each character. */
+const asUtf8Text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/** All needles for one secret value: text encodings, base64 at every alignment, hex (bytea, dumps), UTF-16. */
 export function needlesFor(secret: string): SecretNeedles {
   const bytes = utf8.encode(secret);
-  // A JWT or any JSON document that was base64-encoded carries the secret JSON-escaped.
+  const wide = utf16le(secret);
+  // A JWT or any JSON document that was base64-encoded carries the secret JSON-escaped;
+  // PowerShell's -EncodedCommand is base64 of UTF-16LE.
   const jsonEscaped = JSON.stringify(secret).slice(1, -1);
-  const encodedTexts = jsonEscaped === secret ? [bytes] : [bytes, utf8.encode(jsonEscaped)];
-  const literals = new Set([...literalTextForms(secret), hex(bytes), hex(bytes).toUpperCase()]);
+  const encodedTexts = jsonEscaped === secret ? [bytes, wide] : [bytes, utf8.encode(jsonEscaped), wide];
+  const literals = new Set([...literalTextForms(secret), hex(bytes), hex(bytes).toUpperCase(), asUtf8Text(wide), asUtf8Text(swapped(wide))]);
   return {
     literals: [...literals].filter((l) => l.length >= 4),
     base64: [...new Set(encodedTexts.flatMap(base64Windows))],
     // The view reads `+` as a space (form encoding), so a secret with a `+` is also looked for that way.
-    decoded: [...new Set([secret, secret.replace(/\+/g, ' ')])],
+    // And a UTF-16 text written with its NULs escaped (JSON's `\u0000`, `%00`).
+    decoded: [...new Set([secret, secret.replace(/\+/g, ' '), asUtf8Text(wide), asUtf8Text(swapped(wide))])],
   };
 }

@@ -51,6 +51,13 @@ export class SecretMatcher {
     return this.#exact.size + this.#decoded.size;
   }
 
+  /** The longest value held: bounds how long any encoded form of any of them can be. */
+  get longestValue(): number {
+    let n = 0;
+    for (const v of this.#values.keys()) n = Math.max(n, v.length);
+    return n;
+  }
+
   /** Adds one secret value (already split into what to hide: see {@link secretValues}). */
   add(value: string): void {
     const count = this.#values.get(value) ?? 0;

@@ -4,6 +4,7 @@ import type {
   HttpFetchResponse,
   McpCallRequest,
   McpCallResult,
+  McpLaunch,
   RedisCommandRequest,
   RedisCommandResult,
   Requester,
@@ -19,7 +20,7 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { ConnectionsService } from '../connections/connections-service.js';
 import type { ConsentService } from '../consent/consent-service.js';
 import type { RefRegistry } from '../consent/ref-registry.js';
-import type { Clock, ConnectionRecord, ResolvedConnection, Transports } from '../ports.js';
+import type { Clock, CommandGate, ConnectionRecord, ResolvedConnection, Transports } from '../ports.js';
 import { TransportError } from '../ports.js';
 import type { StoredSecretsMasking } from '../masking/stored-secrets.js';
 import { prepareHttp } from './prepare-http.js';
@@ -36,6 +37,8 @@ export interface OperationsDeps {
   testTimeoutMs: number;
   /** Counts a ref's use toward "Used by" (usage/usage-tracker.ts). */
   onUse?: (connectionId: string, requester: Requester) => void;
+  /** The broker's command-line consent (commands/command-consent.ts): asked before a program starts a local server for us. */
+  commandGate?: CommandGate;
 }
 
 /** What a SecretRef can do. Each call: check the ref, audit, run with the secret, mask what comes back. */
@@ -94,7 +97,10 @@ export class OperationsService {
   async #run<T extends object>(requester: Requester, connection: ResolvedConnection, scope: Scope, fn: () => Promise<T>): Promise<T> {
     const masker = this.d.masking.maskerFor(connection.secrets);
     try {
-      return masker.maskFields(await fn());
+      const result = masker.maskFields(await fn());
+      // A body cut at its size cap may end in a secret's first characters, which match no needle.
+      const cut = result as { truncated?: unknown; body?: unknown };
+      return cut.truncated === true && typeof cut.body === 'string' ? { ...result, body: masker.trimCut(cut.body) } : result;
     } catch (error) {
       const message = masker.mask(error instanceof Error ? error.message : String(error)).slice(0, 1000);
       await this.d.audit.record({ type: 'ref.use', outcome: 'error', connectionId: connection.id, requester, scopes: [scope], detail: message });
@@ -149,5 +155,31 @@ export class OperationsService {
   async reveal(requester: Requester, ref: string): Promise<{ values: Record<string, string> }> {
     const { connection } = await this.resolve(requester, ref, 'reveal');
     return { values: { ...connection.secrets } };
+  }
+
+  /**
+   * What `latchkey mcp-proxy` starts, resolved in one step with the reveal: a remote server's URL
+   * and token, or a stdio server's command line — which must pass the broker's command consent
+   * like any local process Latchkey starts (the person approves that exact line, outside the page;
+   * a line changed since, by the page or anyone, is a new approval). A proxy that spawned what the
+   * settings said would let a page alone choose what runs.
+   */
+  async mcpLaunch(requester: Requester, ref: string): Promise<McpLaunch> {
+    if (requester.kind !== 'program') throw new LatchkeyError('FORBIDDEN', 'Only the person\'s own programs (latchkey mcp-proxy) may start an MCP server');
+    const { connection } = await this.resolve(requester, ref, 'reveal');
+    if (connection.manifest.transport !== 'mcp') throw new LatchkeyError('VALIDATION', 'This is not an MCP server connection');
+    if (connection.config['transport'] === 'http') return { transport: 'http', url: String(connection.config['url'] ?? ''), token: connection.secrets['token'] ?? null };
+    const gate = this.d.commandGate;
+    const line = await this.d.transports.mcpCommandLine?.(connection).catch((error: unknown) => {
+      throw new LatchkeyError('VALIDATION', error instanceof Error ? error.message : 'Not a command line');
+    });
+    if (!gate || !line) throw new LatchkeyError('UNAVAILABLE', 'This Latchkey cannot start local MCP servers');
+    try {
+      await gate(connection, line);
+    } catch (error) {
+      if (error instanceof TransportError) throw new LatchkeyError('DENIED', error.message);
+      throw error;
+    }
+    return { transport: 'stdio', command: line.command, args: [...line.args], env: { ...line.env }, ...(line.cwd ? { cwd: line.cwd } : {}) };
   }
 }

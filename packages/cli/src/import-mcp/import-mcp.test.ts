@@ -29,7 +29,8 @@ afterEach(async () => {
 });
 
 async function appWithMcpProvider() {
-  const a = await startTestApp();
+  // The person approves the imported server's command line when the agent first starts it.
+  const a = await startTestApp(undefined, { commandApprover: { approve: async () => true } });
   cleanups.push(() => a.close());
   for (const m of MCP_PACK.latchkey.contributes.providers) a.broker.providers.register(m, '@latchkey/ext-mcp');
   return a;

@@ -7,10 +7,22 @@ import { num, str } from '../../config.js';
 import { elapsedSince } from '../../deadline.js';
 import { timeoutMessage, type Classified, type Target } from '../../errors.js';
 import { failure, runTest } from '../../outcome.js';
+import { TransportError } from '@latchkey/broker';
 import { databaseTls } from '../../sql/tls.js';
 import { RowCollector, toParam } from '../../sql/values.js';
 
 const BATCH = 200;
+
+/**
+ * Whether the login role can act outside the database, which no READ ONLY transaction stops:
+ * a superuser (or a role it can SET ROLE to, even inside a DO block) runs `COPY … TO PROGRAM`
+ * and writes server files; `pg_execute_server_program` and `pg_write_server_files` grant the same.
+ */
+const OUTSIDE_POWERS = `SELECT EXISTS (
+  SELECT 1 FROM pg_roles r
+  WHERE (r.rolsuper OR r.rolname IN ('pg_execute_server_program', 'pg_write_server_files'))
+    AND (pg_has_role(session_user, r.oid, 'MEMBER') OR pg_has_role(current_user, r.oid, 'MEMBER'))
+) AS powerful`;
 
 /**
  * pg-cursor lacks the COPY handlers pg's own Query has, so `COPY … FROM STDIN` (or `TO STDOUT`)
@@ -120,7 +132,14 @@ export async function queryPostgres(
     // A read-only grant: the one statement runs inside a read-only transaction, rolled back after.
     // The extended protocol allows one statement per call, so it cannot end the transaction and
     // then write.
-    if (q.readOnly) await client.query('BEGIN TRANSACTION READ ONLY');
+    if (q.readOnly) {
+      await client.query('BEGIN TRANSACTION READ ONLY');
+      // A read-only transaction keeps tables unchanged, not the server's files or shell.
+      const { rows: [powers] } = await client.query<{ powerful: boolean }>(OUTSIDE_POWERS);
+      if (powers?.powerful !== false) {
+        throw new TransportError('invalid_config', `Read-only cannot be enforced for the role "${str(c.config, 'user')}": it is a superuser or can run programs or write files on the server (outside the database). Connect with an ordinary role, or ask without "Read-only"`);
+      }
+    }
     // A cursor always uses the extended protocol: one statement, parameters bound by the server,
     // and rows fetched in batches so a huge result is never pulled in whole.
     const cursor = client.query(new StatementCursor(q.sql, q.params.map(toParam), { rowMode: 'array' }));
