@@ -93,7 +93,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
     onPurged: (id): Promise<void> => (programs.usage.forget(id), consent.purgeConnection(id)),
     freshen: (c) => oauth2.freshen(c),
   });
-  const oauth2: OAuth2Service = new OAuth2Service({ connections, registry, audit, clock, protocol: ports.transports.oauth2, openExternal: ports.openExternal, deviceIntervalMs: options.oauth2DeviceIntervalMs ?? 5000, signInTimeoutMs: options.oauth2SignInTimeoutMs ?? 5 * 60_000 });
+  const oauth2: OAuth2Service = new OAuth2Service({ connections, registry, audit, clock, masking: secrets.masking, protocol: ports.transports.oauth2, openExternal: ports.openExternal, deviceIntervalMs: options.oauth2DeviceIntervalMs ?? 5000, signInTimeoutMs: options.oauth2SignInTimeoutMs ?? 5 * 60_000 });
   const consent: ConsentService = new ConsentService({ grants: ports.grants, connections, registry, audit, events, prompter, refs, clock, options });
   const codeApprover = !ports.commandApprover && ports.announceCommandCode
     ? new CodeApprover(events, clock, { announce: ports.announceCommandCode, codeShownIn: 'the terminal that started Latchkey', timeoutMs: options.commandConsentTimeoutMs })

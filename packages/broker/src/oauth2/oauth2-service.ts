@@ -4,7 +4,7 @@ import type { Requester, SignInStarted } from '@latchkey/contracts';
 import type { AuditService } from '../audit/audit-service.js';
 import { iso } from '../clock.js';
 import type { ConnectionsService } from '../connections/connections-service.js';
-import { maskerFor } from '../masking/masker.js';
+import type { StoredSecretsMasking } from '../masking/stored-secrets.js';
 import type { Clock, ResolvedConnection } from '../ports.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import { checkedEndpoints, clientOf, configuredClientId, endpointsOf, oauth2SpecOf, resourceUrlOf, scopesOf } from './endpoints.js';
@@ -20,6 +20,8 @@ export interface OAuth2Deps {
   registry: ProviderRegistry;
   audit: AuditService;
   clock: Clock;
+  /** Every stored secret: a provider's error text is masked like any echo, not only for this connection's. */
+  masking: StoredSecretsMasking;
   /** Absent when the host wired no OAuth2 protocol: sign-in is refused, nothing is faked. */
   protocol: OAuth2Protocol | undefined;
   /** How long a sign-in waits for the browser's redirect. */
@@ -295,9 +297,13 @@ export class OAuth2Service {
     }
   }
 
-  /** A typed error whose message carries no secret of the connection (client secret, tokens). */
+  /**
+   * A typed error whose message carries no stored secret (this connection's client secret and
+   * tokens, or any other). Masked whole, then shortened: shortened first, a cut inside an echoed
+   * secret would leave a prefix the masker cannot recognise.
+   */
   #failure(connection: ResolvedConnection, error: unknown): LatchkeyError {
-    const masker = maskerFor(connection.secrets);
+    const masker = this.d.masking.maskerFor(connection.secrets);
     const message = masker.mask(error instanceof Error ? error.message : String(error)).slice(0, 500);
     if (error instanceof LatchkeyError) return new LatchkeyError(error.code, message);
     if (error instanceof OAuth2Error) return new LatchkeyError(error.kind === 'timeout' ? 'TIMEOUT' : error.kind === 'network' ? 'UNAVAILABLE' : 'DENIED', message);

@@ -57,19 +57,23 @@ function toResponse(r: oauth.TokenEndpointResponse): TokenResponse {
   };
 }
 
-/** oauth4webapi's errors, as the broker's: the provider's error code and description, never a body. */
+/**
+ * oauth4webapi's errors, as the broker's: the provider's error code and description, never a body.
+ * Not shortened here: the broker masks every stored secret in them first and shortens after (a cut
+ * before masking could fall inside an echoed secret). The answer itself is bounded (bounded-fetch).
+ */
 function classify(error: unknown): OAuth2Error {
   if (error instanceof OAuth2Error) return error;
-  if (error instanceof oauth.ResponseBodyError) return new OAuth2Error('refused', `${error.error}${error.error_description ? `: ${error.error_description.slice(0, 200)}` : ''} (HTTP ${error.status})`);
-  if (error instanceof oauth.AuthorizationResponseError) return new OAuth2Error('refused', `${error.error}${error.error_description ? `: ${error.error_description.slice(0, 200)}` : ''}`);
+  if (error instanceof oauth.ResponseBodyError) return new OAuth2Error('refused', `${error.error}${error.error_description ? `: ${error.error_description}` : ''} (HTTP ${error.status})`);
+  if (error instanceof oauth.AuthorizationResponseError) return new OAuth2Error('refused', `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`);
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     const p = error.cause[0]?.parameters;
-    return new OAuth2Error('refused', `${p?.error ?? 'the provider refused the client'}${p?.error_description ? `: ${p.error_description.slice(0, 200)}` : ''} (HTTP ${error.status})`);
+    return new OAuth2Error('refused', `${p?.error ?? 'the provider refused the client'}${p?.error_description ? `: ${p.error_description}` : ''} (HTTP ${error.status})`);
   }
-  if (error instanceof oauth.OperationProcessingError) return new OAuth2Error('invalid_response', error.message.slice(0, 300));
+  if (error instanceof oauth.OperationProcessingError) return new OAuth2Error('invalid_response', error.message);
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return new OAuth2Error('timeout', 'The provider did not answer in time');
-  if (error instanceof TypeError) return new OAuth2Error('network', `The provider could not be reached (${(error.cause as Error | undefined)?.message ?? error.message})`.slice(0, 300));
-  return new OAuth2Error('invalid_response', error instanceof Error ? error.message.slice(0, 300) : 'The provider answered in a way Latchkey does not understand');
+  if (error instanceof TypeError) return new OAuth2Error('network', `The provider could not be reached (${(error.cause as Error | undefined)?.message ?? error.message})`);
+  return new OAuth2Error('invalid_response', error instanceof Error ? error.message : 'The provider answered in a way Latchkey does not understand');
 }
 
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
