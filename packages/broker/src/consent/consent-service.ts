@@ -96,18 +96,9 @@ export class ConsentService {
       scopes: input.scopes.map((s) => ({ scope: s, description: describeScope(s, target), warning: s === 'reveal' })),
       deadline: iso(now + this.d.options.consentTimeoutMs),
     };
-    const answer = await this.#askPerson(prompt, key, throttleKey, record);
-    if ('granted' in answer) return answer;
-    const decision = answer.decision;
-    if (decision.decision === 'deny') {
-      this.#recordDenial(throttleKey);
-      return record.deny('denied', `${requester.displayName} was not allowed to use "${connection.name}"`);
-    }
-    this.#denials.delete(throttleKey);
-    const grant = this.#grantFrom(decision, requester, { connectionId: connection.id }, input.scopes, bound);
-    await this.d.grants.put(grant);
-    this.d.events.emit('grants:changed', {});
-    return this.#issue(grant, connection.id, bound, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
+    const answered = await this.#grantIfAllowed(prompt, { key, throttleKey, record }, { connectionId: connection.id }, input.scopes, bound, `${requester.displayName} was not allowed to use "${connection.name}"`);
+    if ('granted' in answered) return answered;
+    return this.#issue(answered.grant, connection.id, bound, answered.how);
   }
 
   /**
@@ -139,18 +130,9 @@ export class ConsentService {
       scopes: [{ scope: 'reveal', description: `Read the value of the secret variable ${subject.key}: it leaves Latchkey, and the requester can keep, copy or pass it on`, warning: true }],
       deadline: iso(now + this.d.options.consentTimeoutMs),
     };
-    const answer = await this.#askPerson(prompt, key, throttleKey, record);
-    if ('granted' in answer) return answer;
-    const decision = answer.decision;
-    if (decision.decision === 'deny') {
-      this.#recordDenial(throttleKey);
-      return record.deny('denied', `${requester.displayName} was not allowed to reveal the secret variable ${subject.key}`);
-    }
-    this.#denials.delete(throttleKey);
-    const grant = this.#grantFrom(decision, requester, { variableKey: subject.key }, ['reveal'], subject.binding);
-    await this.d.grants.put(grant);
-    this.d.events.emit('grants:changed', {});
-    return this.#answerVariable(grant, decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}`);
+    const answered = await this.#grantIfAllowed(prompt, { key, throttleKey, record }, { variableKey: subject.key }, ['reveal'], subject.binding, `${requester.displayName} was not allowed to reveal the secret variable ${subject.key}`);
+    if ('granted' in answered) return answered;
+    return this.#answerVariable(answered.grant, answered.how);
   }
 
   async #answerVariable(grant: Grant, how: string, repeat?: string): Promise<VariableAccessResponse> {
@@ -256,6 +238,32 @@ export class ConsentService {
       this.#open.set(key, (this.#open.get(key) ?? 1) - 1);
       this.#open.set(throttleKey, (this.#open.get(throttleKey) ?? 1) - 1);
     }
+  }
+
+  /**
+   * Asks the person; a no is a recorded, throttled denial, a yes the grant it makes (stored, and
+   * the Access screen told) with how it was given, in words for the audit.
+   */
+  async #grantIfAllowed(
+    prompt: ConsentPrompt,
+    at: { key: string; throttleKey: string; record: RequestRecorder },
+    subject: { connectionId: string } | { variableKey: string },
+    scopes: readonly Scope[],
+    bound: string,
+    refusal: string,
+  ): Promise<{ grant: Grant; how: string } | Denial> {
+    const answer = await this.#askPerson(prompt, at.key, at.throttleKey, at.record);
+    if ('granted' in answer) return answer;
+    const decision = answer.decision;
+    if (decision.decision === 'deny') {
+      this.#recordDenial(at.throttleKey);
+      return at.record.deny('denied', refusal);
+    }
+    this.#denials.delete(at.throttleKey);
+    const grant = this.#grantFrom(decision, prompt.requester, subject, scopes, bound);
+    await this.d.grants.put(grant);
+    this.d.events.emit('grants:changed', {});
+    return { grant, how: decision.decision === 'once' ? 'allowed once' : `allowed for ${decision.duration}` };
   }
 
   /** A yes, as the grant it makes: once (a short-lived single ref) or for the duration picked. */
