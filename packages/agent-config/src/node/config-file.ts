@@ -50,7 +50,10 @@ export async function readAgentConfigFile(path: string, policy: ReadPolicy): Pro
     if (!st.isFile()) throw new LatchkeyError('VALIDATION', `${path} is not a file`);
   }
   // O_NOFOLLOW: a link put in place after the look above is refused by the open itself.
-  const flags = constants.O_RDONLY | (policy.strict ? (constants.O_NOFOLLOW ?? 0) : 0);
+  // O_NONBLOCK: a FIFO put in place after the look (or named by the person) opens at once instead
+  // of waiting for a writer forever, and is refused by the handle's own stat below; it changes
+  // nothing for a regular file.
+  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (policy.strict ? (constants.O_NOFOLLOW ?? 0) : 0);
   const handle = await open(path, flags).catch((error: unknown) => {
     throw openError(error, path);
   });
