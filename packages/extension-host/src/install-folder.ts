@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { cp, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { cp, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ExtensionId, ExtensionPackageManifest, LatchkeyError, parseBoundedJson } from '@latchkey/contracts';
 import type { ExtensionFolderPreview } from '@latchkey/contracts';
@@ -34,15 +35,45 @@ async function walk(root: string): Promise<{ files: number; digest: string }> {
         await visit(path);
       } else if (entry.isFile()) {
         if (++files > MAX_FILES) throw new LatchkeyError('VALIDATION', `The folder has more than ${MAX_FILES} files; bundle the extension`);
-        bytes += (await lstat(path)).size;
-        if (bytes > MAX_BYTES) throw new LatchkeyError('VALIDATION', `The folder is larger than ${MAX_BYTES / 1024 / 1024} MB`);
-        const content = await readFile(path);
+        const content = await readListedFile(root, path, MAX_BYTES - bytes);
+        bytes += content.length;
         digest.update(`f\0${relative(root, path)}\0${content.length}\0`).update(content);
       } else throw new LatchkeyError('DENIED', `The folder holds something that is not a file (${relative(root, path)})`);
     }
   };
   await visit(root);
   return { files, digest: digest.digest('hex') };
+}
+
+/**
+ * Reads a file the walk listed as a regular file, as it is now: another process may have put
+ * something else under its name since the listing. The open follows no link (O_NOFOLLOW) and
+ * waits for nothing (O_NONBLOCK: a FIFO opens at once); the handle must be a regular file; and no
+ * more than `budget` bytes are read, whatever its size said (a file that grows is cut off).
+ */
+async function readListedFile(root: string, path: string, budget: number): Promise<Buffer> {
+  const name = relative(root, path);
+  const tooLarge = () => new LatchkeyError('VALIDATION', `The folder is larger than ${MAX_BYTES / 1024 / 1024} MB`);
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'ELOOP' ? new LatchkeyError('DENIED', `The folder holds a symbolic link (${name}); extensions are installed without links`) : new LatchkeyError('CONFLICT', `${name} could not be read (${error.code ?? 'error'}); review the folder again`);
+  });
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new LatchkeyError('DENIED', `The folder holds something that is not a file (${name})`);
+    if (st.size > budget) throw tooLarge();
+    const buffer = Buffer.alloc(Math.min(budget, st.size) + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > budget) throw tooLarge();
+      if (length === buffer.length) throw new LatchkeyError('CONFLICT', `${name} changed while it was read; review the folder again`);
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
 }
 
 function publisherOf(pkg: { publisher?: unknown; author?: unknown }): string | null {
@@ -63,7 +94,7 @@ export async function inspectExtensionFolder(path: string): Promise<{ preview: E
   const { files, digest } = await walk(dir);
   let pkg: { name?: unknown; version?: unknown; latchkey?: unknown; publisher?: unknown; author?: unknown };
   try {
-    pkg = parseBoundedJson(await readFile(join(dir, 'package.json'), 'utf8'), { maxLength: MAX_PACKAGE_JSON_CHARS }) as typeof pkg;
+    pkg = parseBoundedJson((await readListedFile(dir, join(dir, 'package.json'), MAX_PACKAGE_JSON_CHARS * 4)).toString('utf8'), { maxLength: MAX_PACKAGE_JSON_CHARS }) as typeof pkg;
   } catch {
     throw new LatchkeyError('VALIDATION', 'The folder has no readable package.json');
   }
