@@ -186,6 +186,7 @@ export class ProgramsService {
     for (const ref of refs) {
       if (ref.kind === 'var') {
         const v = this.d.variables.value(ref.key);
+        if (v.secret && caller.as === 'requester') this.#stillCovered(ref, plan);
         if (v.secret) {
           produced.push(v.value);
           secretVariables.push(ref.key);
@@ -195,6 +196,8 @@ export class ProgramsService {
         continue;
       }
       const c = this.d.connections.find(ref.connection);
+      // The decrypt above awaited: a target changed meanwhile must not get the secrets read for the old one.
+      if (uses.get(c.id)?.connection.target !== c.target) throw changedMeanwhile(ref.expression);
       const spec = c.manifest.fields.find((f) => f.name === ref.field);
       let value: string;
       if (spec?.secret) {
@@ -220,6 +223,17 @@ export class ProgramsService {
     for (const grant of plan.variableGrants.values()) this.d.consent.markUsed(grant.id);
     const masked = produced.length ? maskerFor({}).mask(text) : text;
     return { text: caller.as === 'preview' ? masked : text, masked, references };
+  }
+
+  /**
+   * A secret variable read for a requester: still covered, now, by the grant the plan found (the
+   * render awaited since; a value replaced, or a plain variable made secret, meanwhile is one
+   * nobody allowed). Checked in the same synchronous step as the read.
+   */
+  #stillCovered(ref: TemplateReference & { kind: 'var' }, plan: Plan): void {
+    const subject = this.d.variables.subject(ref.key);
+    const grant = subject.kind === 'secret' ? plan.variableGrants.get(subject.key) : undefined;
+    if (subject.kind !== 'secret' || !grant || grant.target !== subject.binding) throw changedMeanwhile(ref.expression);
   }
 
   async #record({ uses, variableGrants }: Plan, secretVariables: string[], caller: TemplateCaller): Promise<void> {
@@ -272,4 +286,9 @@ export class ProgramsService {
 
 function withIssue(error: LatchkeyError, expression: string): LatchkeyError {
   return new LatchkeyError(error.code, `${error.message} (${expression})`, [{ path: expression, message: error.message }]);
+}
+
+/** A value or target changed between the checks and the read: nothing is handed over; the caller renders again. */
+function changedMeanwhile(expression: string): LatchkeyError {
+  return new LatchkeyError('CONFLICT', `${expression} changed while the template was rendered; nothing was handed over, render it again`, [{ path: expression, message: 'changed meanwhile' }]);
 }
