@@ -15,8 +15,18 @@ function maskedArgs(args: unknown[]): unknown[] {
   });
 }
 
-/** Query values under a secret-looking name as ••••. */
+/**
+ * Query values under a secret-looking name as ••••; the user-info part (`user:password@`, or a
+ * token as the user name) and the fragment as •••• whatever they are: both carry credentials in
+ * agents' configs, and neither says where the server is.
+ */
 function maskedUrl(url: string): string {
+  const hash = url.indexOf('#');
+  const withoutFragment = hash === -1 ? url : `${url.slice(0, hash)}#${hash < url.length - 1 ? MASK : ''}`;
+  return maskedQuery(withoutFragment.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, `$1${MASK}@`));
+}
+
+function maskedQuery(url: string): string {
   return url.replace(/([?&])([^=&#]*)=([^&#]*)/g, (all, sep: string, name: string) => (SECRET_WORD.test(decodeURIComponent(name.replace(/%(?![0-9a-f]{2})/gi, '%25'))) ? `${sep}${name}=${MASK}` : all));
 }
 
