@@ -196,8 +196,10 @@ export class AuditService {
     );
     const outside = await this.#checkAnchor();
     problems.push(...outside.problems);
-    // From now on the anchor follows the log (it starts at the newest durable event).
-    if (this.#anchor && this.#key) await this.#anchor.start(this.#key, this.sink.tail());
+    // From now on the anchor follows the log (it starts at the newest durable event) — unless it
+    // could not be read: writing this log's head over an anchor nobody compared would erase the
+    // evidence of a rollback for good; it is kept for the next start that can read it.
+    if (this.#anchor && this.#key && !outside.unread) await this.#anchor.start(this.#key, this.sink.tail());
     this.#anchorNote = outside.note;
     const stretches = this.#verifier.unkeyedFrom;
     const keyedNote =
@@ -221,7 +223,7 @@ export class AuditService {
   }
 
   /** The anchor outside the data folder against the log and the store files as they were at start. */
-  async #checkAnchor(): Promise<{ problems: string[]; note: string }> {
+  async #checkAnchor(): Promise<{ problems: string[]; note: string; unread?: true }> {
     const anchor = this.#anchor;
     if (!anchor) {
       return { problems: [], note: `A rollback to an older copy of the whole data folder cannot be detected here: ${this.#anchorAbsent}.` };
@@ -233,7 +235,7 @@ export class AuditService {
     const anchored = `The log's head is anchored in ${where}, so a rollback of the data folder to an older copy is detected at start (except for the last events before a crash).`;
     switch (reading.status) {
       case 'unreadable':
-        return { problems: [], note: `The anchor kept in ${where} could not be read (${reading.reason}), so a rollback of the data folder could not be ruled out this time.` };
+        return { problems: [], unread: true, note: `The anchor kept in ${where} could not be read (${reading.reason}), so a rollback of the data folder could not be ruled out this time; it is left as it is (not updated this run) for the next start to check.` };
       case 'forged':
         return { problems: [`The anchor of the audit log kept in ${where} was not written by Latchkey (its seal does not check), so a rollback of the data folder cannot be ruled out.`], note: '' };
       case 'missing':
