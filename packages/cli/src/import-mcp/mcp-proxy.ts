@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { LatchkeyError } from '@latchkey/contracts';
+import { createMasker } from '@latchkey/broker';
+import { LatchkeyError, type Json } from '@latchkey/contracts';
 import { findConnection } from '../resolve-values.js';
 import type { Session } from '../session.js';
 import { childEnvironment } from '../run.js';
@@ -41,7 +42,7 @@ export async function mcpProxy(session: Session, idOrName: string): Promise<numb
   });
 }
 
-/** Remote: stdio on our side, Streamable HTTP on theirs, each message passed through as is. */
+/** Remote: stdio on our side, Streamable HTTP on theirs, each message passed through (the server's masked for the token). */
 async function forwardRemote(url: string, token: string | null): Promise<number> {
   const [{ StdioServerTransport }, { StreamableHTTPClientTransport }] = await Promise.all([
     import('@modelcontextprotocol/sdk/server/stdio.js'),
@@ -54,7 +55,11 @@ async function forwardRemote(url: string, token: string | null): Promise<number>
     remote.onclose = () => resolve(0);
   });
   local.onmessage = (m) => void remote.send(m).catch(() => undefined);
-  remote.onmessage = (m) => void local.send(m);
+  // What the server sends reaches the agent masked for the token, in every encoding the broker's
+  // masker knows, as tool results through the broker are: a server that reflects the request's
+  // Authorization header must not hand the agent the credential it was kept from.
+  const masker = token ? createMasker([token]) : null;
+  remote.onmessage = (m) => void local.send(masker ? (masker.maskDeep(m as unknown as Json) as unknown as typeof m) : m);
   await remote.start();
   await local.start();
   const code = await done;
