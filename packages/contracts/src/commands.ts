@@ -1,6 +1,26 @@
 import { z } from 'zod';
 import { Id, IsoDate } from './common.js';
 
+// Names that make a program load other code or pick another binary (a preload, a module path, an
+// interpreter's options, the search path). Case-insensitive: Windows names are.
+const CODE_LOADING_ENV = /^(NODE_OPTIONS|NODE_PATH|ELECTRON_RUN_AS_NODE|LD_PRELOAD|LD_LIBRARY_PATH|LD_AUDIT|DYLD_[A-Z_]+|PYTHONPATH|PYTHONSTARTUP|PYTHONHOME|PERL5OPT|PERL5LIB|RUBYOPT|RUBYLIB|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|BASH_ENV|ENV|PROMPT_COMMAND|GIT_SSH_COMMAND|GIT_EXEC_PATH|PATH)$/i;
+
+/**
+ * The environment variables of a command line that can change what it runs. Their values are
+ * secrets and never shown, so a prompt must at least say what such a name can do: the command
+ * the person recognises, with NODE_OPTIONS set, can run anything.
+ */
+export function codeLoadingEnvNames(names: readonly string[]): string[] {
+  return names.filter((n) => CODE_LOADING_ENV.test(n));
+}
+
+/** The warning every command prompt shows for them (the page, the native dialog, the terminal line). */
+export function codeLoadingWarning(names: readonly string[]): string | null {
+  const risky = codeLoadingEnvNames(names);
+  if (!risky.length) return null;
+  return `${risky.join(', ')} ${risky.length === 1 ? 'can' : 'can each'} make this program load other code or run another program. Allow it only if you set ${risky.length === 1 ? 'it' : 'them'} yourself.`;
+}
+
 /**
  * A local command line the broker was asked to start (a stdio MCP server) that the person has not
  * approved before. The page shows it; the code that approves it is shown only where the page

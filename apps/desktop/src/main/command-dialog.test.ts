@@ -12,6 +12,12 @@ describe('the native command dialog', () => {
     expect(o.cancelId).toBe(0);
   });
 
+  it('says what an environment variable that loads code can do: the line the person knows, with NODE_OPTIONS, can run anything', () => {
+    const o = commandDialogOptions({ ...request, envNames: ['API_KEY', 'NODE_OPTIONS'] }, new AbortController().signal);
+    expect(o.detail).toContain('NODE_OPTIONS can make this program load other code or run another program. Allow it only if you set it yourself.');
+    expect(commandDialogOptions(request, new AbortController().signal).detail).not.toContain('load other code');
+  });
+
   it('an action that is not a command line is shown in its own words, with no command line and deny first', () => {
     const purpose = { title: 'Export connections with their secrets?', detail: 'Anyone with the file and passphrase can read them.', allow: 'Export with secrets', deny: 'Don’t export' };
     const o = commandDialogOptions({ command: 'latchkey', args: ['export-connections-with-secrets'], envNames: [], connectionName: purpose.title, purpose }, new AbortController().signal);

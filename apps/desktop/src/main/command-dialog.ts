@@ -1,5 +1,6 @@
 import type { CommandApprovalRequest, CommandApprover } from '@latchkey/broker';
 import { displayCommandLine, showable } from '@latchkey/broker';
+import { codeLoadingWarning } from '@latchkey/contracts';
 
 /** The options of Electron's `dialog.showMessageBox` this module uses (kept narrow for tests). */
 export interface CommandDialogOptions {
@@ -26,7 +27,8 @@ export function commandDialogOptions(request: CommandApprovalRequest, signal: Ab
     const { title, detail, allow, deny } = request.purpose;
     return { type: 'warning', title, message: title, detail, buttons: [deny, allow], defaultId: 0, cancelId: 0, noLink: true, signal };
   }
-  const env = request.envNames.length ? `\n\nWith these environment variables set: ${request.envNames.map(showable).join(', ')}` : '';
+  const warning = codeLoadingWarning(request.envNames.map(showable));
+  const env = request.envNames.length ? `\n\nWith these environment variables set: ${request.envNames.map(showable).join(', ')}${warning ? `\n${warning}` : ''}` : '';
   const cwd = request.cwd ? `\n\nIn the folder: ${showable(request.cwd)}` : '';
   return {
     type: 'warning',

@@ -1,5 +1,5 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
-import { LatchkeyError } from '@latchkey/contracts';
+import { LatchkeyError, codeLoadingWarning } from '@latchkey/contracts';
 import type { CommandPrompt } from '@latchkey/contracts';
 import { nanoid } from 'nanoid';
 import { iso } from '../clock.js';
@@ -73,7 +73,8 @@ export class CodeApprover implements CommandApprover {
       };
       signal.addEventListener('abort', onAbort, { once: true });
       this.#pending.set(prompt.promptId, { prompt, code, settle });
-      const env = request.envNames.length ? ` with ${request.envNames.map(showable).join(', ')} set` : '';
+      const warning = codeLoadingWarning(request.envNames.map(showable));
+      const env = request.envNames.length ? ` with ${request.envNames.map(showable).join(', ')} set${warning ? ` (careful: ${warning})` : ''}` : '';
       if (request.purpose) this.o.announce(`Latchkey: to confirm “${showable(request.purpose.title)}”, type ${spoken(code)} in the app`);
       else this.o.announce(`Latchkey: to allow the command \`${displayCommandLine(request)}\`${env} (${showable(request.connectionName)}), type ${spoken(code)} in the app`);
       this.events.emit('commands:prompt', prompt);

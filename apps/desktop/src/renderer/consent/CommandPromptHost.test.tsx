@@ -41,6 +41,18 @@ describe('CommandPromptHost', () => {
     expect(await exported).toMatchObject({ withSecrets: true });
   });
 
+  it('warns when the environment names a variable that makes the program load other code, without its value', async () => {
+    const h = createCommandGateApi();
+    const started = h.start('npx', ['server'], { NODE_OPTIONS: '--require /tmp/evil-canary.js', API_KEY: 'env-canary-value' });
+    renderWithApi(h.api, <CommandPromptHost />);
+    const dialog = await screen.findByRole('alertdialog');
+    expect(within(dialog).getByTestId('command-env-warning').textContent).toBe('NODE_OPTIONS can make this program load other code or run another program. Allow it only if you set it yourself.');
+    expect(document.body.innerHTML).not.toContain('evil-canary');
+    expect(h.printed.at(-1)).toContain('careful: NODE_OPTIONS can make this program load other code');
+    await userEvent.keyboard('{Escape}');
+    expect(await started).toBe('refused');
+  });
+
   it('denies on Escape', async () => {
     const h = setup();
     const started = h.start(['other']);

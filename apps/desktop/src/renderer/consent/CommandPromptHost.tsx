@@ -1,5 +1,5 @@
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
-import type { CommandPrompt } from '@latchkey/contracts';
+import { codeLoadingWarning, type CommandPrompt } from '@latchkey/contracts';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useApi } from '../api';
 import { errorCode, errorMessage } from '../ui/errors';
@@ -99,6 +99,11 @@ export function CommandPromptHost() {
                     {commandText(current)}
                   </pre>
                   {current.envNames.length > 0 && <p className="muted">With these environment variables set: {current.envNames.join(', ')}</p>}
+                  {codeLoadingWarning(current.envNames) && (
+                    <p className="form-error" data-testid="command-env-warning">
+                      {codeLoadingWarning(current.envNames)}
+                    </p>
+                  )}
                   <p>To allow it, type the code shown in {current.codeShownIn}.</p>
                 </div>
               </AlertDialog.Description>

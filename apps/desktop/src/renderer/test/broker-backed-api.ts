@@ -83,5 +83,5 @@ export function createCommandGateApi() {
       (e: { code?: string }) => e.code,
     );
   const code = () => /type (\d{3}-\d{3}) in the app/.exec(printed.at(-1) ?? '')?.[1];
-  return { ...h, start, code };
+  return { ...h, start, code, printed };
 }
