@@ -4,7 +4,7 @@ import type { AppChannels, ClientApi, ExtensionChannels, Handlers, Requester, Re
 import { connectionCatalog } from './connections/catalog-view.js';
 import { requesterKey } from './consent/ref-registry.js';
 import { AUDIT_KEY_ID } from './audit/audit-key.js';
-import { createKeyActionConfirmation } from './keys/confirm-key-action.js';
+import { createActionConfirmation } from './consent/confirm-action.js';
 import { AuditService } from './audit/audit-service.js';
 import { withAuditBudget } from './audit/with-audit-budget.js';
 import { systemClock } from './clock.js';
@@ -109,10 +109,10 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
   });
   ports.transports.useCommandGate?.(commands.gate);
   const closing = new AbortController();
-  const confirmKeyAction = createKeyActionConfirmation(ports.commandApprover ?? codeApprover, audit, closing.signal);
+  const confirmAction = createActionConfirmation(ports.commandApprover ?? codeApprover, audit, closing.signal);
   const programs = wirePrograms({ ports, connections, secrets, registry, consent, audit, journal, events, clock });
-  const transfer = new TransferService({ repo: ports.connections, connections, registry, audit, clock, confirm: confirmKeyAction });
-  const agentConfigs = new AgentConfigImport({ files: ports.agentConfigs ?? null, connections, audit, clock, confirm: (who, subject) => confirmKeyAction('import-agent-config', who, subject) });
+  const transfer = new TransferService({ repo: ports.connections, connections, registry, audit, clock, confirm: confirmAction });
+  const agentConfigs = new AgentConfigImport({ files: ports.agentConfigs ?? null, connections, audit, clock, confirm: (who, subject) => confirmAction('import-agent-config', who, subject) });
   const operations = new OperationsService({ refs, consent, connections, audit, masking: secrets.masking, transports: ports.transports, clock, testTimeoutMs: options.testTimeoutMs, onUse: (id, who) => programs.usage.count(id, who, 'ref'), commandGate: commands.gate });
 
   const ollama = new OllamaService({ connections, audit, masking: secrets.masking, transports: ports.transports, events, options: { ...DEFAULT_OLLAMA_OPTIONS, ...options.ollama } });
@@ -194,8 +194,8 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       return info;
     },
     'system:status': () => status(),
-    'keys:rotate': async (i, c) => (await confirmKeyAction('rotate-master-key', c.requester), keys.rotate(i, c.requester)),
-    'keys:exportRecoveryKit': async (i, c) => (await confirmKeyAction('export-recovery-kit', c.requester), keys.exportRecoveryKit(i, c.requester)),
+    'keys:rotate': async (i, c) => (await confirmAction('rotate-master-key', c.requester), keys.rotate(i, c.requester)),
+    'keys:exportRecoveryKit': async (i, c) => (await confirmAction('export-recovery-kit', c.requester), keys.exportRecoveryKit(i, c.requester)),
     'keys:restoreFromKit': (i, c) => keys.restoreFromKit(i, c.requester),
     'connections:export': (i, c) => transfer.export(i, c.requester),
     'connections:importPreview': (i) => transfer.preview(i),
@@ -226,7 +226,7 @@ export function createBroker(ports: BrokerPorts): Broker & { readonly internals:
       if (!extensions?.inspectFolder) throw new LatchkeyError('UNAVAILABLE', 'No extension host is running');
       return extensions.inspectFolder(i.path);
     },
-    'extensions:installFromFolder': (i, c) => installExtension({ extensions: () => extensions, audit, changed: () => events.emit('extensions:changed', {}), confirm: (who, subject) => confirmKeyAction('install-extension', who, subject) }, i, c.requester),
+    'extensions:installFromFolder': (i, c) => installExtension({ extensions: () => extensions, audit, changed: () => events.emit('extensions:changed', {}), confirm: (who, subject) => confirmAction('install-extension', who, subject) }, i, c.requester),
     'agentConfigs:list': () => agentConfigs.list(),
     'agentConfigs:preview': (i) => agentConfigs.preview(i.path),
     'agentConfigs:import': (i, c) => agentConfigs.import(i.path, c.requester),

@@ -3,7 +3,7 @@ import type { AgentConfigImportResult, AgentConfigList, AgentConfigPreview, Agen
 import { connectionDraft, planAgentConfig, rewriteEntry, rewrittenText, shownEntry, type AgentConfigPlan, type ServerEntry, type ServerPlan } from '@latchkey/agent-config';
 import type { AuditService } from '../audit/audit-service.js';
 import type { ConnectionsService } from '../connections/connections-service.js';
-import type { ConfirmedSubjects } from '../keys/confirm-key-action.js';
+import type { ConfirmedSubjects } from '../consent/confirm-action.js';
 import { createMasker } from '../masking/masker.js';
 import type { AgentConfigFiles, Clock } from '../ports.js';
 import { shownToPage } from './shown-to-page.js';
@@ -13,7 +13,7 @@ export interface AgentConfigImportDeps {
   connections: ConnectionsService;
   audit: AuditService;
   clock: Clock;
-  /** The person's confirmation where the page cannot give it (confirm-key-action.ts). */
+  /** The person's confirmation where the page cannot give it (consent/confirm-action.ts). */
   confirm: (requester: Requester, subject: ConfirmedSubjects['import-agent-config']) => Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import { LatchkeyError } from '@latchkey/contracts';
 import type { ExtensionInfo, Requester } from '@latchkey/contracts';
 import type { AuditService } from '../audit/audit-service.js';
-import type { ConfirmedSubjects } from '../keys/confirm-key-action.js';
+import type { ConfirmedSubjects } from '../consent/confirm-action.js';
 import type { ExtensionController } from '../types.js';
 
 export interface InstallDeps {

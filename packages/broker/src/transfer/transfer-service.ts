@@ -14,7 +14,7 @@ import type {
 import type { AuditService } from '../audit/audit-service.js';
 import type { ConnectionsService } from '../connections/connections-service.js';
 import { targetFingerprint } from '../connections/target-binding.js';
-import type { ConfirmedAction } from '../keys/confirm-key-action.js';
+import type { ConfirmedAction } from '../consent/confirm-action.js';
 import { assertPassphrase, openEnvelope, sealEnvelope } from '../keys/passphrase-envelope.js';
 import type { Clock, ConnectionRecord, ConnectionRepository } from '../ports.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
@@ -28,7 +28,7 @@ export interface TransferDeps {
   registry: ProviderRegistry;
   audit: AuditService;
   clock: Clock;
-  /** The person's confirmation where the page cannot give it (confirm-key-action.ts). */
+  /** The person's confirmation where the page cannot give it (consent/confirm-action.ts). */
   confirm: (action: ConfirmedAction, requester: Requester) => Promise<void>;
 }
 

@@ -98,8 +98,8 @@ const ACTIONS: { [A in ConfirmedAction]: ActionSpec<A> } = {
   },
 };
 
-export function createKeyActionConfirmation(approver: CommandApprover | null, audit: AuditService, closed: AbortSignal) {
-  return async function confirmKeyAction<A extends ConfirmedAction>(action: A, requester: Requester, ...subject: ConfirmedSubjects[A] extends undefined ? [] : [ConfirmedSubjects[A]]): Promise<void> {
+export function createActionConfirmation(approver: CommandApprover | null, audit: AuditService, closed: AbortSignal) {
+  return async function confirmAction<A extends ConfirmedAction>(action: A, requester: Requester, ...subject: ConfirmedSubjects[A] extends undefined ? [] : [ConfirmedSubjects[A]]): Promise<void> {
     const spec = ACTIONS[action] as ActionSpec<A>;
     if (!approver) throw new LatchkeyError('UNAVAILABLE', `Nothing here can ask you to confirm this ${spec.what}, so it is not made.`);
     const purpose = typeof spec.purpose === 'function' ? spec.purpose(subject[0] as ConfirmedSubjects[A]) : spec.purpose;
