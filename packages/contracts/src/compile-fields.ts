@@ -61,10 +61,13 @@ function urlSchema(s: z.ZodString, f: FieldSpec, fields: FieldSpec[]): z.ZodType
   }, `${f.label} must be an http:// or https:// URL`);
   // A secret URL (a Slack or Discord webhook) is itself the credential and is stored encrypted.
   if (f.secret) return http;
-  return http.refine((v) => {
-    const u = parseUrl(v);
-    return u === null || (u.username === '' && u.password === '');
-  }, credentialsInUrlMessage(f, fields));
+  return http.refine(noCredentials, credentialsInUrlMessage(f, fields));
+}
+
+/** Not a URL, or one with no user name or password in it. */
+function noCredentials(v: string): boolean {
+  const u = parseUrl(v);
+  return u === null || (u.username === '' && u.password === '');
 }
 
 function valueSchema(f: FieldSpec, fields: FieldSpec[]): z.ZodType<Json> {
@@ -78,6 +81,9 @@ function valueSchema(f: FieldSpec, fields: FieldSpec[]): z.ZodType<Json> {
       if (f.format === 'url') return urlSchema(s, f, fields);
       if (f.format === 'email') return s.pipe(z.email(`${f.label} must be an email address`));
       if (f.format === 'host') return s.regex(/^[A-Za-z0-9._:[\]-]+$/, `${f.label} must be a host name or IP address`);
+      // A target URL kept as plain text (an MCP server's, which may be empty for a local one): a
+      // password in it would be stored and shown as a setting, not as a secret.
+      if (f.role === 'url' && !f.secret) return s.refine(noCredentials, credentialsInUrlMessage(f, fields));
       return s;
     }
     case 'number': {
